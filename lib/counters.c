@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Counters: cycles on the initiator's CPU and IPIs on every CPU.
+ *
+ * Cycles come from the PMU through libperf when there is one, else from the
+ * TSC (x86) or the generic timer (arm64), which count wall-clock reference
+ * ticks rather than core cycles; the result says which.
+ *
+ * IPIs are counted two ways, both system-wide:
+ *  - /proc/interrupts deltas, every row by label: the receiver's view, by
+ *    the kernel's own kinds.  Always available, root or not.
+ *  - perf tracepoints through libperf, per CPU, in counting mode (no ring
+ *    buffer, so no samples can be lost): ipi:ipi_send_cpu/_cpumask on the
+ *    sender, irq_vectors:*_entry on the receiver (x86), ipi:ipi_raise/entry
+ *    (arm64), and tlb:tlb_flush split by reason with one filtered counter per
+ *    reason, the reasons read from the event's format file.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/perf_event.h>
+#include <perf/core.h>
+#include <perf/cpumap.h>
+#include <perf/evsel.h>
+#include <perf/threadmap.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/*
+ * Exported by libperf's evsel.c, declared only in its internal header:
+ * perf itself uses it for tracepoint filters.
+ */
+int perf_evsel__apply_filter(struct perf_evsel *evsel, const char *filter);
+
+#define MAX_TP 32
+
+struct tp {
+	char metric[48];
+	char source[96];
+	struct perf_evsel *ev;
+};
+
+enum cyc_kind { CYC_PMU, CYC_TSC, CYC_CNTVCT, CYC_CLOCK };
+
+struct counters {
+	enum cyc_kind cyc;
+	struct perf_evsel *cyc_ev;
+	struct perf_cpu_map *cyc_cpu;
+	char cyc_source[160];
+	double ref_hz;
+
+	struct perf_cpu_map *cpus;	/* every online CPU */
+	struct perf_thread_map *any;
+	int ntp;
+	struct tp tp[MAX_TP];
+	char tp_status[320];
+	char tracefs[32];
+};
+
+struct snapshot {
+	uint64_t ns;
+	uint64_t cycles;
+	int ntp;
+	uint64_t tp[MAX_TP];
+	struct irq_table irq;
+	bool irq_ok;
+};
+
+uint64_t mmb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static inline uint64_t ref_ticks(void)
+{
+#if defined(__x86_64__)
+	uint32_t lo, hi;
+
+	/* lfence: do not let the read float above earlier instructions */
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	return ((uint64_t)hi << 32) | lo;
+#elif defined(__aarch64__)
+	uint64_t v;
+
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) :: "memory");
+	return v;
+#else
+	return mmb_now_ns();
+#endif
+}
+
+static double ref_calibrate(void)
+{
+#if defined(__aarch64__)
+	uint64_t f;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
+	return (double)f;
+#elif defined(__x86_64__)
+	uint64_t t0 = mmb_now_ns(), c0 = ref_ticks(), t1, c1;
+	struct timespec d = { 0, 20 * 1000 * 1000 };
+
+	nanosleep(&d, NULL);
+	t1 = mmb_now_ns();
+	c1 = ref_ticks();
+	return (double)(c1 - c0) * 1e9 / (double)(t1 - t0);
+#else
+	return 1e9;
+#endif
+}
+
+static int silent_print(enum libperf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return 0;
+}
+
+static void cycles_open(struct counters *c, int cpu)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_HARDWARE,
+		.config = PERF_COUNT_HW_CPU_CYCLES,
+		.size = sizeof(attr),
+	};
+	char list[16];
+	int err;
+
+	snprintf(list, sizeof(list), "%d", cpu);
+	c->cyc_cpu = perf_cpu_map__new(list);
+	c->cyc_ev = perf_evsel__new(&attr);
+	err = c->cyc_ev && c->cyc_cpu ?
+	      perf_evsel__open(c->cyc_ev, c->cyc_cpu, c->any) : -ENOMEM;
+	if (!err && !getenv("MMB_NO_PMU")) {
+		c->cyc = CYC_PMU;
+		snprintf(c->cyc_source, sizeof(c->cyc_source),
+			 "pmu: cpu-cycles on the initiator's CPU %d (libperf)",
+			 cpu);
+		return;
+	}
+	if (c->cyc_ev) {
+		if (!err)
+			perf_evsel__close(c->cyc_ev);
+		perf_evsel__delete(c->cyc_ev);
+		c->cyc_ev = NULL;
+	}
+	c->ref_hz = ref_calibrate();
+#if defined(__x86_64__)
+	c->cyc = CYC_TSC;
+	snprintf(c->cyc_source, sizeof(c->cyc_source),
+		 "tsc: reference cycles (wall clock) at %.0f MHz; no PMU (%s)",
+		 c->ref_hz / 1e6, err ? strerror(-err > 0 ? -err : errno) :
+		 "MMB_NO_PMU set");
+#elif defined(__aarch64__)
+	c->cyc = CYC_CNTVCT;
+	snprintf(c->cyc_source, sizeof(c->cyc_source),
+		 "cntvct_el0: timer ticks (wall clock) at %.0f MHz; no PMU (%s)",
+		 c->ref_hz / 1e6, err ? strerror(-err > 0 ? -err : errno) :
+		 "MMB_NO_PMU set");
+#else
+	c->cyc = CYC_CLOCK;
+	snprintf(c->cyc_source, sizeof(c->cyc_source),
+		 "clock: nanoseconds; no PMU and no reference counter");
+#endif
+}
+
+uint64_t counters_cycles(struct counters *c)
+{
+	struct perf_counts_values v = { 0 };
+
+	if (c->cyc == CYC_PMU) {
+		if (perf_evsel__read(c->cyc_ev, 0, 0, &v))
+			return 0;
+		return v.val;
+	}
+	return ref_ticks();
+}
+
+const char *counters_cycles_source(const struct counters *c)
+{
+	return c->cyc_source;
+}
+
+/* tracefs: where it is, mounting it when nobody has. */
+static int find_tracefs(struct counters *c)
+{
+	static const char *const dirs[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char ev[96];
+
+		snprintf(ev, sizeof(ev), "%s/events", dirs[i]);
+		if (!stat(ev, &st)) {
+			snprintf(c->tracefs, sizeof(c->tracefs), "%s", dirs[i]);
+			return 0;
+		}
+	}
+	if (!mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) &&
+	    !stat("/sys/kernel/tracing/events", &st)) {
+		snprintf(c->tracefs, sizeof(c->tracefs), "/sys/kernel/tracing");
+		return 0;
+	}
+	return -1;
+}
+
+static long tp_id(const struct counters *c, const char *sys, const char *ev)
+{
+	char path[192], buf[32];
+	FILE *f;
+	long id = -1;
+
+	snprintf(path, sizeof(path), "%s/events/%s/%s/id", c->tracefs, sys, ev);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		id = atol(buf);
+	fclose(f);
+	return id;
+}
+
+static int tp_add(struct counters *c, const char *sys, const char *ev,
+		  const char *filter, const char *metric)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+		.sample_period = 1,
+	};
+	struct tp *t;
+	long id = tp_id(c, sys, ev);
+	int err;
+
+	if (id < 0 || c->ntp == MAX_TP)
+		return -ENOENT;
+	attr.config = id;
+	t = &c->tp[c->ntp];
+	t->ev = perf_evsel__new(&attr);
+	if (!t->ev)
+		return -ENOMEM;
+	err = perf_evsel__open(t->ev, c->cpus, c->any);
+	if (!err && filter)
+		err = perf_evsel__apply_filter(t->ev, filter);
+	if (err) {
+		perf_evsel__close(t->ev);
+		perf_evsel__delete(t->ev);
+		t->ev = NULL;
+		return err < 0 ? err : -errno;
+	}
+	snprintf(t->metric, sizeof(t->metric), "tp_%s", metric);
+	snprintf(t->source, sizeof(t->source), "tracepoint %s:%s%s%s%s",
+		 sys, ev, filter ? " [" : "", filter ? filter : "",
+		 filter ? "]" : "");
+	c->ntp++;
+	return 0;
+}
+
+/*
+ * tlb:tlb_flush's reasons, from the print fmt of its format file:
+ *   __print_symbolic(REC->reason, { 0, "flush on task switch" }, ...)
+ * so a kernel that adds a reason is counted without a code change here.
+ */
+int tlb_reasons_parse(const char *fmt, int *val, char (*name)[32], int max)
+{
+	const char *p = strstr(fmt, "__print_symbolic(REC->reason");
+	int n = 0;
+
+	while (p && n < max && (p = strchr(p, '{'))) {
+		char text[64];
+		int v, j = 0;
+
+		if (sscanf(p, "{ %d , \"%63[^\"]\" }", &v, text) != 2)
+			break;
+		val[n] = v;
+		for (const char *q = text; *q && j < 31; q++)
+			name[n][j++] = (*q == ' ' || *q == '-') ? '_' : tolower((unsigned char)*q);
+		name[n][j] = '\0';
+		n++;
+		p++;
+	}
+	return n;
+}
+
+static void tlb_reasons(struct counters *c)
+{
+	char path[192], *buf;
+	int val[16];
+	char name[16][32];
+	FILE *f;
+	size_t len;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/events/tlb/tlb_flush/format", c->tracefs);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	buf = calloc(1, 65536);
+	len = buf ? fread(buf, 1, 65535, f) : 0;
+	fclose(f);
+	if (!len) {
+		free(buf);
+		return;
+	}
+	n = tlb_reasons_parse(buf, val, name, 16);
+	for (int i = 0; i < n; i++) {
+		char filter[32], metric[48];
+
+		snprintf(filter, sizeof(filter), "reason == %d", val[i]);
+		snprintf(metric, sizeof(metric), "tlb_flush_%s", name[i]);
+		tp_add(c, "tlb", "tlb_flush", filter, metric);
+	}
+	free(buf);
+}
+
+static void raise_nofile(int need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur < (rlim_t)need + 64) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void tracepoints_open(struct counters *c)
+{
+	static const struct {
+		const char *sys, *ev, *metric;
+	} evs[] = {
+		{ "ipi", "ipi_send_cpu", "ipi_send_cpu" },
+		{ "ipi", "ipi_send_cpumask", "ipi_send_cpumask" },
+		{ "ipi", "ipi_raise", "ipi_raise" },
+		{ "irq_vectors", "call_function_entry", "call_function_entry" },
+		{ "irq_vectors", "call_function_single_entry",
+		  "call_function_single_entry" },
+		{ "irq_vectors", "reschedule_entry", "reschedule_entry" },
+		{ "irq_vectors", "irq_work_entry", "irq_work_entry" },
+	};
+	int err = 0;
+
+	if (find_tracefs(c)) {
+		snprintf(c->tp_status, sizeof(c->tp_status),
+			 "unavailable: no tracefs and mounting it failed (%s)",
+			 strerror(errno));
+		return;
+	}
+	c->cpus = perf_cpu_map__new_online_cpus();
+	if (!c->cpus)
+		return;
+	raise_nofile(MAX_TP * perf_cpu_map__nr(c->cpus));
+	for (size_t i = 0; i < ARRAY_SIZE(evs); i++) {
+		int e = tp_add(c, evs[i].sys, evs[i].ev, NULL, evs[i].metric);
+
+		if (e && e != -ENOENT && !err)
+			err = e;
+	}
+	tlb_reasons(c);
+	if (c->ntp)
+		snprintf(c->tp_status, sizeof(c->tp_status),
+			 "%d counters on %d CPUs from %s", c->ntp,
+			 perf_cpu_map__nr(c->cpus), c->tracefs);
+	else
+		snprintf(c->tp_status, sizeof(c->tp_status),
+			 "unavailable: %s", err ? strerror(-err) :
+			 "no IPI tracepoints in this kernel");
+}
+
+struct counters *counters_open(int initiator_cpu, bool tracepoints,
+			       json_t *sys)
+{
+	struct counters *c = calloc(1, sizeof(*c));
+	json_t *ipi;
+
+	if (!c)
+		return NULL;
+	libperf_init(silent_print);
+	c->any = perf_thread_map__new_dummy();
+	cycles_open(c, initiator_cpu);
+	if (tracepoints)
+		tracepoints_open(c);
+	else
+		snprintf(c->tp_status, sizeof(c->tp_status),
+			 "off (--no-tracepoints)");
+
+	json_object_set_new(sys, "cycles_source", json_string(c->cyc_source));
+	ipi = json_object();
+	json_object_set_new(ipi, "proc_interrupts",
+		json_string("/proc/interrupts deltas, all CPUs, receiver side"));
+	json_object_set_new(ipi, "tracepoints", json_string(c->tp_status));
+	json_object_set_new(sys, "ipi_source", ipi);
+	return c;
+}
+
+void counters_close(struct counters *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < c->ntp; i++) {
+		perf_evsel__close(c->tp[i].ev);
+		perf_evsel__delete(c->tp[i].ev);
+	}
+	if (c->cyc_ev) {
+		perf_evsel__close(c->cyc_ev);
+		perf_evsel__delete(c->cyc_ev);
+	}
+	perf_cpu_map__put(c->cpus);
+	perf_cpu_map__put(c->cyc_cpu);
+	perf_thread_map__put(c->any);
+	free(c);
+}
+
+struct snapshot *snapshot_new(const struct counters *c)
+{
+	return calloc(1, sizeof(struct snapshot));
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	if (!s)
+		return;
+	if (s->irq_ok)
+		irq_free(&s->irq);
+	free(s);
+}
+
+/*
+ * Order: slow readers (/proc/interrupts, per-CPU tracepoint reads) outside,
+ * time and cycles inside, so the window the op figures use is tight and the
+ * background window covers everything that was counted.
+ */
+int counters_snap(struct counters *c, struct snapshot *s)
+{
+	if (s->irq_ok)
+		irq_free(&s->irq);
+	s->irq_ok = !irq_read("/proc/interrupts", &s->irq);
+	s->ntp = c->ntp;
+	for (int i = 0; i < c->ntp; i++) {
+		int n = perf_cpu_map__nr(c->cpus);
+
+		s->tp[i] = 0;
+		for (int j = 0; j < n; j++) {
+			struct perf_counts_values v = { 0 };
+
+			if (!perf_evsel__read(c->tp[i].ev, j, 0, &v))
+				s->tp[i] += v.val;
+		}
+	}
+	s->cycles = counters_cycles(c);
+	s->ns = mmb_now_ns();
+	return s->irq_ok ? 0 : -1;
+}
+
+uint64_t snapshot_cycles(const struct snapshot *s)
+{
+	return s->cycles;
+}
+
+uint64_t snapshot_ns(const struct snapshot *s)
+{
+	return s->ns;
+}
+
+int counters_delta(const struct counters *c, const struct snapshot *a,
+		   const struct snapshot *b, struct cval *out, int max)
+{
+	struct ipi_kinds k;
+	int n = 0;
+
+	if (a->irq_ok && b->irq_ok && max > 0) {
+		irq_ipi_delta(&a->irq, &b->irq, &k);
+		snprintf(out[n].name, sizeof(out[n].name), "ipis");
+		out[n].v = (double)k.total;
+		out[n].source = "/proc/interrupts";
+		n++;
+		for (int i = 0; i < k.n && n < max; i++, n++) {
+			snprintf(out[n].name, sizeof(out[n].name), "ipi_%s",
+				 k.k[i].kind);
+			out[n].v = (double)k.k[i].total;
+			out[n].source = "/proc/interrupts";
+		}
+	}
+	for (int i = 0; i < c->ntp && n < max; i++, n++) {
+		snprintf(out[n].name, sizeof(out[n].name), "%s", c->tp[i].metric);
+		out[n].v = (double)(b->tp[i] - a->tp[i]);
+		out[n].source = c->tp[i].source;
+	}
+	return n;
+}
+
+json_t *counters_irq_delta(const struct snapshot *a, const struct snapshot *b)
+{
+	if (!a->irq_ok || !b->irq_ok)
+		return json_object();
+	return irq_delta_json(&a->irq, &b->irq);
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared between the files of lib/; benches see only mmb.h. */
+#ifndef MMB_INTERNAL_H
+#define MMB_INTERNAL_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "mmb.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- cpulist.c: "0-3,8,10-11" <-> sets of CPU numbers ---- */
+struct cpuset_list {
+	int n;
+	int *cpu;	/* ascending, unique */
+};
+/* 0, or -1 with errno EINVAL (syntax) / ERANGE (number past max_cpu). */
+int cpulist_parse(const char *s, int max_cpu, struct cpuset_list *out);
+int cpulist_format(const int *cpu, int n, char *buf, size_t len);
+bool cpulist_has(const struct cpuset_list *l, int cpu);
+void cpulist_free(struct cpuset_list *l);
+/* Reads a sysfs cpulist file such as /sys/devices/system/cpu/online. */
+int cpulist_read_file(const char *path, struct cpuset_list *out);
+
+/* ---- interrupts.c: /proc/interrupts ---- */
+struct irq_row {
+	char label[24];		/* "CAL", "IPI1", "24" */
+	char desc[96];		/* "Function call interrupts" */
+	unsigned long long *count;	/* one per column, or NULL */
+	unsigned long long total;
+	int ncount;		/* numbers on the row (1 for ERR/MIS) */
+};
+
+struct irq_table {
+	int ncpus;		/* columns */
+	int *cpu;		/* CPU number of each column */
+	int nrows;
+	struct irq_row *row;
+};
+
+int irq_parse(const char *text, struct irq_table *t);
+int irq_read(const char *path, struct irq_table *t);
+void irq_free(struct irq_table *t);
+const struct irq_row *irq_find(const struct irq_table *t, const char *label);
+
+/*
+ * IPI kinds, by the kernel's own labels (x86) or names (arm64).
+ * On x86 a TLB shootdown IPI is counted both in CAL and in TLB (see
+ * arch/x86/kernel/smp.c and flush_tlb_func()), so "call" is CAL - TLB
+ * there and the kinds partition the IPIs received.
+ */
+#define IRQ_MAX_KINDS 16
+struct ipi_kinds {
+	int n;
+	struct {
+		char kind[32];		/* "tlb", "call", "resched", ... */
+		char label[24];		/* where it came from: "TLB", "IPI1" */
+		unsigned long long total;
+	} k[IRQ_MAX_KINDS];
+	unsigned long long total;	/* all IPIs received */
+	bool tlb_hw_broadcast;		/* arm64: no TLB IPIs exist */
+};
+/* Classifies every IPI row; total is summed over all columns. */
+void irq_ipi_kinds(const struct irq_table *t, struct ipi_kinds *out);
+/* Per-kind difference after - before (rows matched by label). */
+void irq_ipi_delta(const struct irq_table *before,
+		   const struct irq_table *after, struct ipi_kinds *out);
+/* Every row's total difference, by label, only rows that moved. */
+json_t *irq_delta_json(const struct irq_table *before,
+		       const struct irq_table *after);
+const char *irq_kind_of(const char *label, const char *desc);
+
+/* ---- stats.c (GSL) ---- */
+struct mmb_stats {
+	double median, mean, stddev, min, max, p95;
+	size_t n;
+};
+void mmb_stats_compute(const double *v, size_t n, struct mmb_stats *s);
+
+/* ---- sysinfo.c ---- */
+struct lazy_tlb {
+	char strategy[24];	/* refcount, shootdown, shootdown-debug, unknown */
+	char source[192];
+	char lines[8][80];
+	int nlines;
+};
+/* Reads a kernel config (plain or gzip) and derives the strategy. */
+int lazy_tlb_detect_file(const char *path, struct lazy_tlb *lt);
+void lazy_tlb_from_text(const char *config, struct lazy_tlb *lt);
+void lazy_tlb_detect(struct lazy_tlb *lt);
+json_t *sysinfo_json(void);
+const char *mmb_arch(void);
+
+/* ---- topo.c: topology (libnuma, likwid) and placement ---- */
+struct cpu_topo {
+	int cpu, node, core, package, smt_index;
+	bool online;
+};
+
+struct topology {
+	int max_cpu;		/* highest CPU number + 1 */
+	struct cpu_topo *cpu;	/* indexed by CPU number */
+	struct cpuset_list online;
+	int nr_nodes;		/* nodes with CPUs or memory */
+	int max_node;
+	bool numa;		/* libnuma usable */
+	const char *source;	/* "likwid" or "sysfs" */
+};
+
+int topo_init(struct topology *t);
+void topo_free(struct topology *t);
+
+enum mmb_spread { SPREAD_COMPACT, SPREAD_NODES, SPREAD_SMT };
+extern const char *const mmb_spread_names[];
+
+struct placement {
+	int initiator;
+	int nvictims;
+	int *victim;
+	struct cpuset_list cpus;	/* the --cpus pool */
+	int mem_node;			/* -1: local */
+};
+
+/*
+ * Resolves --cpus/--initiator/--victims/--spread/--node into a placement.
+ * Errors are usage errors: the message names the argument.
+ */
+int placement_resolve(const struct topology *t, const char *cpus,
+		      int initiator, const char *victims, int default_victims,
+		      int max_victims, enum mmb_spread spread, int mem_node,
+		      struct placement *p, char *err, size_t errlen);
+json_t *placement_json(const struct topology *t, const struct placement *p);
+void placement_free(struct placement *p);
+
+/* ---- counters.c: cycles (libperf or TSC) and IPIs ---- */
+struct counters;
+struct snapshot;
+
+struct counters *counters_open(int initiator_cpu, bool tracepoints,
+			       json_t *sys);
+void counters_close(struct counters *c);
+struct snapshot *snapshot_new(const struct counters *c);
+void snapshot_free(struct snapshot *s);
+int counters_snap(struct counters *c, struct snapshot *s);
+/* Cheap cycle reading for per-op accounting. */
+uint64_t counters_cycles(struct counters *c);
+struct cval {
+	char name[48];		/* "ipis", "ipi_tlb", "tp_ipi_send_cpu" */
+	double v;
+	const char *source;	/* where the count came from */
+};
+/* Per-window deltas of every IPI counter.  Returns how many were filled. */
+int counters_delta(const struct counters *c, const struct snapshot *a,
+		   const struct snapshot *b, struct cval *out, int max);
+/* Cycles between two snapshots and their source, for the result. */
+uint64_t snapshot_cycles(const struct snapshot *s);
+uint64_t snapshot_ns(const struct snapshot *s);
+const char *counters_cycles_source(const struct counters *c);
+int tlb_reasons_parse(const char *fmt, int *val, char (*name)[32], int max);
+json_t *counters_irq_delta(const struct snapshot *a, const struct snapshot *b);
+
+/* ---- hygiene.c ---- */
+struct hygiene_opts {
+	bool dma_latency;
+	bool numa_balancing_off;
+};
+int hygiene_aslr_reexec(char **argv);
+void hygiene_apply(const struct hygiene_opts *o, json_t *sys);
+void hygiene_restore(void);
+
+/* ---- output.c ---- */
+enum mmb_format { FMT_HUMAN, FMT_JSON, FMT_CSV };
+extern const char *const mmb_format_names[];
+void output_human(const json_t *result, FILE *f);
+void output_csv(const json_t *result, FILE *f, bool header);
+int output_json(const json_t *result, FILE *f);
+/* Writes through a temporary file and rename(): readers never see half. */
+int output_write_file(const json_t *result, enum mmb_format fmt,
+		      const char *path);
+
+/* ---- runner.c ---- */
+extern volatile sig_atomic_t mmb_interrupted;
+
+struct run_cfg {
+	double duration;	/* seconds per sample, when iterations == 0 */
+	long iterations;
+	double warmup;
+	long repeat;
+	bool quiet;
+	bool progress;
+};
+
+/* The run: what a variant sees through the accessors in mmb.h. */
+struct mmb_run {
+	const struct mmb_bench *bench;
+	const struct mmb_variant *variant;
+	const struct topology *topo;
+	struct placement *pl;
+	enum mmb_mode mode;
+	struct counters *ctr;
+	struct ctl *ctl;		/* MAP_SHARED control block */
+	void *shared;
+	json_t *params;
+	struct mmb_task *tasks;
+	int ntasks;
+};
+
+/* Runs one variant; fills *result.  Returns an exit code. */
+int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
+	       json_t **samples, json_t **metrics, json_t **background);
+
+/* Calibration: per-op harness cost, for the closing figures. */
+uint64_t mmb_now_ns(void);
+
+void mmb_die_usage(const char *prog, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+#endif /* MMB_INTERNAL_H */

@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmb_main(): options, variants, placement, and one result per variant.
+ * The common option table and the bench's own table together generate
+ * getopt_long's table and --help, so the two cannot drift apart.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <numaif.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const char *const mode_names[] = { "threads", "processes", NULL };
+static const char *const onoff_names[] = { "on", "off", NULL };
+
+static struct {
+	const char *cpus, *victims, *variant, *output;
+	long initiator, node;
+	int spread, mode, format, dma;
+	double duration, warmup;
+	long iterations, repeat;
+	bool quiet, no_tp, help, version;
+	bool mode_set;
+} o = {
+	.initiator = -1, .node = -1, .variant = "all", .duration = 0.5,
+	.warmup = 0.2, .repeat = 10,
+};
+
+static const struct mmb_opt common_opts[] = {
+	{ "variant", MMB_OPT_STR, &o.variant, "NAME",
+	  "variant to run: a name, all, or help (lists them)" },
+	{ "cpus", MMB_OPT_STR, &o.cpus, "LIST",
+	  "CPUs the run may use (default: all online)" },
+	{ "initiator", MMB_OPT_INT, &o.initiator, "CPU",
+	  "CPU of the task that issues the ops (default: first of --cpus)",
+	  0, INT_MAX },
+	{ "victims", MMB_OPT_STR, &o.victims, "LIST|N",
+	  "victim CPUs: a list ('1,' '2-5') or a count N or all" },
+	{ "spread", MMB_OPT_CHOICE, &o.spread, "POLICY",
+	  "how a victim count is placed", 0, 0, mmb_spread_names },
+	{ "mode", MMB_OPT_CHOICE, &o.mode, "MODE",
+	  "victims as threads (one mm) or processes", 0, 0, mode_names },
+	{ "node", MMB_OPT_INT, &o.node, "N",
+	  "bind test memory to NUMA node N (default: local)", 0, 4095 },
+	{ "duration", MMB_OPT_DOUBLE, &o.duration, "SEC",
+	  "length of one sample", 0.001, 3600 },
+	{ "iterations", MMB_OPT_INT, &o.iterations, "N",
+	  "ops per sample (instead of --duration)", 1, 1e12 },
+	{ "warmup", MMB_OPT_DOUBLE, &o.warmup, "SEC",
+	  "warm-up before the first sample", 0, 600 },
+	{ "repeat", MMB_OPT_INT, &o.repeat, "N", "samples", 1, 100000 },
+	{ "format", MMB_OPT_CHOICE, &o.format, "FMT", "output format", 0, 0,
+	  mmb_format_names },
+	{ "output", MMB_OPT_STR, &o.output, "FILE",
+	  "write the result here (a directory with several variants)" },
+	{ "cpu-dma-latency", MMB_OPT_CHOICE, &o.dma, "on|off",
+	  "hold /dev/cpu_dma_latency at 0 during the run", 0, 0, onoff_names },
+	{ "no-tracepoints", MMB_OPT_FLAG, &o.no_tp, NULL,
+	  "count IPIs from /proc/interrupts only" },
+	{ "quiet", MMB_OPT_FLAG, &o.quiet, NULL, "no progress, no notes" },
+	{ "help", MMB_OPT_FLAG, &o.help, NULL, "this text" },
+	{ "version", MMB_OPT_FLAG, &o.version, NULL, "print the version" },
+	{ NULL }
+};
+
+static const char *prog;
+
+void mmb_die_usage(const char *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", p);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(try %s --help)\n", p);
+	exit(MMB_EXIT_USAGE);
+}
+
+size_t mmb_page_size(void)
+{
+	static size_t ps;
+
+	if (!ps)
+		ps = (size_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+void *mmb_map(const struct mmb_run *r, size_t len, int extra_flags)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | extra_flags, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	/* THP would turn a 1-page op into a 2M one and change the flush. */
+	madvise(p, len, MADV_NOHUGEPAGE);
+	if (r->pl->mem_node >= 0) {
+		unsigned long mask[64] = { 0 };
+		int n = r->pl->mem_node;
+
+		mask[n / (8 * sizeof(long))] |= 1ul << (n % (8 * sizeof(long)));
+		if (mbind(p, len, MPOL_BIND, mask, sizeof(mask) * 8, 0)) {
+			munmap(p, len);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+const char *mmb_libexec(const char *name)
+{
+	static char path[PATH_MAX + 32];
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return NULL;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	/* build/bin/mmb-x -> build/libexec/name */
+	snprintf(path, sizeof(path), "%s/../libexec/%s", self, name);
+	return path;
+}
+
+/* ---- options ---- */
+
+static int nopts(const struct mmb_opt *t)
+{
+	int n = 0;
+
+	while (t && t[n].name)
+		n++;
+	return n;
+}
+
+static const struct mmb_opt *find_opt(const struct mmb_bench *b, int idx)
+{
+	int nc = nopts(common_opts);
+
+	return idx < nc ? &common_opts[idx] : &b->opts[idx - nc];
+}
+
+static void print_default(const struct mmb_opt *op, FILE *f)
+{
+	switch (op->type) {
+	case MMB_OPT_INT:
+		if (*(long *)op->ptr >= 0)
+			fprintf(f, " (default %ld)", *(long *)op->ptr);
+		break;
+	case MMB_OPT_DOUBLE:
+		fprintf(f, " (default %g)", *(double *)op->ptr);
+		break;
+	case MMB_OPT_CHOICE:
+		fprintf(f, " (");
+		for (int i = 0; op->choices[i]; i++)
+			fprintf(f, "%s%s%s", i ? "|" : "", op->choices[i],
+				i == *(int *)op->ptr ? "*" : "");
+		fprintf(f, ")");
+		break;
+	default:
+		break;
+	}
+}
+
+static void print_opts(const struct mmb_opt *t, FILE *f)
+{
+	for (int i = 0; t && t[i].name; i++) {
+		char lhs[48];
+
+		snprintf(lhs, sizeof(lhs), "--%s%s%s", t[i].name,
+			 t[i].arg ? " " : "", t[i].arg ? t[i].arg : "");
+		fprintf(f, "  %-26s %s", lhs, t[i].help);
+		print_default(&t[i], f);
+		fputc('\n', f);
+	}
+}
+
+static void print_variants(const struct mmb_bench *b, FILE *f)
+{
+	for (const struct mmb_variant *v = b->variants; v->name; v++)
+		fprintf(f, "  %-12s %s\n", v->name, v->desc);
+}
+
+static void usage(const struct mmb_bench *b)
+{
+	printf("usage: %s [options]\n  %s\n\nvariants (--variant NAME|all|help):\n",
+	       prog, b->desc);
+	print_variants(b, stdout);
+	if (nopts(b->opts)) {
+		printf("\n%s options:\n", b->name);
+		print_opts(b->opts, stdout);
+	}
+	printf("\ncommon options:\n");
+	print_opts(common_opts, stdout);
+	printf("\nA bare number given to --victims is a count; write one CPU as '3,'.\n"
+	       "Exit: 0 ok, 1 failure, 2 usage error, 4 skipped (reason on stderr).\n");
+}
+
+static void set_opt(const struct mmb_opt *op, const char *arg)
+{
+	char *end;
+
+	switch (op->type) {
+	case MMB_OPT_FLAG:
+		*(bool *)op->ptr = true;
+		return;
+	case MMB_OPT_STR:
+		*(const char **)op->ptr = arg;
+		return;
+	case MMB_OPT_CHOICE:
+		for (int i = 0; op->choices[i]; i++) {
+			if (!strcmp(arg, op->choices[i])) {
+				*(int *)op->ptr = i;
+				return;
+			}
+		}
+		mmb_die_usage(prog, "--%s: '%s' is not one of the choices (see --help)",
+			      op->name, arg);
+	case MMB_OPT_INT: {
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 0);
+		if (errno || *end || end == arg || v < op->min || v > op->max)
+			mmb_die_usage(prog, "--%s: '%s' must be an integer from %.0f to %.0f",
+				      op->name, arg, op->min, op->max);
+		*(long *)op->ptr = v;
+		return;
+	}
+	case MMB_OPT_DOUBLE: {
+		double v;
+
+		errno = 0;
+		v = strtod(arg, &end);
+		if (errno || *end || end == arg || !isfinite(v) ||
+		    v < op->min || v > op->max)
+			mmb_die_usage(prog, "--%s: '%s' must be a number from %g to %g",
+				      op->name, arg, op->min, op->max);
+		*(double *)op->ptr = v;
+		return;
+	}
+	}
+}
+
+static void parse_args(const struct mmb_bench *b, int argc, char **argv)
+{
+	int nc = nopts(common_opts), nb = nopts(b->opts);
+	struct option *lo = calloc(nc + nb + 1, sizeof(*lo));
+	int c, idx;
+
+	if (!lo)
+		exit(MMB_EXIT_FAIL);
+	for (int i = 0; i < nc + nb; i++) {
+		const struct mmb_opt *op = find_opt(b, i);
+
+		lo[i].name = op->name;
+		lo[i].has_arg = op->type == MMB_OPT_FLAG ? no_argument :
+							    required_argument;
+		lo[i].val = 0;
+	}
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", lo, &idx)) != -1) {
+		if (c == 'h') {
+			o.help = true;
+			continue;
+		}
+		if (c == '?') {
+			if (optopt)
+				mmb_die_usage(prog, "-%c: unknown option", optopt);
+			mmb_die_usage(prog, "%s: unknown option or missing argument",
+				      argv[optind - 1]);
+		}
+		set_opt(find_opt(b, idx), optarg);
+		if (!strcmp(lo[idx].name, "mode"))
+			o.mode_set = true;
+	}
+	if (optind < argc)
+		mmb_die_usage(prog, "%s: unexpected argument", argv[optind]);
+	free(lo);
+}
+
+/* Options go into params, so a result says how it was made. */
+static void opts_json(const struct mmb_opt *t, json_t *params)
+{
+	for (int i = 0; t && t[i].name; i++) {
+		const struct mmb_opt *op = &t[i];
+		json_t *v = NULL;
+
+		switch (op->type) {
+		case MMB_OPT_FLAG:
+			v = json_boolean(*(bool *)op->ptr);
+			break;
+		case MMB_OPT_INT:
+			v = json_integer(*(long *)op->ptr);
+			break;
+		case MMB_OPT_DOUBLE:
+			v = json_real(*(double *)op->ptr);
+			break;
+		case MMB_OPT_CHOICE:
+			v = json_string(op->choices[*(int *)op->ptr]);
+			break;
+		case MMB_OPT_STR:
+			if (*(const char **)op->ptr)
+				v = json_string(*(const char **)op->ptr);
+			break;
+		}
+		if (v)
+			json_object_set_new(params, op->name, v);
+	}
+}
+
+/* ---- the run ---- */
+
+static void on_signal(int sig)
+{
+	mmb_interrupted = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	/* No SA_RESTART: a blocked op returns EINTR and the run ends. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void iso_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char *str_or(const json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : "?";
+}
+
+static bool is_dir_target(const char *path, int nvariants)
+{
+	struct stat st;
+	size_t n = strlen(path);
+
+	if (n && path[n - 1] == '/')
+		return true;
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return true;
+	return nvariants > 1;
+}
+
+static int emit(const json_t *res, int nvariants, int *nemitted)
+{
+	static const char *const ext[] = { "txt", "json", "csv" };
+
+	if (o.output) {
+		char path[PATH_MAX];
+		const char *target = o.output;
+
+		if (is_dir_target(o.output, nvariants)) {
+			mkdir(o.output, 0755);
+			snprintf(path, sizeof(path), "%s/%s-%s.%s", o.output,
+				 str_or(json_object_get(res, "bench")),
+				 str_or(json_object_get(res, "variant")),
+				 ext[o.format]);
+			target = path;
+		}
+		if (output_write_file(res, o.format, target)) {
+			fprintf(stderr, "%s: --output: writing %s: %s\n", prog,
+				target, strerror(errno));
+			return -1;
+		}
+	} else {
+		switch (o.format) {
+		case FMT_HUMAN:
+			if (*nemitted)
+				putchar('\n');
+			output_human(res, stdout);
+			break;
+		case FMT_JSON:
+			/* several variants: one JSON document per line */
+			if (nvariants > 1)
+				json_dumpf(res, stdout, JSON_COMPACT |
+					   JSON_PRESERVE_ORDER);
+			else
+				output_json(res, stdout);
+			if (nvariants > 1)
+				putchar('\n');
+			break;
+		case FMT_CSV:
+			output_csv(res, stdout, !*nemitted);
+			break;
+		}
+		fflush(stdout);
+	}
+	(*nemitted)++;
+	return 0;
+}
+
+static json_t *argv_json(int argc, char **argv)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < argc; i++)
+		json_array_append_new(a, json_string(argv[i]));
+	return a;
+}
+
+static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
+		       const struct topology *topo, struct counters **ctr,
+		       json_t *sys, json_t *argvj, int nvariants,
+		       int *nemitted)
+{
+	struct mmb_run r = { .bench = b, .variant = v, .topo = topo };
+	struct placement pl;
+	struct run_cfg cfg = {
+		.duration = o.duration, .iterations = o.iterations,
+		.warmup = o.warmup, .repeat = o.repeat, .quiet = o.quiet,
+		.progress = !o.quiet && isatty(2),
+	};
+	json_t *res, *samples = NULL, *metrics = NULL, *bgj = NULL;
+	char err[256], started[32];
+	bool same_cpu;
+	int ret;
+
+	r.mode = v->mode;
+	if (o.mode_set && o.mode != (int)v->mode && v->mode_fixed) {
+		if (nvariants == 1)
+			mmb_die_usage(prog, "--mode: variant %s always runs %s",
+				      v->name, mode_names[v->mode]);
+	} else if (o.mode_set) {
+		r.mode = o.mode;
+	}
+	/* ctxsw's partner: same CPU as the initiator unless told otherwise */
+	same_cpu = v->victim_on_initiator && !o.victims;
+	if (placement_resolve(topo, o.cpus, (int)o.initiator,
+			      same_cpu ? "0" : o.victims, b->default_victims,
+			      b->max_victims, o.spread, (int)o.node, &pl, err,
+			      sizeof(err)))
+		mmb_die_usage(prog, "%s", err);
+	if (same_cpu) {
+		free(pl.victim);
+		pl.victim = malloc(sizeof(int));
+		if (!pl.victim)
+			return MMB_EXIT_FAIL;
+		pl.victim[0] = pl.initiator;
+		pl.nvictims = 1;
+	}
+	r.pl = &pl;
+	r.params = json_object();
+	if (b->check) {
+		ret = b->check(&r);
+		if (ret) {
+			placement_free(&pl);
+			json_decref(r.params);
+			if (ret == MMB_EXIT_USAGE)
+				exit(MMB_EXIT_USAGE);
+			return ret;
+		}
+	}
+	if (!*ctr) {
+		*ctr = counters_open(pl.initiator, !o.no_tp, sys);
+		if (!*ctr) {
+			mmb_error(&r, "opening counters failed");
+			return MMB_EXIT_FAIL;
+		}
+	}
+	r.ctr = *ctr;
+
+	json_object_set_new(r.params, "mode", json_string(mode_names[r.mode]));
+	opts_json(common_opts, r.params);
+	json_object_del(r.params, "help");
+	json_object_del(r.params, "version");
+	json_object_del(r.params, "format");
+	json_object_del(r.params, "output");
+	json_object_del(r.params, "quiet");
+	json_object_set(r.params, "variant", json_string(v->name));
+	opts_json(b->opts, r.params);
+	if (b->params)
+		b->params(&r);
+
+	iso_now(started, sizeof(started));
+	ret = runner_run(&r, &cfg, &samples, &metrics, &bgj);
+	if (json_array_size(samples)) {
+		res = json_object();
+		json_object_set_new(res, "schema", json_string("mmb-result/1"));
+		json_object_set_new(res, "bench", json_string(b->name));
+		json_object_set_new(res, "variant", json_string(v->name));
+		json_object_set_new(res, "variant_desc", json_string(v->desc));
+		json_object_set_new(res, "op", json_string(v->op_desc));
+		json_object_set_new(res, "version", json_string(MMB_VERSION));
+		json_object_set(res, "argv", argvj);
+		json_object_set_new(res, "started_at", json_string(started));
+		json_object_set_new(res, "interrupted",
+				    json_boolean(mmb_interrupted));
+		json_object_set(res, "system", sys);
+		json_object_set_new(res, "params", r.params);
+		json_object_set_new(res, "placement", placement_json(topo, &pl));
+		json_object_set_new(res, "metrics", metrics);
+		json_object_set_new(res, "background", bgj);
+		json_object_set_new(res, "samples", samples);
+		if (emit(res, nvariants, nemitted))
+			ret = MMB_EXIT_FAIL;
+		json_decref(res);
+	} else {
+		json_decref(r.params);
+		json_decref(samples);
+		json_decref(metrics);
+		json_decref(bgj);
+	}
+	placement_free(&pl);
+	return ret;
+}
+
+int mmb_main(const struct mmb_bench *b, int argc, char **argv)
+{
+	const struct mmb_variant *only = NULL;
+	struct hygiene_opts hyg = { .numa_balancing_off = true };
+	struct counters *ctr = NULL;
+	struct topology topo;
+	json_t *sys, *argvj;
+	int nvariants = 0, nemitted = 0, nskipped = 0, ret = MMB_EXIT_OK;
+
+	prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	/* argv as given, before getopt permutes it */
+	argvj = argv_json(argc, argv);
+	parse_args(b, argc, argv);
+	if (o.help) {
+		usage(b);
+		return MMB_EXIT_OK;
+	}
+	if (o.version) {
+		printf("%s %s\n", prog, MMB_VERSION);
+		return MMB_EXIT_OK;
+	}
+	if (!strcmp(o.variant, "help")) {
+		print_variants(b, stdout);
+		return MMB_EXIT_OK;
+	}
+	if (strcmp(o.variant, "all")) {
+		for (const struct mmb_variant *v = b->variants; v->name; v++)
+			if (!strcmp(v->name, o.variant))
+				only = v;
+		if (!only)
+			mmb_die_usage(prog, "--variant: unknown variant '%s' (try --variant help)",
+				      o.variant);
+		nvariants = 1;
+	} else {
+		for (const struct mmb_variant *v = b->variants; v->name; v++)
+			nvariants++;
+	}
+	/* Only now: usage errors above must not pay for a re-exec. */
+	hygiene_aslr_reexec(argv);
+
+	if (topo_init(&topo)) {
+		fprintf(stderr, "%s: reading the CPU topology: %s\n", prog,
+			strerror(errno));
+		return MMB_EXIT_FAIL;
+	}
+	install_signals();
+	sys = sysinfo_json();
+	hyg.dma_latency = o.dma == 0;
+	hygiene_apply(&hyg, sys);
+	atexit(hygiene_restore);
+
+	for (const struct mmb_variant *v = b->variants; v->name; v++) {
+		int r;
+
+		if (only && v != only)
+			continue;
+		if (mmb_interrupted)
+			break;
+		r = run_variant(b, v, &topo, &ctr, sys, argvj, nvariants,
+				&nemitted);
+		if (r == MMB_EXIT_SKIP)
+			nskipped++;
+		else if (r && ret == MMB_EXIT_OK)
+			ret = r;
+	}
+	counters_close(ctr);
+	hygiene_restore();
+	json_decref(sys);
+	json_decref(argvj);
+	topo_free(&topo);
+	if (mmb_interrupted) {
+		fprintf(stderr, "%s: interrupted%s\n", prog,
+			nemitted ? "; partial result written" : "; no result");
+		return 130;
+	}
+	if (nskipped && nskipped == nvariants)
+		return MMB_EXIT_SKIP;
+	return ret;
+}

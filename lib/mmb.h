@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mmb: the contract between one benchmark file (benches/<name>.c) and the
+ * runner in lib/.
+ *
+ * A bench describes its variants and options and hands one struct mmb_bench
+ * to MMB_MAIN().  The runner owns everything else: option parsing, placement
+ * and pinning, victim tasks and the start barrier, warm-up, timing, cycles,
+ * IPI accounting, statistics and output.  A bench never prints, times or pins
+ * by itself (walk-exit's child pinning itself through mmb_pin_self() is the
+ * one deliberate exception: the migration is the workload).
+ */
+#ifndef MMB_H
+#define MMB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MMB_VERSION "0.1.0"
+
+/* Exit codes every bench and tool keeps. */
+enum {
+	MMB_EXIT_OK = 0,
+	MMB_EXIT_FAIL = 1,
+	MMB_EXIT_USAGE = 2,
+	MMB_EXIT_SKIP = 4,
+};
+
+enum mmb_mode {
+	MMB_MODE_THREADS,
+	MMB_MODE_PROCESSES,
+};
+
+struct mmb_run;		/* one variant being measured */
+struct mmb_task;	/* one victim task (thread or process) */
+
+/* Typed option table: drives getopt_long, --help, validation and params. */
+enum mmb_opt_type {
+	MMB_OPT_FLAG,		/* bool */
+	MMB_OPT_INT,		/* long, within [min, max] */
+	MMB_OPT_DOUBLE,		/* double, within [min, max] */
+	MMB_OPT_CHOICE,		/* int: index into choices[] */
+	MMB_OPT_STR,		/* const char * */
+};
+
+struct mmb_opt {
+	const char *name;
+	enum mmb_opt_type type;
+	void *ptr;
+	const char *arg;	/* metavariable in --help */
+	const char *help;
+	double min, max;
+	const char *const *choices;	/* NULL-terminated, for CHOICE */
+};
+
+struct mmb_variant {
+	const char *name;
+	const char *desc;
+	const char *op_desc;	/* what one op is, printed with results */
+	enum mmb_mode mode;	/* default task mode for victims */
+	bool mode_fixed;	/* --mode may not override it */
+	bool no_victims;	/* victims are CPUs to visit, not tasks */
+	/* Without --victims, the one victim shares the initiator's CPU. */
+	bool victim_on_initiator;
+	/* Before any victim exists (membarrier registration, buffers). */
+	int (*setup)(struct mmb_run *r);
+	/* Body of each victim task; returns when mmb_task_stopping(). */
+	void (*victim)(struct mmb_task *t);
+	/* Unblocks victims that wait on something only the bench knows. */
+	void (*wake)(struct mmb_run *r);
+	/* Untimed work before each op: per-op timing is used when set. */
+	int (*prepare)(struct mmb_run *r);
+	/* One operation; 0 or a negative errno. */
+	int (*op)(struct mmb_run *r);
+	void (*teardown)(struct mmb_run *r);
+};
+
+struct mmb_bench {
+	const char *name;
+	const char *desc;
+	const struct mmb_variant *variants;	/* terminated by a NULL name */
+	const struct mmb_opt *opts;		/* terminated by a NULL name */
+	int default_victims;	/* count; -1 means every CPU but the initiator */
+	int max_victims;	/* 0: no limit */
+	size_t shared_size;	/* bytes of MAP_SHARED memory for the bench */
+	/* Cross-checks of bench options, after placement is known. */
+	int (*check)(struct mmb_run *r);
+	/* Adds the bench's parameters to the result (mmb_param_*). */
+	void (*params)(struct mmb_run *r);
+};
+
+int mmb_main(const struct mmb_bench *b, int argc, char **argv);
+
+#define MMB_MAIN(bench)						\
+	int main(int argc, char **argv)				\
+	{							\
+		return mmb_main(&(bench), argc, argv);		\
+	}
+
+/* Placement, as resolved and validated by the runner. */
+int mmb_initiator_cpu(const struct mmb_run *r);
+int mmb_nr_victims(const struct mmb_run *r);
+int mmb_victim_cpu(const struct mmb_run *r, int i);
+enum mmb_mode mmb_mode(const struct mmb_run *r);
+int mmb_mem_node(const struct mmb_run *r);	/* -1: local */
+void *mmb_shared(const struct mmb_run *r);	/* bench's shared_size bytes */
+const struct mmb_variant *mmb_variant(const struct mmb_run *r);
+
+/* Victim side. */
+int mmb_task_index(const struct mmb_task *t);
+int mmb_task_cpu(const struct mmb_task *t);
+struct mmb_run *mmb_task_run(const struct mmb_task *t);
+bool mmb_task_stopping(const struct mmb_task *t);
+/* Blocks (sleeps in the kernel) until the run stops. */
+void mmb_task_park(struct mmb_task *t);
+
+/* Helpers. */
+int mmb_pin_self(int cpu);
+/* fork() for op children: dies with the parent, ignores Ctrl-C. */
+pid_t mmb_fork(void);
+/* Anonymous memory, not THP-backed, bound to the run's memory node. */
+void *mmb_map(const struct mmb_run *r, size_t len, int extra_flags);
+/* Path of a helper program installed beside the benches. */
+const char *mmb_libexec(const char *name);
+size_t mmb_page_size(void);
+
+/* Bench parameters recorded in the result's params block. */
+void mmb_param_int(struct mmb_run *r, const char *key, long long v);
+void mmb_param_str(struct mmb_run *r, const char *key, const char *v);
+void mmb_param_bool(struct mmb_run *r, const char *key, bool v);
+
+/* A message that names the bench and variant; for setup/check failures. */
+void mmb_error(const struct mmb_run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif /* MMB_H */

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Output.  Every format is rendered from the one result object, so what a
+ * human reads and what a script parses cannot disagree.
+ *  human: perf-bench style, '#' context lines, units in the text
+ *  json:  the mmb-result/1 object (jansson)
+ *  csv:   one row per metric
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+const char *const mmb_format_names[] = { "human", "json", "csv", NULL };
+
+static const char *str(const json_t *o, const char *path)
+{
+	const json_t *v = o;
+	char key[64];
+
+	/* "a.b.c" lookups keep the printers short */
+	while (v && *path) {
+		size_t n = strcspn(path, ".");
+
+		snprintf(key, sizeof(key), "%.*s", (int)n, path);
+		v = json_object_get(v, key);
+		path += n + (path[n] == '.');
+	}
+	return json_is_string(v) ? json_string_value(v) : "?";
+}
+
+static double num(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+static void fmt_val(char *buf, size_t len, const char *unit, double v)
+{
+	if (!strcmp(unit, "ns"))
+		snprintf(buf, len, "%.1f ns", v);
+	else if (!strcmp(unit, "ipis/op"))
+		snprintf(buf, len, "%.3f /op", v);
+	else if (!strcmp(unit, "cycles"))
+		snprintf(buf, len, "%.0f cyc", v);
+	else if (!strcmp(unit, "tsc-cycles"))
+		snprintf(buf, len, "%.0f tsc", v);
+	else if (!strcmp(unit, "timer-ticks"))
+		snprintf(buf, len, "%.1f tick", v);
+	else
+		snprintf(buf, len, "%.3f %s", v, unit);
+}
+
+static void cpus_of(const json_t *arr, char *buf, size_t len, const char *key)
+{
+	size_t i;
+	json_t *c;
+	int *v = calloc(json_array_size(arr) + 1, sizeof(int)), n = 0;
+
+	if (!v) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	json_array_foreach(arr, i, c)
+		v[n++] = (int)json_integer_value(json_object_get(c, key));
+	if (!n)
+		snprintf(buf, len, "none");
+	else if (!strcmp(key, "cpu"))
+		cpulist_format(v, n, buf, len);
+	else {
+		/* nodes of the victims, in victim order, deduplicated */
+		size_t off = 0;
+
+		buf[0] = '\0';
+		for (int j = 0; j < n; j++) {
+			bool seen = false;
+
+			for (int k = 0; k < j; k++)
+				seen |= v[k] == v[j];
+			if (!seen && off < len)
+				off += snprintf(buf + off, len - off, "%s%d",
+						off ? "," : "", v[j]);
+		}
+	}
+	free(v);
+}
+
+static void params_line(const json_t *params, FILE *f)
+{
+	const char *k;
+	json_t *v;
+
+	fprintf(f, "# params:");
+	json_object_foreach((json_t *)params, k, v) {
+		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+
+		fprintf(f, " %s=%s", k, s ? s : "?");
+		free(s);
+	}
+	fputc('\n', f);
+}
+
+void output_human(const json_t *res, FILE *f)
+{
+	const json_t *sys = json_object_get(res, "system");
+	const json_t *pl = json_object_get(res, "placement");
+	const json_t *metrics = json_object_get(res, "metrics");
+	const json_t *bg = json_object_get(res, "background");
+	const json_t *params = json_object_get(res, "params");
+	const char *legend[32];
+	int nlegend = 0;
+	char vcpus[256], vnodes[128];
+	const char *k;
+	json_t *m;
+
+	cpus_of(json_object_get(pl, "victims"), vcpus, sizeof(vcpus), "cpu");
+	cpus_of(json_object_get(pl, "victims"), vnodes, sizeof(vnodes), "node");
+	fprintf(f, "# mmb-%s %s: %s\n", str(res, "bench"), str(res, "variant"),
+		str(res, "variant_desc"));
+	fprintf(f, "# op: %s\n", str(res, "op"));
+	fprintf(f, "# kernel %s (%s), lazy_tlb %s from %s\n",
+		str(sys, "kernel.release"), str(sys, "arch"),
+		str(sys, "lazy_tlb.strategy"), str(sys, "lazy_tlb.source"));
+	fprintf(f, "# machine: %s, %lld CPUs online, %lld NUMA node(s), topology from %s\n",
+		str(sys, "cpu_model"),
+		json_integer_value(json_object_get(sys, "nr_cpus_online")),
+		json_integer_value(json_object_get(pl, "nr_nodes")),
+		str(pl, "topology_source"));
+	fprintf(f, "# placement: %s; initiator CPU %lld (node %lld); victims %s (nodes %s); memory %s\n",
+		str(params, "mode"),
+		json_integer_value(json_object_get(
+			json_object_get(pl, "initiator"), "cpu")),
+		json_integer_value(json_object_get(
+			json_object_get(pl, "initiator"), "node")),
+		vcpus, vnodes,
+		json_is_integer(json_object_get(pl, "mem_node")) ? "bound" :
+		"local");
+	params_line(params, f);
+	fprintf(f, "# samples: %zu, started %s%s\n",
+		json_array_size(json_object_get(res, "samples")),
+		str(res, "started_at"),
+		json_is_true(json_object_get(res, "interrupted")) ?
+		" (interrupted: partial)" : "");
+	fprintf(f, "# background: %.3f s idle window, net figures subtract it\n",
+		num(bg, "window_s"));
+	fprintf(f, "#\n# %-40s %13s %13s %12s %13s %4s  src\n", "metric",
+		"median", "mean", "stddev", "p95", "n");
+	json_object_foreach((json_t *)metrics, k, m) {
+		const char *unit = str(m, "unit"), *src = str(m, "source");
+		char med[32], mean[32], sd[32], p95[32];
+		int li;
+
+		for (li = 0; li < nlegend; li++)
+			if (!strcmp(legend[li], src))
+				break;
+		if (li == nlegend && nlegend < (int)ARRAY_SIZE(legend))
+			legend[nlegend++] = src;
+		fmt_val(med, sizeof(med), unit, num(m, "median"));
+		fmt_val(mean, sizeof(mean), unit, num(m, "mean"));
+		fmt_val(sd, sizeof(sd), unit, num(m, "stddev"));
+		fmt_val(p95, sizeof(p95), unit, num(m, "p95"));
+		fprintf(f, "  %-40s %13s %13s %12s %13s %4lld  [%d]\n", k, med,
+			mean, sd, p95,
+			json_integer_value(json_object_get(m, "n")), li + 1);
+	}
+	fprintf(f, "#\n");
+	for (int i = 0; i < nlegend; i++)
+		fprintf(f, "# [%d] %s\n", i + 1, legend[i]);
+}
+
+static void csv_field(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void output_csv(const json_t *res, FILE *f, bool header)
+{
+	const json_t *metrics = json_object_get(res, "metrics");
+	const char *k;
+	json_t *m;
+
+	if (header)
+		fprintf(f, "bench,variant,metric,unit,median,mean,stddev,min,max,p95,n,source\n");
+	json_object_foreach((json_t *)metrics, k, m) {
+		fprintf(f, "%s,%s,%s,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%lld,",
+			str(res, "bench"), str(res, "variant"), k, str(m, "unit"),
+			num(m, "median"), num(m, "mean"), num(m, "stddev"),
+			num(m, "min"), num(m, "max"), num(m, "p95"),
+			json_integer_value(json_object_get(m, "n")));
+		csv_field(f, str(m, "source"));
+		fputc('\n', f);
+	}
+}
+
+int output_json(const json_t *res, FILE *f)
+{
+	if (json_dumpf(res, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+		       JSON_REAL_PRECISION(10)))
+		return -1;
+	fputc('\n', f);
+	return 0;
+}
+
+int output_write_file(const json_t *res, enum mmb_format fmt, const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()) >=
+	    (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	switch (fmt) {
+	case FMT_JSON:
+		err = output_json(res, f);
+		break;
+	case FMT_CSV:
+		output_csv(res, f, true);
+		break;
+	case FMT_HUMAN:
+		output_human(res, f);
+		break;
+	}
+	if (fflush(f) || fsync(fileno(f)))
+		err = -1;
+	if (fclose(f))
+		err = -1;
+	if (err || rename(tmp, path)) {
+		int e = errno;
+
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}

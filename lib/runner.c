@@ -1,0 +1,672 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The runner: victim tasks (threads or processes), the start barrier,
+ * warm-up, samples, and the idle window that measures the background rate
+ * of every counter.
+ *
+ * One sample is a batch of ops between two counter snapshots.  Latency and
+ * cycles per op come from the batch (or from per-op readings when the
+ * variant has untimed preparation); IPI counts can only be had per batch,
+ * since the kernel counts them, not us.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+volatile sig_atomic_t mmb_interrupted;
+
+enum task_state { T_INIT, T_READY, T_RUNNING, T_PARKING };
+
+struct ctl {
+	_Atomic uint32_t stop;		/* futex: victims leave */
+	_Atomic uint32_t go;		/* futex: start barrier */
+	_Atomic uint32_t ready;		/* futex: victims at the barrier */
+	_Atomic int32_t failed;		/* errno of a victim's set-up */
+	struct {
+		_Atomic int32_t tid;
+		_Atomic uint32_t state;
+	} task[];
+};
+
+struct mmb_task {
+	struct mmb_run *run;
+	int idx, cpu;
+	pthread_t th;
+	pid_t pid;
+};
+
+static long futex(_Atomic uint32_t *uaddr, int op, uint32_t val,
+		  const struct timespec *ts)
+{
+	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
+}
+
+static void futex_wake_all(_Atomic uint32_t *uaddr)
+{
+	futex(uaddr, FUTEX_WAKE, INT32_MAX, NULL);
+}
+
+/* ---- accessors (mmb.h) ---- */
+
+int mmb_initiator_cpu(const struct mmb_run *r) { return r->pl->initiator; }
+int mmb_nr_victims(const struct mmb_run *r) { return r->pl->nvictims; }
+enum mmb_mode mmb_mode(const struct mmb_run *r) { return r->mode; }
+int mmb_mem_node(const struct mmb_run *r) { return r->pl->mem_node; }
+void *mmb_shared(const struct mmb_run *r) { return r->shared; }
+const struct mmb_variant *mmb_variant(const struct mmb_run *r) { return r->variant; }
+int mmb_task_index(const struct mmb_task *t) { return t->idx; }
+int mmb_task_cpu(const struct mmb_task *t) { return t->cpu; }
+struct mmb_run *mmb_task_run(const struct mmb_task *t) { return t->run; }
+
+int mmb_victim_cpu(const struct mmb_run *r, int i)
+{
+	return i >= 0 && i < r->pl->nvictims ? r->pl->victim[i] : -1;
+}
+
+bool mmb_task_stopping(const struct mmb_task *t)
+{
+	return atomic_load_explicit(&t->run->ctl->stop, memory_order_relaxed);
+}
+
+void mmb_task_park(struct mmb_task *t)
+{
+	struct ctl *ctl = t->run->ctl;
+
+	atomic_store(&ctl->task[t->idx].state, T_PARKING);
+	while (!atomic_load(&ctl->stop))
+		futex(&ctl->stop, FUTEX_WAIT, 0, NULL);
+}
+
+int mmb_pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+pid_t mmb_fork(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* Die with the parent; leave Ctrl-C to it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_DFL);
+	}
+	return pid;
+}
+
+void mmb_error(const struct mmb_run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "mmb-%s: %s: ", r->bench->name, r->variant->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void param_set(struct mmb_run *r, const char *key, json_t *v)
+{
+	json_object_set_new(r->params, key, v);
+}
+
+void mmb_param_int(struct mmb_run *r, const char *key, long long v)
+{
+	param_set(r, key, json_integer(v));
+}
+
+void mmb_param_str(struct mmb_run *r, const char *key, const char *v)
+{
+	param_set(r, key, json_string(v));
+}
+
+void mmb_param_bool(struct mmb_run *r, const char *key, bool v)
+{
+	param_set(r, key, json_boolean(v));
+}
+
+/* ---- victims ---- */
+
+static void task_body(struct mmb_task *t)
+{
+	struct ctl *ctl = t->run->ctl;
+
+	if (mmb_pin_self(t->cpu))
+		atomic_store(&ctl->failed, errno);
+	atomic_store(&ctl->task[t->idx].tid, (int32_t)gettid());
+	atomic_store(&ctl->task[t->idx].state, T_READY);
+	atomic_fetch_add(&ctl->ready, 1);
+	futex_wake_all(&ctl->ready);
+	while (!atomic_load(&ctl->go) && !atomic_load(&ctl->stop))
+		futex(&ctl->go, FUTEX_WAIT, 0, NULL);
+	if (atomic_load(&ctl->stop) || atomic_load(&ctl->failed))
+		return;
+	atomic_store(&ctl->task[t->idx].state, T_RUNNING);
+	t->run->variant->victim(t);
+}
+
+static void *task_thread(void *arg)
+{
+	task_body(arg);
+	return NULL;
+}
+
+static int victims_start(struct mmb_run *r)
+{
+	int n = r->pl->nvictims;
+	sigset_t all, old;
+
+	r->tasks = calloc(n, sizeof(*r->tasks));
+	if (!r->tasks)
+		return -1;
+	/* Signals go to the initiator, which stops the run cleanly. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (int i = 0; i < n; i++) {
+		struct mmb_task *t = &r->tasks[i];
+
+		t->run = r;
+		t->idx = i;
+		t->cpu = r->pl->victim[i];
+		if (r->mode == MMB_MODE_THREADS) {
+			int e = pthread_create(&t->th, NULL, task_thread, t);
+
+			if (e) {
+				errno = e;
+				break;
+			}
+		} else {
+			t->pid = mmb_fork();
+			if (t->pid == 0) {
+				task_body(t);
+				_exit(0);
+			}
+			if (t->pid < 0)
+				break;
+		}
+		r->ntasks++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r->ntasks == n ? 0 : -1;
+}
+
+static int proc_state(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * The barrier: every victim pinned and waiting, then released together.
+ * Victims that park are waited for until the kernel shows them asleep, so
+ * the first sample does not catch them on their way down.
+ */
+static int victims_go(struct mmb_run *r)
+{
+	struct ctl *ctl = r->ctl;
+	uint32_t n = r->ntasks, ready;
+	uint64_t deadline = mmb_now_ns() + 10ull * 1000000000ull;
+
+	while ((ready = atomic_load(&ctl->ready)) < n) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (mmb_interrupted || mmb_now_ns() > deadline)
+			return -1;
+		futex(&ctl->ready, FUTEX_WAIT, ready, &ts);
+	}
+	if (atomic_load(&ctl->failed)) {
+		errno = atomic_load(&ctl->failed);
+		mmb_error(r, "pinning a victim failed: %s", strerror(errno));
+		return -1;
+	}
+	atomic_store(&ctl->go, 1);
+	futex_wake_all(&ctl->go);
+	for (uint32_t i = 0; i < n; i++) {
+		for (;;) {
+			uint32_t st = atomic_load(&ctl->task[i].state);
+			struct timespec ts = { 0, 200 * 1000 };
+
+			if (st == T_RUNNING && r->variant->victim)
+				break;
+			if (st == T_PARKING &&
+			    proc_state(atomic_load(&ctl->task[i].tid)) == 'S')
+				break;
+			if (mmb_interrupted || mmb_now_ns() > deadline)
+				return -1;
+			nanosleep(&ts, NULL);
+		}
+	}
+	return 0;
+}
+
+static void victims_stop(struct mmb_run *r)
+{
+	struct ctl *ctl = r->ctl;
+
+	atomic_store(&ctl->stop, 1);
+	futex_wake_all(&ctl->stop);
+	futex_wake_all(&ctl->go);
+	if (r->variant->wake)
+		r->variant->wake(r);
+	for (int i = 0; i < r->ntasks; i++) {
+		struct mmb_task *t = &r->tasks[i];
+
+		if (r->mode == MMB_MODE_THREADS) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 5;
+			if (pthread_timedjoin_np(t->th, NULL, &ts)) {
+				mmb_error(r, "victim %d did not stop", i);
+				/* Exiting the process takes it down with us. */
+				exit(MMB_EXIT_FAIL);
+			}
+		} else {
+			uint64_t deadline = mmb_now_ns() + 2000000000ull;
+
+			while (waitpid(t->pid, NULL, WNOHANG) == 0) {
+				struct timespec ts = { 0, 1000 * 1000 };
+
+				if (mmb_now_ns() > deadline) {
+					kill(t->pid, SIGKILL);
+					waitpid(t->pid, NULL, 0);
+					break;
+				}
+				nanosleep(&ts, NULL);
+			}
+		}
+	}
+	free(r->tasks);
+	r->tasks = NULL;
+	r->ntasks = 0;
+}
+
+/* ---- sampling ---- */
+
+#define MAX_CVAL 64
+
+struct sample {
+	uint64_t ops;
+	uint64_t op_ns;		/* time inside the ops */
+	uint64_t window_ns;	/* snapshot to snapshot */
+	double cycles;
+	int nval;
+	struct cval val[MAX_CVAL];
+	json_t *irq;
+};
+
+static int one_op(struct mmb_run *r, uint64_t *op_ns, uint64_t *cyc)
+{
+	const struct mmb_variant *v = r->variant;
+	uint64_t t0, c0;
+	int ret;
+
+	if (!v->prepare)
+		return v->op(r);
+	ret = v->prepare(r);
+	if (ret)
+		return ret;
+	c0 = counters_cycles(r->ctr);
+	t0 = mmb_now_ns();
+	ret = v->op(r);
+	*op_ns += mmb_now_ns() - t0;
+	*cyc += counters_cycles(r->ctr) - c0;
+	return ret;
+}
+
+static int op_failed(struct mmb_run *r, int ret)
+{
+	if (mmb_interrupted)
+		return 1;
+	mmb_error(r, "op failed: %s", strerror(-ret));
+	return -1;
+}
+
+/* Warm-up, which also measures the op rate for --duration. */
+static int warmup(struct mmb_run *r, double secs, double *rate)
+{
+	uint64_t start = mmb_now_ns(), end = start + (uint64_t)(secs * 1e9);
+	uint64_t n = 0, dummy_ns = 0, dummy_c = 0, now;
+	int ret;
+
+	do {
+		ret = one_op(r, &dummy_ns, &dummy_c);
+		if (ret)
+			return op_failed(r, ret);
+		n++;
+		now = mmb_now_ns();
+	} while (now < end && !mmb_interrupted);
+	*rate = (double)n * 1e9 / (double)(now - start);
+	return mmb_interrupted ? 1 : 0;
+}
+
+static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
+		       struct snapshot *b, struct sample *s)
+{
+	const struct mmb_variant *v = r->variant;
+	uint64_t op_ns = 0, cyc = 0, i;
+	int ret = 0;
+
+	counters_snap(r->ctr, a);
+	if (!v->prepare) {
+		for (i = 0; i < nops && !mmb_interrupted; i++) {
+			ret = v->op(r);
+			if (ret)
+				break;
+		}
+	} else {
+		for (i = 0; i < nops && !mmb_interrupted; i++) {
+			ret = one_op(r, &op_ns, &cyc);
+			if (ret)
+				break;
+		}
+	}
+	counters_snap(r->ctr, b);
+	if (ret)
+		return op_failed(r, ret);
+	if (mmb_interrupted)
+		return 1;
+	s->ops = nops;
+	s->window_ns = snapshot_ns(b) - snapshot_ns(a);
+	if (!v->prepare) {
+		/* The snapshot reads time and cycles innermost. */
+		s->op_ns = s->window_ns;
+		cyc = snapshot_cycles(b) - snapshot_cycles(a);
+	} else {
+		s->op_ns = op_ns;
+	}
+	s->cycles = (double)cyc;
+	s->nval = counters_delta(r->ctr, a, b, s->val, MAX_CVAL);
+	s->irq = counters_irq_delta(a, b);
+	return 0;
+}
+
+static bool is_ipi_kind(const char *name)
+{
+	return !strcmp(name, "ipis") || !strncmp(name, "ipi_", 4);
+}
+
+static void add_metric(json_t *metrics, const char *name, const char *unit,
+		       const char *source, const double *v, size_t n)
+{
+	struct mmb_stats st;
+
+	mmb_stats_compute(v, n, &st);
+	json_object_set_new(metrics, name, json_pack(
+		"{s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:s}",
+		"unit", unit, "median", st.median, "mean", st.mean,
+		"stddev", st.stddev, "min", st.min, "max", st.max,
+		"p95", st.p95, "n", (json_int_t)st.n, "source", source));
+}
+
+static const char *cycles_unit(const char *source)
+{
+	if (!strncmp(source, "pmu", 3))
+		return "cycles";
+	if (!strncmp(source, "tsc", 3))
+		return "tsc-cycles";
+	if (!strncmp(source, "cntvct", 6))
+		return "timer-ticks";
+	return "ns";
+}
+
+static void build_results(struct mmb_run *r, struct sample *s, int ns,
+			  const struct sample *bg, json_t *samples,
+			  json_t *metrics, json_t *background)
+{
+	double *v = calloc(ns ? ns : 1, sizeof(double));
+	double bg_s = bg ? (double)bg->window_ns / 1e9 : 0;
+	const char *csrc = counters_cycles_source(r->ctr);
+	json_t *rates = json_object();
+
+	if (!v)
+		return;
+	for (int i = 0; i < ns; i++) {
+		json_t *o = json_pack("{s:I, s:I, s:I, s:f}",
+			"ops", (json_int_t)s[i].ops,
+			"op_ns", (json_int_t)s[i].op_ns,
+			"window_ns", (json_int_t)s[i].window_ns,
+			"cycles", s[i].cycles);
+
+		for (int j = 0; j < s[i].nval; j++)
+			json_object_set_new(o, s[i].val[j].name,
+					    json_real(s[i].val[j].v));
+		json_object_set_new(o, "interrupts", s[i].irq);
+		s[i].irq = NULL;
+		json_array_append_new(samples, o);
+	}
+
+	for (int i = 0; i < ns; i++)
+		v[i] = (double)s[i].op_ns / (double)s[i].ops;
+	add_metric(metrics, "latency_ns", "ns",
+		   r->variant->prepare ?
+		   "clock_gettime(CLOCK_MONOTONIC) around each op" :
+		   "clock_gettime(CLOCK_MONOTONIC) around each sample",
+		   v, ns);
+	for (int i = 0; i < ns; i++)
+		v[i] = s[i].cycles / (double)s[i].ops;
+	add_metric(metrics, "cycles", cycles_unit(csrc), csrc, v, ns);
+
+	if (!ns)
+		goto out;
+	/* The counter set is the same in every sample: take the first's. */
+	for (int j = 0; j < s[0].nval; j++) {
+		const struct cval *c = &s[0].val[j];
+		double rate = 0;
+		char name[80], src[160];
+
+		if (bg) {
+			for (int k = 0; k < bg->nval; k++)
+				if (!strcmp(bg->val[k].name, c->name))
+					rate = bg->val[k].v / bg_s;
+			json_object_set_new(rates, c->name, json_real(rate));
+		}
+		for (int i = 0; i < ns; i++)
+			v[i] = s[i].val[j].v / (double)s[i].ops;
+		snprintf(name, sizeof(name), "%s_per_op", c->name);
+		add_metric(metrics, name, "ipis/op", c->source, v, ns);
+		if (!bg || !is_ipi_kind(c->name))
+			continue;
+		for (int i = 0; i < ns; i++)
+			v[i] = (s[i].val[j].v - rate * s[i].window_ns / 1e9) /
+			       (double)s[i].ops;
+		snprintf(name, sizeof(name), "%s_net_per_op", c->name);
+		snprintf(src, sizeof(src),
+			 "%s, less the idle-window background rate",
+			 c->source);
+		add_metric(metrics, name, "ipis/op", src, v, ns);
+	}
+out:
+	json_object_set_new(background, "window_s", json_real(bg_s));
+	json_object_set_new(background, "per_s", rates);
+	free(v);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The background: the same victims in the same state, the initiator
+ * asleep, for as long as a median sample lasted.
+ */
+static int idle_window(struct mmb_run *r, struct sample *s, int ns,
+		       struct snapshot *a, struct snapshot *b,
+		       struct sample *bg)
+{
+	uint64_t *w = calloc(ns, sizeof(*w)), len;
+	struct timespec ts;
+
+	if (!w)
+		return -1;
+	for (int i = 0; i < ns; i++)
+		w[i] = s[i].window_ns;
+	qsort(w, ns, sizeof(*w), cmp_u64);
+	len = w[ns / 2];
+	free(w);
+	if (len < 50000000ull)
+		len = 50000000ull;
+	if (len > 2000000000ull)
+		len = 2000000000ull;
+	ts.tv_sec = len / 1000000000ull;
+	ts.tv_nsec = len % 1000000000ull;
+	counters_snap(r->ctr, a);
+	while (nanosleep(&ts, &ts) && errno == EINTR && !mmb_interrupted)
+		;
+	counters_snap(r->ctr, b);
+	bg->window_ns = snapshot_ns(b) - snapshot_ns(a);
+	bg->nval = counters_delta(r->ctr, a, b, bg->val, MAX_CVAL);
+	return mmb_interrupted ? 1 : 0;
+}
+
+static void progress(const struct mmb_run *r, const struct run_cfg *cfg,
+		     int i)
+{
+	if (!cfg->progress)
+		return;
+	if (i < 0)
+		fprintf(stderr, "\r\033[K");
+	else
+		fprintf(stderr, "\r# %s/%s: sample %d/%ld", r->bench->name,
+			r->variant->name, i + 1, cfg->repeat);
+	fflush(stderr);
+}
+
+#ifdef MMB_HAVE_LIKWID
+#include <likwid-marker.h>
+#else
+#define LIKWID_MARKER_START(x) do { } while (0)
+#define LIKWID_MARKER_STOP(x) do { } while (0)
+#endif
+
+int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
+	       json_t **samples, json_t **metrics, json_t **background)
+{
+	const struct mmb_variant *v = r->variant;
+	struct snapshot *a = snapshot_new(r->ctr), *b = snapshot_new(r->ctr);
+	struct sample *s = calloc(cfg->repeat, sizeof(*s)), bg = { 0 };
+	size_t ctl_size = sizeof(struct ctl) +
+			  (r->pl->nvictims + 1) * sizeof(r->ctl->task[0]);
+	char region[96];
+	double rate = 0;
+	uint64_t nops;
+	int ns = 0, ret = MMB_EXIT_FAIL, e;
+	bool have_bg = false;
+
+	*samples = json_array();
+	*metrics = json_object();
+	*background = json_object();
+	snprintf(region, sizeof(region), "mmb-%s-%s", r->bench->name, v->name);
+	r->ctl = mmap(NULL, ctl_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	r->shared = r->bench->shared_size ?
+		    mmap(NULL, r->bench->shared_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0) : NULL;
+	if (!a || !b || !s || r->ctl == MAP_FAILED || r->shared == MAP_FAILED) {
+		mmb_error(r, "out of memory");
+		goto out_free;
+	}
+	if (mmb_pin_self(r->pl->initiator)) {
+		mmb_error(r, "pinning the initiator to CPU %d: %s",
+			  r->pl->initiator, strerror(errno));
+		goto out_free;
+	}
+	if (v->setup) {
+		e = v->setup(r);
+		if (e) {
+			ret = e > 0 ? e : MMB_EXIT_FAIL;
+			goto out_free;
+		}
+	}
+	if (v->victim && !v->no_victims && r->pl->nvictims) {
+		if (victims_start(r) || victims_go(r)) {
+			if (!mmb_interrupted)
+				mmb_error(r, "starting victims: %s",
+					  strerror(errno));
+			goto out_stop;
+		}
+	}
+
+	e = warmup(r, cfg->warmup > 0 ? cfg->warmup :
+		   (cfg->iterations ? 0 : 0.05), &rate);
+	if (e)
+		goto out_stop;
+	nops = cfg->iterations ? (uint64_t)cfg->iterations :
+	       (uint64_t)(rate * cfg->duration + 0.5);
+	if (nops < 1)
+		nops = 1;
+
+	for (ns = 0; ns < cfg->repeat; ns++) {
+		progress(r, cfg, ns);
+		LIKWID_MARKER_START(region);
+		e = take_sample(r, nops, a, b, &s[ns]);
+		LIKWID_MARKER_STOP(region);
+		if (e)
+			break;
+	}
+	progress(r, cfg, -1);
+	if (e < 0)
+		goto out_stop;
+	if (!e && ns)
+		have_bg = !idle_window(r, s, ns, a, b, &bg);
+	ret = MMB_EXIT_OK;
+out_stop:
+	if (r->ntasks)
+		victims_stop(r);
+	if (v->teardown)
+		v->teardown(r);
+	if (ns)
+		build_results(r, s, ns, have_bg ? &bg : NULL, *samples,
+			      *metrics, *background);
+	if (mmb_interrupted)
+		ret = ns ? MMB_EXIT_OK : MMB_EXIT_FAIL;
+out_free:
+	for (int i = 0; i < cfg->repeat && s; i++)
+		json_decref(s[i].irq);
+	free(s);
+	snapshot_free(a);
+	snapshot_free(b);
+	if (r->ctl && r->ctl != MAP_FAILED)
+		munmap(r->ctl, ctl_size);
+	if (r->shared && r->shared != MAP_FAILED)
+		munmap(r->shared, r->bench->shared_size);
+	r->ctl = NULL;
+	r->shared = NULL;
+	return ret;
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The result's "system" block: what kernel, which lazy-TLB strategy, which
+ * machine.  Everything here is read, nothing is changed.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "internal.h"
+
+const char *mmb_arch(void)
+{
+#if defined(__x86_64__)
+	return "x86_64";
+#elif defined(__aarch64__)
+	return "arm64";
+#else
+	return "unknown";
+#endif
+}
+
+static const char *const lazy_keys[] = {
+	"CONFIG_MMU_LAZY_TLB_REFCOUNT",
+	"CONFIG_MMU_LAZY_TLB_SHOOTDOWN",
+	"CONFIG_DEBUG_VM_SHOOT_LAZIES",
+};
+
+/*
+ * Keeps the lines that decide the strategy, set or "is not set", plus any
+ * other MMU_LAZY_TLB option a patched kernel may add (hazard pointers...).
+ */
+static void lazy_line(struct lazy_tlb *lt, const char *line, bool *on)
+{
+	bool relevant = strstr(line, "MMU_LAZY_TLB") ||
+			strstr(line, "DEBUG_VM_SHOOT_LAZIES");
+
+	if (!relevant || lt->nlines == (int)ARRAY_SIZE(lt->lines))
+		return;
+	snprintf(lt->lines[lt->nlines++], sizeof(lt->lines[0]), "%s", line);
+	for (size_t i = 0; i < ARRAY_SIZE(lazy_keys); i++) {
+		size_t n = strlen(lazy_keys[i]);
+
+		if (!strncmp(line, lazy_keys[i], n) && line[n] == '=' &&
+		    line[n + 1] == 'y')
+			on[i] = true;
+	}
+}
+
+static void lazy_finish(struct lazy_tlb *lt, const bool *on)
+{
+	const char *s = "unknown";
+
+	if (on[1] && on[2])
+		s = "shootdown-debug";
+	else if (on[1])
+		s = "shootdown";
+	else if (on[0])
+		s = "refcount";
+	snprintf(lt->strategy, sizeof(lt->strategy), "%s", s);
+}
+
+void lazy_tlb_from_text(const char *config, struct lazy_tlb *lt)
+{
+	bool on[ARRAY_SIZE(lazy_keys)] = { false };
+	const char *p = config;
+
+	lt->nlines = 0;
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		char line[256];
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (len >= sizeof(line))
+			len = sizeof(line) - 1;
+		memcpy(line, p, len);
+		line[len] = '\0';
+		lazy_line(lt, line, on);
+		p += eol ? (size_t)(eol - p) + 1 : strlen(p);
+	}
+	lazy_finish(lt, on);
+}
+
+/* zlib's gz* functions read plain files too, so one path serves both. */
+int lazy_tlb_detect_file(const char *path, struct lazy_tlb *lt)
+{
+	bool on[ARRAY_SIZE(lazy_keys)] = { false };
+	char line[256];
+	gzFile f = gzopen(path, "rb");
+
+	if (!f)
+		return -1;
+	lt->nlines = 0;
+	while (gzgets(f, line, sizeof(line))) {
+		line[strcspn(line, "\n")] = '\0';
+		lazy_line(lt, line, on);
+	}
+	gzclose(f);
+	lazy_finish(lt, on);
+	snprintf(lt->source, sizeof(lt->source), "%s", path);
+	return 0;
+}
+
+void lazy_tlb_detect(struct lazy_tlb *lt)
+{
+	struct utsname u;
+	char path[128];
+	const char *env = getenv("MMB_KCONFIG");
+
+	memset(lt, 0, sizeof(*lt));
+	if (env && !lazy_tlb_detect_file(env, lt))
+		return;
+	if (!lazy_tlb_detect_file("/proc/config.gz", lt))
+		return;
+	uname(&u);
+	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+	if (!lazy_tlb_detect_file(path, lt))
+		return;
+	snprintf(lt->strategy, sizeof(lt->strategy), "unknown");
+	snprintf(lt->source, sizeof(lt->source),
+		 "none (no /proc/config.gz, no %s)", path);
+}
+
+static char *read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return NULL;
+	if (!fgets(buf, len, f)) {
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+static void set_file_str(json_t *o, const char *key, const char *path)
+{
+	char buf[512];
+
+	if (read_line(path, buf, sizeof(buf)))
+		json_object_set_new(o, key, json_string(buf));
+}
+
+static void set_file_int(json_t *o, const char *key, const char *path)
+{
+	char buf[64];
+
+	if (read_line(path, buf, sizeof(buf)))
+		json_object_set_new(o, key, json_integer(atoll(buf)));
+}
+
+static bool has_flag(const char *flags, const char *flag)
+{
+	size_t n = strlen(flag);
+
+	for (const char *p = flags; (p = strstr(p, flag)); p += n)
+		if ((p == flags || p[-1] == ' ') && (!p[n] || p[n] == ' '))
+			return true;
+	return false;
+}
+
+static void cpu_info(json_t *sys)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char *line = NULL;
+	size_t cap = 0;
+	json_t *flags = json_object();
+	bool model = false, got_flags = false;
+
+	while (f && getline(&line, &cap, f) > 0) {
+		char *v = strchr(line, ':');
+
+		if (!v)
+			continue;
+		v++;
+		while (*v == ' ')
+			v++;
+		v[strcspn(v, "\n")] = '\0';
+		if (!model && (!strncmp(line, "model name", 10) ||
+			       !strncmp(line, "CPU part", 8))) {
+			json_object_set_new(sys, "cpu_model", json_string(v));
+			model = true;
+		} else if (!got_flags && (!strncmp(line, "flags", 5) ||
+					  !strncmp(line, "Features", 8))) {
+			static const char *const want[] = {
+				"pcid", "invpcid", "invlpgb", "tlbi", "ht",
+				"constant_tsc", "nonstop_tsc", "hypervisor",
+			};
+			for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+				json_object_set_new(flags, want[i],
+					json_boolean(has_flag(v, want[i])));
+			got_flags = true;
+		}
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	if (!model)
+		json_object_set_new(sys, "cpu_model", json_string("unknown"));
+	json_object_set_new(sys, "cpu_flags", flags);
+}
+
+static void mitigations(json_t *sys)
+{
+	const char *dir = "/sys/devices/system/cpu/vulnerabilities";
+	DIR *d = opendir(dir);
+	json_t *o = json_object();
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char path[512];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		set_file_str(o, e->d_name, path);
+	}
+	if (d)
+		closedir(d);
+	json_object_set_new(sys, "mitigations", o);
+}
+
+json_t *sysinfo_json(void)
+{
+	json_t *sys = json_object(), *lt = json_object(), *lines = json_array();
+	struct lazy_tlb l;
+	struct utsname u;
+	char host[256] = "";
+
+	uname(&u);
+	gethostname(host, sizeof(host) - 1);
+	json_object_set_new(sys, "hostname", json_string(host));
+	json_object_set_new(sys, "kernel", json_pack("{s:s, s:s}",
+			    "release", u.release, "version", u.version));
+	json_object_set_new(sys, "arch", json_string(mmb_arch()));
+
+	lazy_tlb_detect(&l);
+	json_object_set_new(lt, "strategy", json_string(l.strategy));
+	json_object_set_new(lt, "source", json_string(l.source));
+	for (int i = 0; i < l.nlines; i++)
+		json_array_append_new(lines, json_string(l.lines[i]));
+	json_object_set_new(lt, "config", lines);
+	json_object_set_new(sys, "lazy_tlb", lt);
+
+	cpu_info(sys);
+	json_object_set_new(sys, "nr_cpus_configured",
+			    json_integer(sysconf(_SC_NPROCESSORS_CONF)));
+	json_object_set_new(sys, "nr_cpus_online",
+			    json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+	mitigations(sys);
+	set_file_str(sys, "smt_control", "/sys/devices/system/cpu/smt/control");
+	set_file_str(sys, "thp_enabled",
+		     "/sys/kernel/mm/transparent_hugepage/enabled");
+	set_file_str(sys, "cpufreq_governor",
+		     "/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+	/* x86's flush-all ceiling: past it a range flush becomes a full one */
+	set_file_int(sys, "tlb_single_page_flush_ceiling",
+		     "/sys/kernel/debug/x86/tlb_single_page_flush_ceiling");
+	return sys;
+}

@@ -1,0 +1,52 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what mmb needs from the distribution's packages, and nothing else.
+# Idempotent: installs only what is missing and says what it installs.
+#
+#   scripts/install-deps.sh [build|check|all]
+#
+# "build" is what `make` needs, "check" adds what the tests use.
+set -eu
+
+want=${1:-build}
+
+pkgs_build="gcc make libc6-dev xz-utils libnuma-dev likwid libjansson-dev libgsl-dev zlib1g-dev linux-source-6.12"
+pkgs_check="python3 python3-jsonschema linux-perf hyperfine procps"
+
+case $want in
+build) pkgs=$pkgs_build ;;
+check|all) pkgs="$pkgs_build $pkgs_check" ;;
+*) echo "install-deps: unknown set '$want' (build, check, all)" >&2; exit 2 ;;
+esac
+
+missing=
+if command -v dpkg-query >/dev/null 2>&1; then
+	for p in $pkgs; do
+		st=$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null || true)
+		case $st in
+		*" installed") ;;
+		*) missing="$missing $p" ;;
+		esac
+	done
+else
+	echo "install-deps: not a Debian/Ubuntu system (no dpkg-query)." >&2
+	echo "install-deps: install the equivalents of:$pkgs" >&2
+	exit 1
+fi
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages:$missing" >&2
+	echo "install-deps: run as root, or: sudo apt-get install$missing" >&2
+	exit 1
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# One update per run; the package lists of a fresh machine are empty.
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null
+echo "install-deps: done"
