@@ -16,13 +16,13 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-ini
 LDLIBS  := $(LIBPERF)/lib/libperf.a $(LIBPERF)/lib/libapi.a \
 	   -lnuma -ljansson -lgsl -lgslcblas -lz -lm -pthread
 
-# likwid is optional: topology and the Marker API come from it when the
-# header is there, sysfs is the fallback (the result says which).
+# likwid is optional and dlopen()ed (lib/likwid.c says why): topology and
+# the Marker API come from it when present, sysfs is the fallback.
 HAVE_LIKWID := $(shell printf '\#include <likwid.h>\n' | \
 	$(CC) -E -x c - >/dev/null 2>&1 && echo 1)
 ifeq ($(HAVE_LIKWID),1)
-CFLAGS  += -DMMB_HAVE_LIKWID -DLIKWID_PERFMON
-LDLIBS  += -llikwid
+CFLAGS  += -DMMB_HAVE_LIKWID
+LDLIBS  += -ldl
 endif
 
 LIB_SRC := $(filter-out lib/exec-target.c,$(wildcard lib/*.c))

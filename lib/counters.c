@@ -320,7 +320,7 @@ static void tlb_reasons(struct counters *c)
 		char filter[32], metric[48];
 
 		snprintf(filter, sizeof(filter), "reason == %d", val[i]);
-		snprintf(metric, sizeof(metric), "tlb_flush_%s", name[i]);
+		snprintf(metric, sizeof(metric), "tlb_flush_%.31s", name[i]);
 		tp_add(c, "tlb", "tlb_flush", filter, metric);
 	}
 	free(buf);

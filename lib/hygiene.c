@@ -28,12 +28,19 @@ static bool numa_changed;
 int hygiene_aslr_reexec(char **argv)
 {
 	int pers = personality(0xffffffff);
+	char self[4096];
+	ssize_t n;
 
 	if (pers == -1 || (pers & ADDR_NO_RANDOMIZE) || getenv("MMB_ASLR_KEEP"))
 		return 0;
+	/* The real path, not /proc/self/exe: ps and pgrep show its name. */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
 	if (personality(pers | ADDR_NO_RANDOMIZE) == -1)
 		return -1;
-	execv("/proc/self/exe", argv);
+	execv(self, argv);
 	/* Could not re-exec: run with ASLR on and say so in the result. */
 	personality(pers);
 	return -1;

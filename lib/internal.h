@@ -134,6 +134,12 @@ int placement_resolve(const struct topology *t, const char *cpus,
 json_t *placement_json(const struct topology *t, const struct placement *p);
 void placement_free(struct placement *p);
 
+/* ---- likwid.c: loaded on demand (see there why) ---- */
+int likwid_topology(struct topology *t);
+const char *likwid_markers_init(void);
+void likwid_region(const char *name, bool start);
+void likwid_markers_close(void);
+
 /* ---- counters.c: cycles (libperf or TSC) and IPIs ---- */
 struct counters;
 struct snapshot;

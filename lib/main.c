@@ -453,8 +453,12 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 	}
 	/* ctxsw's partner: same CPU as the initiator unless told otherwise */
 	same_cpu = v->victim_on_initiator && !o.victims;
+	if (v->victims == MMB_VICTIM_NONE && o.victims && nvariants == 1)
+		mmb_die_usage(prog, "--victims: variant %s takes no victims",
+			      v->name);
 	if (placement_resolve(topo, o.cpus, (int)o.initiator,
-			      same_cpu ? "0" : o.victims, b->default_victims,
+			      same_cpu || v->victims == MMB_VICTIM_NONE ? "0" :
+			      o.victims, b->default_victims,
 			      b->max_victims, o.spread, (int)o.node, &pl, err,
 			      sizeof(err)))
 		mmb_die_usage(prog, "%s", err);
@@ -582,6 +586,8 @@ int mmb_main(const struct mmb_bench *b, int argc, char **argv)
 	hyg.dma_latency = o.dma == 0;
 	hygiene_apply(&hyg, sys);
 	atexit(hygiene_restore);
+	json_object_set_new(sys, "likwid_marker",
+			    json_string(likwid_markers_init()));
 
 	for (const struct mmb_variant *v = b->variants; v->name; v++) {
 		int r;
@@ -598,6 +604,7 @@ int mmb_main(const struct mmb_bench *b, int argc, char **argv)
 			ret = r;
 	}
 	counters_close(ctr);
+	likwid_markers_close();
 	hygiene_restore();
 	json_decref(sys);
 	json_decref(argvj);

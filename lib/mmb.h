@@ -28,6 +28,13 @@ enum {
 	MMB_EXIT_SKIP = 4,
 };
 
+/* What --victims means for a variant. */
+enum mmb_victims {
+	MMB_VICTIM_TASKS,	/* tasks on the victim CPUs run ->victim() */
+	MMB_VICTIM_CPUS,	/* CPUs the op itself visits; no tasks */
+	MMB_VICTIM_NONE,	/* the variant has no victims */
+};
+
 enum mmb_mode {
 	MMB_MODE_THREADS,
 	MMB_MODE_PROCESSES,
@@ -61,7 +68,7 @@ struct mmb_variant {
 	const char *op_desc;	/* what one op is, printed with results */
 	enum mmb_mode mode;	/* default task mode for victims */
 	bool mode_fixed;	/* --mode may not override it */
-	bool no_victims;	/* victims are CPUs to visit, not tasks */
+	enum mmb_victims victims;
 	/* Without --victims, the one victim shares the initiator's CPU. */
 	bool victim_on_initiator;
 	/* Before any victim exists (membarrier registration, buffers). */

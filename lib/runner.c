@@ -568,13 +568,6 @@ static void progress(const struct mmb_run *r, const struct run_cfg *cfg,
 	fflush(stderr);
 }
 
-#ifdef MMB_HAVE_LIKWID
-#include <likwid-marker.h>
-#else
-#define LIKWID_MARKER_START(x) do { } while (0)
-#define LIKWID_MARKER_STOP(x) do { } while (0)
-#endif
-
 int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
 	       json_t **samples, json_t **metrics, json_t **background)
 {
@@ -614,7 +607,7 @@ int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
 			goto out_free;
 		}
 	}
-	if (v->victim && !v->no_victims && r->pl->nvictims) {
+	if (v->victims == MMB_VICTIM_TASKS && v->victim && r->pl->nvictims) {
 		if (victims_start(r) || victims_go(r)) {
 			if (!mmb_interrupted)
 				mmb_error(r, "starting victims: %s",
@@ -634,9 +627,9 @@ int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
 
 	for (ns = 0; ns < cfg->repeat; ns++) {
 		progress(r, cfg, ns);
-		LIKWID_MARKER_START(region);
+		likwid_region(region, true);
 		e = take_sample(r, nops, a, b, &s[ns]);
-		LIKWID_MARKER_STOP(region);
+		likwid_region(region, false);
 		if (e)
 			break;
 	}

@@ -11,10 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef MMB_HAVE_LIKWID
-#include <likwid.h>
-#endif
-
 #include "internal.h"
 
 const char *const mmb_spread_names[] = { "compact", "nodes", "smt", NULL };
@@ -59,33 +55,6 @@ static void topo_sysfs(struct topology *t)
 	t->source = "sysfs";
 }
 
-#ifdef MMB_HAVE_LIKWID
-static int topo_likwid(struct topology *t)
-{
-	CpuTopology_t lt;
-
-	if (topology_init())
-		return -1;
-	lt = get_cpuTopology();
-	if (!lt || !lt->threadPool) {
-		topology_finalize();
-		return -1;
-	}
-	for (unsigned int i = 0; i < lt->numHWThreads; i++) {
-		/* likwid's apicId is the OS processor number */
-		int c = (int)lt->threadPool[i].apicId;
-
-		if (c < 0 || c >= t->max_cpu || !t->cpu[c].online)
-			continue;
-		t->cpu[c].core = (int)lt->threadPool[i].coreId;
-		t->cpu[c].package = (int)lt->threadPool[i].packageId;
-		t->cpu[c].smt_index = (int)lt->threadPool[i].threadId;
-	}
-	topology_finalize();
-	t->source = "likwid";
-	return 0;
-}
-#endif
 
 int topo_init(struct topology *t)
 {
@@ -125,12 +94,10 @@ int topo_init(struct topology *t)
 	for (int n = 0; n <= t->max_node; n++)
 		if (!t->numa || numa_bitmask_isbitset(numa_all_nodes_ptr, n))
 			t->nr_nodes++;
-#ifdef MMB_HAVE_LIKWID
-	if (getenv("MMB_NO_LIKWID") || topo_likwid(t))
+	if (!getenv("MMB_NO_LIKWID") && !likwid_topology(t))
+		t->source = "likwid";
+	else
 		topo_sysfs(t);
-#else
-	topo_sysfs(t);
-#endif
 	return 0;
 }
 

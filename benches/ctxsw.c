@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmb-ctxsw: context switches with and without an mm switch.
+ *
+ * Two tasks ping-pong one byte over a pair of pipes; one op is a round trip,
+ * the op `perf bench sched pipe` counts, so the two can be compared under
+ * the same pinning.  By default both tasks share the initiator's CPU, so
+ * every op is two direct task-to-task switches:
+ *  threads   - one mm: switch_mm is skipped
+ *  processes - two mms: an mm switch each way (will-it-scale's
+ *              context_switch1_processes, the refcount-bouncing case is the
+ *              threads flavour at scale)
+ *  idle      - the partner on another CPU: each CPU goes idle between
+ *              messages, keeping the mm loaded lazily, which is the path the
+ *              lazy-TLB strategies differ on (mmgrab/mmdrop of mm_count for
+ *              refcount, nothing for shootdown)
+ * Give --victims '3,' to put the partner of threads/processes elsewhere.
+ *
+ * Left out: futex-based wakeups (pipes are what both references use) and
+ * the kernel-thread partner, which needs the helper module.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mmb.h"
+
+static int to_partner[2] = { -1, -1 }, from_partner[2] = { -1, -1 };
+
+static int setup(struct mmb_run *r)
+{
+	if (pipe(to_partner) || pipe(from_partner)) {
+		mmb_error(r, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void partner(struct mmb_task *t)
+{
+	char c;
+
+	/* A process partner holds copies of our ends: drop them, or EOF never comes. */
+	if (mmb_mode(mmb_task_run(t)) == MMB_MODE_PROCESSES) {
+		close(to_partner[1]);
+		close(from_partner[0]);
+	}
+	while (read(to_partner[0], &c, 1) == 1)
+		if (write(from_partner[1], &c, 1) != 1)
+			break;
+}
+
+static void wake(struct mmb_run *r)
+{
+	/* EOF on its pipe is what makes the partner leave. */
+	close(to_partner[1]);
+	to_partner[1] = -1;
+}
+
+static int op(struct mmb_run *r)
+{
+	char c = 0;
+
+	if (write(to_partner[1], &c, 1) != 1)
+		return -errno;
+	if (read(from_partner[0], &c, 1) != 1)
+		return errno ? -errno : -EPIPE;
+	return 0;
+}
+
+static void teardown(struct mmb_run *r)
+{
+	int *fds[] = { to_partner, from_partner };
+
+	for (int i = 0; i < 2; i++) {
+		for (int j = 0; j < 2; j++) {
+			if (fds[i][j] >= 0)
+				close(fds[i][j]);
+			fds[i][j] = -1;
+		}
+	}
+}
+
+#define CTXSW_OP "one round trip: write, partner reads and writes back, read"
+
+static const struct mmb_variant variants[] = {
+	{ .name = "threads", .desc = "ping-pong between two threads (no mm switch)",
+	  .op_desc = CTXSW_OP, .mode = MMB_MODE_THREADS, .mode_fixed = true,
+	  .victim_on_initiator = true, .setup = setup, .victim = partner,
+	  .wake = wake, .op = op, .teardown = teardown },
+	{ .name = "processes",
+	  .desc = "ping-pong between two processes (an mm switch each way)",
+	  .op_desc = CTXSW_OP, .mode = MMB_MODE_PROCESSES, .mode_fixed = true,
+	  .victim_on_initiator = true, .setup = setup, .victim = partner,
+	  .wake = wake, .op = op, .teardown = teardown },
+	{ .name = "idle",
+	  .desc = "partner on another CPU: both CPUs pass through idle (lazy mm)",
+	  .op_desc = CTXSW_OP, .mode = MMB_MODE_THREADS,
+	  .setup = setup, .victim = partner, .wake = wake, .op = op,
+	  .teardown = teardown },
+	{ NULL }
+};
+
+static int check(struct mmb_run *r)
+{
+	if (mmb_nr_victims(r) != 1) {
+		fprintf(stderr, "mmb-ctxsw: --victims: exactly one partner CPU\n");
+		return MMB_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static const struct mmb_bench bench = {
+	.name = "ctxsw",
+	.desc = "context-switch round trips with and without an mm switch",
+	.variants = variants,
+	.default_victims = 1,
+	.max_victims = 1,
+	.check = check,
+};
+
+MMB_MAIN(bench)

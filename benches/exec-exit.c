@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmb-exec-exit: the cost of tearing an mm down.
+ *
+ * Each op forks a child and waits for it:
+ *  fork-exit - the child exits at once: one mm copied and torn down
+ *  fork-exec - the child execs a tiny static program (no libc, one
+ *              exit_group), so two mms are torn down: the copy at exec, the
+ *              new one at exit
+ *  walk-exit - the child pins itself to each victim CPU in turn and then
+ *              exits, leaving its mm lazily loaded on every CPU it visited
+ *              (each goes idle or runs a kernel thread afterwards).  This is
+ *              the adversarial case for the shootdown strategy: the final
+ *              __mmdrop must IPI every CPU still in mm_cpumask, where
+ *              refcount only drops a count.  IPIs per op are the figure.
+ *
+ * Victims here are CPUs the walk-exit child visits (default: every CPU of
+ * --cpus but the initiator), not tasks.  The fork-exit and fork-exec child
+ * runs on the initiator's CPU.
+ *
+ * The child is a copy of this process, so fork's cost follows the bench's own
+ * mm: its VMA count and resident size go into params (parent_vmas,
+ * parent_rss_kb) to keep results from different builds comparable.
+ *
+ * Left out: vfork (no mm copy to tear down) and multi-threaded children.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mmb.h"
+
+static const char *target;
+
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	if (pid < 0)
+		return -errno;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+		/* Ctrl-C: the child ignores it; reap it before leaving. */
+		kill(pid, SIGKILL);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return -ECHILD;
+	return 0;
+}
+
+static int op_fork_exit(struct mmb_run *r)
+{
+	pid_t pid = mmb_fork();
+
+	if (pid == 0)
+		_exit(0);
+	return wait_child(pid);
+}
+
+static int setup_exec(struct mmb_run *r)
+{
+	struct stat st;
+
+	target = getenv("MMB_EXEC_TARGET");
+	if (!target)
+		target = mmb_libexec("mmb-exec-target");
+	if (!target || stat(target, &st) || !(st.st_mode & S_IXUSR)) {
+		mmb_error(r, "exec target %s: %s (build it with make)",
+			  target ? target : "?", strerror(errno));
+		return -1;
+	}
+	mmb_param_str(r, "exec_target", target);
+	return 0;
+}
+
+static int op_fork_exec(struct mmb_run *r)
+{
+	static char *const argv[] = { "mmb-exec-target", NULL };
+	static char *const envp[] = { NULL };
+	pid_t pid = mmb_fork();
+
+	if (pid == 0) {
+		execve(target, argv, envp);
+		_exit(127);
+	}
+	return wait_child(pid);
+}
+
+static int op_walk_exit(struct mmb_run *r)
+{
+	pid_t pid = mmb_fork();
+
+	if (pid == 0) {
+		int n = mmb_nr_victims(r);
+
+		for (int i = 0; i < n; i++)
+			if (mmb_pin_self(mmb_victim_cpu(r, i)))
+				_exit(1);
+		_exit(0);
+	}
+	return wait_child(pid);
+}
+
+/* The size of the mm every op copies and tears down. */
+static void params(struct mmb_run *r)
+{
+	char line[256];
+	long vmas = 0, rss = -1;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strchr(line, '\n'))
+			vmas++;
+	if (f)
+		fclose(f);
+	f = fopen("/proc/self/status", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld", &rss) == 1)
+			break;
+	if (f)
+		fclose(f);
+	mmb_param_int(r, "parent_vmas", vmas);
+	mmb_param_int(r, "parent_rss_kb", rss);
+}
+
+static const struct mmb_variant variants[] = {
+	{ .name = "fork-exit", .desc = "fork; the child exits at once",
+	  .op_desc = "fork + child exit + wait",
+	  .mode = MMB_MODE_PROCESSES, .mode_fixed = true,
+	  .victims = MMB_VICTIM_NONE, .op = op_fork_exit },
+	{ .name = "fork-exec", .desc = "fork; the child execs a no-libc program",
+	  .op_desc = "fork + exec of mmb-exec-target + exit + wait",
+	  .mode = MMB_MODE_PROCESSES, .mode_fixed = true,
+	  .victims = MMB_VICTIM_NONE, .setup = setup_exec, .op = op_fork_exec },
+	{ .name = "walk-exit",
+	  .desc = "the child visits every victim CPU, then exits (lazy mm everywhere)",
+	  .op_desc = "fork + child migrates over the victim CPUs + exit + wait",
+	  .mode = MMB_MODE_PROCESSES, .mode_fixed = true,
+	  .victims = MMB_VICTIM_CPUS, .op = op_walk_exit },
+	{ NULL }
+};
+
+static const struct mmb_bench bench = {
+	.name = "exec-exit",
+	.desc = "process teardown: fork-exit, fork-exec, and exit after a walk",
+	.variants = variants,
+	.default_victims = -1,
+	.params = params,
+};
+
+MMB_MAIN(bench)

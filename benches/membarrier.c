@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmb-membarrier: the latency of membarrier(2) against the number, spread
+ * and state of the threads it has to reach.
+ *
+ * Expedited commands IPI every CPU whose current task uses the caller's mm
+ * (private, sync-core) or any registered mm (global); a CPU running
+ * something else, or idle, is skipped.  SYNC_CORE relies on the mm switch
+ * being core-serialising, which is exactly what lazy-TLB strategies move
+ * around, so its cost with lazy victims belongs in a strategy comparison.
+ * No published number exists for SYNC_CORE latency.
+ *
+ * Victims are threads of the initiator's process on the victim CPUs:
+ * running (spinning in user space) or sleeping (blocked in the kernel,
+ * their CPUs idle with the mm lazily loaded).  Registration happens before
+ * any victim exists, so its own IPIs are not in the figures.
+ *
+ * The register variant measures what registering costs a fresh mm: each op
+ * forks a child that registers for private expedited SYNC_CORE and exits.
+ * Compare it with mmb-exec-exit fork-exit to isolate the registration.
+ */
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mmb.h"
+
+static int victim_state;	/* 0 running, 1 sleeping */
+static const char *const states[] = { "running", "sleeping", NULL };
+
+static int membarrier(int cmd, unsigned int flags)
+{
+	return (int)syscall(__NR_membarrier, cmd, flags, 0);
+}
+
+static int require(struct mmb_run *r, int cmd, const char *name)
+{
+	int mask = membarrier(MEMBARRIER_CMD_QUERY, 0);
+
+	if (mask < 0 || !(mask & cmd)) {
+		mmb_error(r, "skip: kernel does not offer %s (CONFIG_MEMBARRIER, "
+			  "ARCH_HAS_MEMBARRIER_SYNC_CORE)", name);
+		return MMB_EXIT_SKIP;
+	}
+	return 0;
+}
+
+static int reg(struct mmb_run *r, int qcmd, int rcmd, const char *name)
+{
+	int ret = require(r, qcmd, name);
+
+	if (ret)
+		return ret;
+	if (membarrier(rcmd, 0)) {
+		mmb_error(r, "registering for %s: %s", name, strerror(errno));
+		return MMB_EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int setup_sync_core(struct mmb_run *r)
+{
+	return reg(r, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE,
+		   MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
+		   "MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE");
+}
+
+static int setup_private(struct mmb_run *r)
+{
+	return reg(r, MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+		   MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+		   "MEMBARRIER_CMD_PRIVATE_EXPEDITED");
+}
+
+static int setup_global(struct mmb_run *r)
+{
+	return reg(r, MEMBARRIER_CMD_GLOBAL_EXPEDITED,
+		   MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+		   "MEMBARRIER_CMD_GLOBAL_EXPEDITED");
+}
+
+static int setup_register(struct mmb_run *r)
+{
+	return require(r, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
+		       "MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE");
+}
+
+static void victim(struct mmb_task *t)
+{
+	if (victim_state == 1) {
+		mmb_task_park(t);
+		return;
+	}
+	while (!mmb_task_stopping(t))
+		;
+}
+
+static int op_cmd(int cmd)
+{
+	return membarrier(cmd, 0) ? -errno : 0;
+}
+
+static int op_sync_core(struct mmb_run *r)
+{
+	return op_cmd(MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE);
+}
+
+static int op_private(struct mmb_run *r)
+{
+	return op_cmd(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+}
+
+static int op_global(struct mmb_run *r)
+{
+	return op_cmd(MEMBARRIER_CMD_GLOBAL_EXPEDITED);
+}
+
+static int op_register(struct mmb_run *r)
+{
+	int status;
+	pid_t pid = mmb_fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
+				 0) ? 1 : 0);
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return -EPROTO;
+	return 0;
+}
+
+#define MB_VARIANT(n, d, s, o) \
+	{ .name = n, .desc = d, .op_desc = "one membarrier() call", \
+	  .mode = MMB_MODE_THREADS, .mode_fixed = true, .setup = s, \
+	  .victim = victim, .op = o }
+
+static const struct mmb_variant variants[] = {
+	MB_VARIANT("sync-core", "MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE",
+		   setup_sync_core, op_sync_core),
+	MB_VARIANT("private", "MEMBARRIER_CMD_PRIVATE_EXPEDITED",
+		   setup_private, op_private),
+	MB_VARIANT("global", "MEMBARRIER_CMD_GLOBAL_EXPEDITED",
+		   setup_global, op_global),
+	{ .name = "register",
+	  .desc = "registration for SYNC_CORE in a fresh mm (fork+register+exit)",
+	  .op_desc = "fork, REGISTER_PRIVATE_EXPEDITED_SYNC_CORE in the child, exit, wait",
+	  .mode = MMB_MODE_THREADS, .mode_fixed = true,
+	  .setup = setup_register, .victim = victim, .op = op_register },
+	{ NULL }
+};
+
+static const struct mmb_opt opts[] = {
+	{ "victim-state", MMB_OPT_CHOICE, &victim_state, "STATE",
+	  "victims spin in user space or sleep in the kernel", 0, 0, states },
+	{ NULL }
+};
+
+static const struct mmb_bench bench = {
+	.name = "membarrier",
+	.desc = "membarrier() latency vs the number, spread and state of threads",
+	.variants = variants,
+	.opts = opts,
+	.default_victims = 1,
+};
+
+MMB_MAIN(bench)
