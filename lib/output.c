@@ -49,6 +49,8 @@ static void fmt_val(char *buf, size_t len, const char *unit, double v)
 		snprintf(buf, len, "%.0f cyc", v);
 	else if (!strcmp(unit, "tsc-cycles"))
 		snprintf(buf, len, "%.0f tsc", v);
+	else if (!strcmp(unit, "fraction"))
+		snprintf(buf, len, "%.1f %%", v * 100);
 	else if (!strcmp(unit, "timer-ticks"))
 		snprintf(buf, len, "%.1f tick", v);
 	else

@@ -319,6 +319,7 @@ static void victims_stop(struct mmb_run *r)
 #define MAX_CVAL 64
 
 struct sample {
+	double victim_share;	/* least on-CPU share of a busy victim, or -1 */
 	uint64_t ops;
 	uint64_t op_ns;		/* time inside the ops */
 	uint64_t window_ns;	/* snapshot to snapshot */
@@ -327,6 +328,52 @@ struct sample {
 	struct cval val[MAX_CVAL];
 	json_t *irq;
 };
+
+/* Time a task has spent on a CPU, from schedstat's first field. */
+static uint64_t oncpu_ns(pid_t tid)
+{
+	char path[64];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/*
+ * A "busy" victim only means something while it runs: other load on its
+ * CPU would preempt it and hide the IPIs it should receive.  Busy victims
+ * are those that did not park.
+ */
+static void victims_oncpu(struct mmb_run *r, uint64_t *t)
+{
+	for (int i = 0; i < r->ntasks; i++)
+		t[i] = atomic_load(&r->ctl->task[i].state) == T_RUNNING ?
+		       oncpu_ns(atomic_load(&r->ctl->task[i].tid)) : 0;
+}
+
+static double victims_share(struct mmb_run *r, const uint64_t *a,
+			    const uint64_t *b, uint64_t window)
+{
+	double least = -1;
+
+	for (int i = 0; i < r->ntasks; i++) {
+		double share;
+
+		if (atomic_load(&r->ctl->task[i].state) != T_RUNNING)
+			continue;
+		share = window ? (double)(b[i] - a[i]) / (double)window : 0;
+		if (least < 0 || share < least)
+			least = share;
+	}
+	return least;
+}
 
 static int one_op(struct mmb_run *r, uint64_t *op_ns, uint64_t *cyc)
 {
@@ -378,8 +425,16 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 {
 	const struct mmb_variant *v = r->variant;
 	uint64_t op_ns = 0, cyc = 0, i;
+	uint64_t *va = calloc(r->ntasks + 1, sizeof(*va));
+	uint64_t *vb = calloc(r->ntasks + 1, sizeof(*vb));
 	int ret = 0;
 
+	if (!va || !vb) {
+		free(va);
+		free(vb);
+		return op_failed(r, -ENOMEM);
+	}
+	victims_oncpu(r, va);
 	counters_snap(r->ctr, a);
 	if (!v->prepare) {
 		for (i = 0; i < nops && !mmb_interrupted; i++) {
@@ -395,12 +450,16 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 		}
 	}
 	counters_snap(r->ctr, b);
+	victims_oncpu(r, vb);
+	s->window_ns = snapshot_ns(b) - snapshot_ns(a);
+	s->victim_share = victims_share(r, va, vb, s->window_ns);
+	free(va);
+	free(vb);
 	if (ret)
 		return op_failed(r, ret);
 	if (mmb_interrupted)
 		return 1;
 	s->ops = nops;
-	s->window_ns = snapshot_ns(b) - snapshot_ns(a);
 	if (!v->prepare) {
 		/* The snapshot reads time and cycles innermost. */
 		s->op_ns = s->window_ns;
@@ -443,6 +502,19 @@ static const char *cycles_unit(const char *source)
 	return "ns";
 }
 
+/* Say so when busy victims did not run: the IPI figures then mislead. */
+static void warn_preempted(struct mmb_run *r, const double *share, int ns)
+{
+	double least = 1;
+
+	for (int i = 0; i < ns; i++)
+		if (share[i] < least)
+			least = share[i];
+	if (least < 0.9)
+		mmb_error(r, "warning: a busy victim was on its CPU only %.0f%% of a sample: other load there hides the IPIs it should get",
+			  least * 100);
+}
+
 static void build_results(struct mmb_run *r, struct sample *s, int ns,
 			  const struct sample *bg, json_t *samples,
 			  json_t *metrics, json_t *background)
@@ -464,6 +536,9 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 		for (int j = 0; j < s[i].nval; j++)
 			json_object_set_new(o, s[i].val[j].name,
 					    json_real(s[i].val[j].v));
+		if (s[i].victim_share >= 0)
+			json_object_set_new(o, "busy_victim_oncpu",
+					    json_real(s[i].victim_share));
 		json_object_set_new(o, "interrupts", s[i].irq);
 		s[i].irq = NULL;
 		json_array_append_new(samples, o);
@@ -479,6 +554,14 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 	for (int i = 0; i < ns; i++)
 		v[i] = s[i].cycles / (double)s[i].ops;
 	add_metric(metrics, "cycles", cycles_unit(csrc), csrc, v, ns);
+	if (ns && s[0].victim_share >= 0) {
+		for (int i = 0; i < ns; i++)
+			v[i] = s[i].victim_share;
+		add_metric(metrics, "busy_victim_oncpu", "fraction",
+			   "/proc/<tid>/schedstat: least on-CPU share of a busy victim per sample",
+			   v, ns);
+		warn_preempted(r, v, ns);
+	}
 
 	if (!ns)
 		goto out;

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+# Every variant of every bench writes a result that validates against
+# schema/mmb-result-1.schema.json, in a directory named by --output.
+. "$(dirname "$0")/tap.bash"
+
+for b in ctxsw exec-exit membarrier shootdown null; do
+	"$BIN/mmb-$b" --variant all --duration 0.05 --repeat 2 --warmup 0.02 \
+		--format json --output "$tmp/$b/" --quiet 2>"$tmp/err"
+	rc=$?
+	ok $rc "mmb-$b --variant all exits 0"
+	[ $rc -ne 0 ] && sed 's/^/#   /' "$tmp/err"
+	want=$("$BIN/mmb-$b" --variant help | wc -l)
+	got=$(ls "$tmp/$b"/*.json 2>/dev/null | wc -l)
+	[ "$got" -eq "$want" ]
+	ok $? "mmb-$b: one result file per variant ($got of $want)"
+	/usr/bin/python3 "$MMB_TOP/tests/validate.py" "$tmp/$b"/*.json |
+		sed 's/^\(not \)\{0,1\}ok [0-9]* - /# /'
+	ok "${PIPESTATUS[0]}" "mmb-$b: every result validates"
+done
+
+# What the schema cannot see: the result records strategy and placement.
+f=$tmp/shootdown/shootdown-munmap.json
+s=$(jget "$f" system.lazy_tlb.strategy)
+case $s in refcount|shootdown|shootdown-debug|unknown) ok 0 "lazy_tlb recorded: $s" ;;
+*) ok 1 "lazy_tlb recorded: '$s'" ;; esac
+[ "$(jget "$f" placement.initiator.cpu)" = 0 ]
+ok $? "placement records the initiator CPU"
+
+# human and csv to stdout
+"$BIN/mmb-null" --variant empty --duration 0.05 --repeat 2 > "$tmp/h.txt"
+grep -q '^# mmb-null empty' "$tmp/h.txt" && grep -q 'latency_ns .* ns' "$tmp/h.txt"
+ok $? "human output has context lines and units"
+"$BIN/mmb-null" --duration 0.05 --repeat 2 --format csv > "$tmp/c.csv"
+[ "$(grep -c '^bench,' "$tmp/c.csv")" -eq 1 ] && grep -q '^null,empty-prepare,latency_ns,ns,' "$tmp/c.csv"
+ok $? "csv: one header for several variants"
+"$BIN/mmb-null" --duration 0.05 --repeat 2 --format json > "$tmp/j.txt"
+[ "$(wc -l < "$tmp/j.txt")" -eq 2 ] && /usr/bin/python3 -c '
+import json, sys
+for line in open(sys.argv[1]): json.loads(line)' "$tmp/j.txt"
+ok $? "json to stdout with several variants: one document per line"
+done_testing

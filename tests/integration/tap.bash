@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+# TAP helpers for the integration tests; sourced, not run.
+set -u
+n=0
+ok() {		# ok CONDITION-STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
+}
+skip() {	# skip DESCRIPTION REASON
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+done_testing() { echo "1..$n"; }
+# jget FILE KEY.PATH: one value out of a result, through Python's json
+jget() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    v = v[int(k)] if isinstance(v, list) else v[k]
+print(v)
+PY
+}
+# in_range VALUE LO HI
+in_range() {
+	/usr/bin/python3 -c 'import sys; v,lo,hi=map(float,sys.argv[1:]); sys.exit(0 if lo <= v <= hi else 1)' "$@"
+}
+tmp=$(mktemp -d /tmp/mmb-test.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+BIN=${MMB_BUILD:-build}/bin
+QUICK="--duration 0.2 --repeat 5 --warmup 0.1"

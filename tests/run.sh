@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs every unit test (build/tests/*) and integration test
+# (tests/integration/*.sh), each under a time limit, prints their TAP, and
+# closes with one line: "N passed, N failed, N skipped".
+#
+#   tests/run.sh [PATTERN]    only tests whose name contains PATTERN
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$top/build}
+export MMB_FIXTURES=$top/tests/fixtures MMB_TOP=$top MMB_BUILD=$build
+export PATH=$build/bin:$PATH
+filter=${1:-}
+limit=${MMB_TEST_TIMEOUT:-600}
+pass=0 fail=0 skip=0
+failed_names=()
+
+run_one() {
+	local name=$1; shift
+	local out rc
+	case $name in *"$filter"*) ;; *) return ;; esac
+	echo "# --- $name"
+	out=$(timeout --signal=KILL "$limit" "$@" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/    /'
+	local p f s
+	p=$(printf '%s\n' "$out" | grep -cE '^ok [0-9]+' || true)
+	s=$(printf '%s\n' "$out" | grep -cE '^ok [0-9]+.*# (SKIP|skip)' || true)
+	f=$(printf '%s\n' "$out" | grep -cE '^not ok [0-9]+' || true)
+	p=$((p - s))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		# died without saying which check failed: count it
+		echo "    not ok - $name exited $rc"
+		f=1
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && [ "$s" -eq 0 ]; then
+		echo "    not ok - $name ran no check"
+		f=1
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	[ "$f" -gt 0 ] && failed_names+=("$name")
+}
+
+for t in "$build"/tests/*; do
+	[ -x "$t" ] || continue
+	run_one "unit/$(basename "$t")" "$t"
+done
+for t in "$top"/tests/integration/*.sh; do
+	[ -f "$t" ] || continue
+	run_one "integration/$(basename "$t" .sh)" bash "$t"
+done
+
+[ ${#failed_names[@]} -gt 0 ] && echo "# failed: ${failed_names[*]}"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/interrupts parsing on real samples (tests/fixtures/interrupts/,
+ * see capture-interrupts.sh there) and on edge cases.
+ */
+#include "internal.h"
+#include "tap.h"
+
+static long kind_total(const struct ipi_kinds *k, const char *kind)
+{
+	for (int i = 0; i < k->n; i++)
+		if (!strcmp(k->k[i].kind, kind))
+			return (long)k->k[i].total;
+	return -1;
+}
+
+static int load(const char *name, struct irq_table *t)
+{
+	return ok(!irq_read(fixture_path(name), t), "parse %s", name);
+}
+
+static void x86_two_cpus(void)
+{
+	struct irq_table t;
+	struct ipi_kinds k;
+	const struct irq_row *r;
+
+	if (!load("interrupts/x86_64-6.18-2cpu.txt", &t))
+		return;
+	is_int(t.ncpus, 2, "two columns");
+	is_int(t.cpu[1], 1, "second column is CPU1");
+	r = irq_find(&t, "CAL");
+	ok(r && r->count[0] == 817696 && r->count[1] == 462899,
+	   "CAL per CPU");
+	is_str(r ? r->desc : NULL, "Function call interrupts", "CAL text");
+	r = irq_find(&t, "ERR");
+	ok(r && r->ncount == 1 && r->total == 0, "ERR has one number");
+	r = irq_find(&t, "24");
+	ok(r && r->ncount == 2 && r->total == 1, "device row counts");
+	is_str(r ? r->desc : NULL, "IO-APIC   5-edge      ACPI:Ged",
+	       "device row keeps its chip and name");
+	irq_ipi_kinds(&t, &k);
+	is_int(kind_total(&k, "tlb"), 5517 + 72745, "tlb kind = TLB row");
+	/* a TLB IPI is also counted in CAL on x86 */
+	is_int(kind_total(&k, "call"), 817696 + 462899 - 5517 - 72745,
+	       "call kind = CAL - TLB");
+	is_int(kind_total(&k, "resched"), 10776 + 11032, "resched kind");
+	is_int(kind_total(&k, "irq_work"), 140, "irq_work kind");
+	is_int(k.total, 10776 + 11032 + 817696 + 462899 + 140,
+	       "all IPIs = RES + CAL + IWI");
+	ok(!k.tlb_hw_broadcast, "x86 has TLB IPIs");
+	is_int(kind_total(&k, "timer"), -1, "LOC is not an IPI");
+	irq_free(&t);
+}
+
+static void x86_offline(void)
+{
+	struct irq_table t;
+
+	if (!load("interrupts/x86_64-6.18-cpu1-offline.txt", &t))
+		return;
+	is_int(t.ncpus, 1, "offline CPU1 is absent");
+	ok(irq_find(&t, "CAL") && irq_find(&t, "CAL")->total == 817705,
+	   "CAL of the one online CPU");
+	irq_free(&t);
+}
+
+static void delta(void)
+{
+	const char *a = "   CPU0  CPU1\nCAL:  10  20  Function call interrupts\n"
+			"TLB:  1  2  TLB shootdowns\nRES: 5 5 Rescheduling interrupts\n";
+	const char *b = "   CPU0  CPU1\nCAL:  15  30  Function call interrupts\n"
+			"TLB:  1  9  TLB shootdowns\nRES: 5 6 Rescheduling interrupts\n"
+			"NEW: 7 7 Appeared later\n";
+	struct irq_table ta, tb;
+	struct ipi_kinds k;
+	json_t *d;
+
+	ok(!irq_parse(a, &ta) && !irq_parse(b, &tb), "parse two snapshots");
+	irq_ipi_delta(&ta, &tb, &k);
+	is_int(kind_total(&k, "tlb"), 7, "delta tlb");
+	is_int(kind_total(&k, "call"), 15 - 7, "delta call less tlb");
+	is_int(kind_total(&k, "resched"), 1, "delta resched");
+	is_int(k.total, 16, "delta total");
+	d = irq_delta_json(&ta, &tb);
+	is_int(json_integer_value(json_object_get(d, "CAL")), 15, "row delta CAL");
+	ok(!json_object_get(d, "RES") || json_integer_value(
+	   json_object_get(d, "RES")) == 1, "row delta RES");
+	ok(!json_object_get(d, "NEW"), "a row absent before has no delta");
+	json_decref(d);
+	irq_free(&ta);
+	irq_free(&tb);
+}
+
+static void malformed(void)
+{
+	struct irq_table t;
+
+	ok(irq_parse("", &t) == -1, "empty text is an error");
+	ok(irq_parse("LOC: 1 2\n", &t) == -1, "no header is an error");
+	ok(!irq_parse("  CPU0\nXYZ\n  5: 3 text\n", &t) && t.nrows == 1,
+	   "a line without a label is skipped");
+	irq_free(&t);
+	ok(!irq_parse("  CPU0 CPU1 CPU2\n  9: 1 2\n", &t) &&
+	   t.row[0].ncount == 2, "a short row keeps what it has");
+	irq_free(&t);
+}
+
+static void arm64_names(void)
+{
+	is_str(irq_kind_of("IPI1", "Function call interrupts"), "call",
+	       "arm64 call by name");
+	is_str(irq_kind_of("IPI5", "Function call interrupts"), "call",
+	       "arm64 by name, whatever the index");
+	is_str(irq_kind_of("IPI6", "CPU wake-up interrupts"), "wakeup",
+	       "6.1 wake-up");
+	is_str(irq_kind_of("IPI3", "CPU stop NMIs"), "cpu_stop_nmi",
+	       "6.12 stop NMI");
+	is_str(irq_kind_of("IPI9", "Some new interrupts"), "some_new",
+	       "an unknown IPI is named after its text");
+	ok(!irq_kind_of("11", "GICv3  27 Level     arch_timer"),
+	   "device rows are not IPIs");
+}
+
+int main(void)
+{
+	x86_two_cpus();
+	x86_offline();
+	delta();
+	malformed();
+	arm64_names();
+	return done_testing();
+}

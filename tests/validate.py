@@ -1,0 +1,39 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Validate mmb result files against schema/mmb-result-1.schema.json.
+
+Prints one TAP line per file; exits 1 if any fails.  Beyond the schema it
+checks what a schema cannot say: min <= median <= max for every metric, and
+that every sample carries every per-op IPI counter the metrics name.
+"""
+import json
+import sys
+from pathlib import Path
+
+import jsonschema
+
+schema_path = Path(__file__).resolve().parent.parent / "schema" / "mmb-result-1.schema.json"
+validator = jsonschema.Draft202012Validator(json.loads(schema_path.read_text()))
+n = failed = 0
+for name in sys.argv[1:]:
+    n += 1
+    try:
+        doc = json.loads(Path(name).read_text())
+        errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+        problems = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors[:5]]
+        if not errors:
+            for k, m in doc["metrics"].items():
+                if not (m["min"] - 1e-9 <= m["median"] <= m["max"] + 1e-9):
+                    problems.append(f"metrics/{k}: median outside [min, max]")
+                if m["n"] != len(doc["samples"]):
+                    problems.append(f"metrics/{k}: n != number of samples")
+    except (OSError, ValueError) as e:
+        problems = [str(e)]
+    if problems:
+        failed += 1
+        print(f"not ok {n} - {name}")
+        for p in problems:
+            print(f"#   {p}")
+    else:
+        print(f"ok {n} - {name} is a valid mmb-result/1")
+sys.exit(1 if failed or not n else 0)

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmb-summary: one table from a set of result files, the medians of what
+ * matters for a first look: latency, cycles, and IPIs per op by kind.
+ *
+ *   mmb-summary RESULT.json...
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static double median(const json_t *res, const char *metric, bool *have)
+{
+	const json_t *m = json_object_get(json_object_get(res, "metrics"),
+					  metric);
+	const json_t *v = json_object_get(m, "median");
+
+	*have = json_is_number(v);
+	return *have ? json_number_value(v) : 0;
+}
+
+static void cell(FILE *f, const json_t *res, const char *metric,
+		 const char *fmt, int width)
+{
+	bool have;
+	double v = median(res, metric, &have);
+
+	if (have)
+		fprintf(f, fmt, width, v);
+	else
+		fprintf(f, "%*s", width, "-");
+}
+
+static const char *s(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : "?";
+}
+
+int main(int argc, char **argv)
+{
+	json_t **res = calloc(argc, sizeof(*res));
+	int n = 0, bad = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: mmb-summary RESULT.json...\n");
+		return MMB_EXIT_USAGE;
+	}
+	for (int i = 1; i < argc; i++) {
+		json_error_t e;
+		json_t *r = json_load_file(argv[i], 0, &e);
+
+		if (!r || strcmp(s(r, "schema"), "mmb-result/1")) {
+			fprintf(stderr, "mmb-summary: %s: %s\n", argv[i],
+				r ? "not an mmb-result/1 file" : e.text);
+			json_decref(r);
+			bad++;
+			continue;
+		}
+		res[n++] = r;
+	}
+	if (!n)
+		return MMB_EXIT_USAGE;
+	{
+		const json_t *sys = json_object_get(res[0], "system");
+
+		printf("# %s, kernel %s, lazy_tlb %s, %s, %lld CPUs\n",
+		       s(sys, "hostname"),
+		       s(json_object_get(sys, "kernel"), "release"),
+		       s(json_object_get(sys, "lazy_tlb"), "strategy"),
+		       s(sys, "cpu_model"),
+		       json_integer_value(json_object_get(sys, "nr_cpus_online")));
+		printf("# latency: clock_gettime; cycles: %s\n",
+		       s(sys, "cycles_source"));
+		printf("# IPIs per op: /proc/interrupts, all CPUs, medians of each run's samples\n");
+	}
+	printf("%-10s %-13s %13s %12s %8s %8s %8s %8s  %s\n", "bench",
+	       "variant", "latency_ns", "cycles", "ipis", "tlb", "call",
+	       "resched", "initiator>victims");
+	for (int i = 0; i < n; i++) {
+		const json_t *pl = json_object_get(res[i], "placement");
+		const json_t *vic = json_object_get(pl, "victims");
+		char cpus[64] = "-";
+		int *c = calloc(json_array_size(vic) + 1, sizeof(int));
+		size_t j;
+		json_t *x;
+
+		json_array_foreach(vic, j, x)
+			c[j] = (int)json_integer_value(json_object_get(x, "cpu"));
+		if (json_array_size(vic))
+			cpulist_format(c, (int)json_array_size(vic), cpus,
+				       sizeof(cpus));
+		free(c);
+		printf("%-10s %-13s", s(res[i], "bench"), s(res[i], "variant"));
+		cell(stdout, res[i], "latency_ns", " %*.1f", 13);
+		cell(stdout, res[i], "cycles", " %*.0f", 12);
+		cell(stdout, res[i], "ipis_per_op", " %*.3f", 8);
+		cell(stdout, res[i], "ipi_tlb_per_op", " %*.3f", 8);
+		cell(stdout, res[i], "ipi_call_per_op", " %*.3f", 8);
+		cell(stdout, res[i], "ipi_resched_per_op", " %*.3f", 8);
+		printf("  %lld>%s%s\n",
+		       json_integer_value(json_object_get(
+			       json_object_get(pl, "initiator"), "cpu")), cpus,
+		       json_is_true(json_object_get(res[i], "interrupted")) ?
+		       " (interrupted)" : "");
+		json_decref(res[i]);
+	}
+	free(res);
+	return bad ? MMB_EXIT_FAIL : MMB_EXIT_OK;
+}
