@@ -85,6 +85,8 @@ struct lazy_tlb {
 	char source[192];
 	char lines[8][80];
 	int nlines;
+	int version;		/* from the config header: 601 for 6.1 */
+	char note[96];
 };
 /* Reads a kernel config (plain or gzip) and derives the strategy. */
 int lazy_tlb_detect_file(const char *path, struct lazy_tlb *lt);

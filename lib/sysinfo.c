@@ -35,8 +35,20 @@ static const char *const lazy_keys[] = {
  * Keeps the lines that decide the strategy, set or "is not set", plus any
  * other MMU_LAZY_TLB option a patched kernel may add (hazard pointers...).
  */
+/* "# Linux/arm64 6.1.192 Kernel Configuration" */
+static void config_version(struct lazy_tlb *lt, const char *line)
+{
+	int a, b;
+	const char *p = strstr(line, "# Linux/");
+
+	if (p && (p = strchr(p + 8, ' ')) && sscanf(p, " %d.%d", &a, &b) == 2)
+		lt->version = a * 100 + b;
+}
+
 static void lazy_line(struct lazy_tlb *lt, const char *line, bool *on)
 {
+	if (!lt->version)
+		config_version(lt, line);
 	bool relevant = strstr(line, "MMU_LAZY_TLB") ||
 			strstr(line, "DEBUG_VM_SHOOT_LAZIES");
 
@@ -56,12 +68,20 @@ static void lazy_finish(struct lazy_tlb *lt, const bool *on)
 {
 	const char *s = "unknown";
 
+	lt->note[0] = '\0';
 	if (on[1] && on[2])
 		s = "shootdown-debug";
 	else if (on[1])
 		s = "shootdown";
 	else if (on[0])
 		s = "refcount";
+	else if (!lt->nlines && lt->version && lt->version < 604) {
+		/* 6.4 added the options; before, refcounting was all there was */
+		s = "refcount";
+		snprintf(lt->note, sizeof(lt->note),
+			 "implicit: kernel %d.%d predates CONFIG_MMU_LAZY_TLB_*",
+			 lt->version / 100, lt->version % 100);
+	}
 	snprintf(lt->strategy, sizeof(lt->strategy), "%s", s);
 }
 
@@ -71,6 +91,7 @@ void lazy_tlb_from_text(const char *config, struct lazy_tlb *lt)
 	const char *p = config;
 
 	lt->nlines = 0;
+	lt->version = 0;
 	while (*p) {
 		const char *eol = strchr(p, '\n');
 		char line[256];
@@ -96,6 +117,7 @@ int lazy_tlb_detect_file(const char *path, struct lazy_tlb *lt)
 	if (!f)
 		return -1;
 	lt->nlines = 0;
+	lt->version = 0;
 	while (gzgets(f, line, sizeof(line))) {
 		line[strcspn(line, "\n")] = '\0';
 		lazy_line(lt, line, on);
@@ -248,6 +270,8 @@ json_t *sysinfo_json(void)
 	for (int i = 0; i < l.nlines; i++)
 		json_array_append_new(lines, json_string(l.lines[i]));
 	json_object_set_new(lt, "config", lines);
+	if (l.note[0])
+		json_object_set_new(lt, "note", json_string(l.note));
 	json_object_set_new(sys, "lazy_tlb", lt);
 
 	cpu_info(sys);

@@ -25,9 +25,20 @@ int main(void)
 	/* Real configs, gzip-compressed as /proc/config.gz is. */
 	detects("kconfig/debian-6.12-amd64.config.gz", "refcount", 1);
 	detects("kconfig/fc-6.18-x86_64.config.gz", "refcount", 1);
+	detects("kconfig/debian-6.12-arm64.config.gz", "refcount", 1);
+	/* 6.1 predates the options: refcount was the only mechanism */
+	detects("kconfig/debian-6.1-arm64.config.gz", "refcount", 0);
+	lazy_tlb_detect_file(fixture_path("kconfig/debian-6.1-arm64.config.gz"),
+			     &lt);
+	is_int(lt.version, 601, "  version read from the config header");
+	ok(strstr(lt.note, "predates"), "  and the result says it is implicit");
+	lazy_tlb_detect_file(fixture_path("kconfig/debian-6.12-amd64.config.gz"),
+			     &lt);
+	is_str(lt.note, "", "  a 6.12 config needs no note");
 	/* Plain files, as /boot/config-* are. */
 	detects("kconfig/shootdown.config", "shootdown", 3);
 	detects("kconfig/shootdown-debug.config", "shootdown-debug", 2);
+	/* no version header and no option: nothing to go on */
 	detects("kconfig/none.config", "unknown", 0);
 
 	ok(lazy_tlb_detect_file(fixture_path("kconfig/absent"), &lt) == -1,
