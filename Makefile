@@ -33,7 +33,12 @@ TOOLS   := $(patsubst tools/%.c,$(BUILD)/bin/%,$(wildcard tools/*.c))
 TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 EXEC_TARGET := $(BUILD)/libexec/mmb-exec-target
 
-.PHONY: all deps deps-check run check clean
+# The helper module, against the running kernel's build tree or Debian's
+# 6.12 headers (installed by make check); KDIR= names another tree.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build \
+	/usr/src/linux-headers-6.12.117+deb12-$(shell dpkg --print-architecture 2>/dev/null)))
+
+.PHONY: all deps deps-check run check clean kmod
 .SECONDARY:
 
 all: $(BINS) $(TOOLS) $(EXEC_TARGET)
@@ -81,5 +86,12 @@ run: deps all
 check: deps deps-check all $(TESTS)
 	@tests/run.sh
 
+kmod:
+	@if [ -z "$(KDIR)" ]; then \
+		echo "kmod: no kernel build tree: install linux-headers-\$$(uname -r) or pass KDIR=" >&2; \
+		exit 1; fi
+	$(MAKE) -C kmod-helper KDIR=$(KDIR)
+
 clean:
+	-$(MAKE) -C kmod-helper clean KDIR=$(KDIR) >/dev/null 2>&1
 	rm -rf $(BUILD)/obj $(BUILD)/bin $(BUILD)/libexec $(BUILD)/tests $(BUILD)/libmmb.a

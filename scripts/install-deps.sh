@@ -12,7 +12,9 @@ set -eu
 want=${1:-build}
 
 pkgs_build="gcc make libc6-dev xz-utils libnuma-dev likwid libjansson-dev libgsl-dev zlib1g-dev linux-source-6.12"
-pkgs_check="python3 python3-jsonschema linux-perf hyperfine procps"
+# The helper module is built in CI against Debian's 6.12 headers.
+pkgs_check="python3 python3-jsonschema linux-perf hyperfine procps kmod \
+linux-headers-6.12.117+deb12-$(dpkg --print-architecture 2>/dev/null || echo amd64)"
 
 case $want in
 build) pkgs=$pkgs_build ;;

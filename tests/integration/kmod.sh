@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+# The helper module builds against a real kernel tree (Debian's 6.12
+# headers) without a warning, and says what it is.  Loading it needs a
+# kernel with modules: the VM tests do that.
+. "$(dirname "$0")/tap.bash"
+
+kdir=$(make -s -C "$MMB_TOP" -f - print-kdir <<'MK' 2>/dev/null
+include Makefile
+print-kdir: ; @echo $(KDIR)
+MK
+)
+if [ -z "$kdir" ]; then
+	skip "helper module build" "no kernel build tree (linux-headers)"
+	done_testing
+	exit 0
+fi
+cp -r "$MMB_TOP/kmod-helper" "$tmp/k"
+make -C "$tmp/k" KDIR="$kdir" >"$tmp/log" 2>&1
+ok $? "mmb_helper.ko builds against $kdir"
+grep -iE 'warning|error' "$tmp/log" | grep -v 'Skipping BTF' | sed 's/^/#   /'
+! grep -iE 'warning:|error:' "$tmp/log" >/dev/null
+ok $? "no compiler warning"
+info=$(/sbin/modinfo "$tmp/k/mmb_helper.ko" 2>&1)
+echo "$info" | grep -q '^license: *GPL$'
+ok $? "license GPL"
+for p in max_kthreads max_iterations max_timeout_ms; do
+	echo "$info" | grep -qE "^parm: *$p:.{10,}"
+	ok $? "module parameter $p has a description"
+done
+# user space and module share one ABI header, verbatim
+grep -q '#include "mmb_helper.h"' "$MMB_TOP/kmod-helper/mmb_helper.c"
+ok $? "the module includes the shared ABI header"
+done_testing
