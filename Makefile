@@ -12,7 +12,7 @@ PYTHON  ?= /usr/bin/python3
 LIBPERF := $(BUILD)/libperf
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow \
-	   -D_GNU_SOURCE -Ilib -I$(LIBPERF)/include -pthread
+	   -D_GNU_SOURCE -Ilib -Ikmod-helper -I$(LIBPERF)/include -pthread
 LDLIBS  := $(LIBPERF)/lib/libperf.a $(LIBPERF)/lib/libapi.a \
 	   -lnuma -ljansson -lgsl -lgslcblas -lz -lm -pthread
 
@@ -52,7 +52,7 @@ deps-check:
 $(LIBPERF)/lib/libperf.a:
 	@scripts/build-libperf.sh $(LIBPERF) $(KSRC)
 
-$(BUILD)/obj/%.o: %.c lib/mmb.h lib/internal.h $(LIBPERF)/lib/libperf.a
+$(BUILD)/obj/%.o: %.c lib/mmb.h lib/internal.h kmod-helper/mmb_helper.h $(LIBPERF)/lib/libperf.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

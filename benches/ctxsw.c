@@ -14,17 +14,23 @@
  *              messages, keeping the mm loaded lazily, which is the path the
  *              lazy-TLB strategies differ on (mmgrab/mmdrop of mm_count for
  *              refcount, nothing for shootdown)
- * Give --victims '3,' to put the partner of threads/processes elsewhere.
+ *  kthread   - the partner is a kernel thread of the helper module
+ *              (kmod-helper/): user task -> kthread -> user task, so each
+ *              switch into the partner is a lazy one (the kthread borrows
+ *              our mm as active_mm).  One op is one ioctl round trip.
+ *              Exits 4 without the module.
+ * Give --victims '3,' to put the partner elsewhere.
  *
- * Left out: futex-based wakeups (pipes are what both references use) and
- * the kernel-thread partner, which needs the helper module.
+ * Left out: futex-based wakeups (pipes are what both references use).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "mmb.h"
+#include "mmb_helper.h"
 
 static int to_partner[2] = { -1, -1 }, from_partner[2] = { -1, -1 };
 
@@ -82,23 +88,67 @@ static void teardown(struct mmb_run *r)
 	}
 }
 
+static int helper_fd = -1;
+
+static int kthread_setup(struct mmb_run *r)
+{
+	struct mmb_helper_partner req = {
+		.abi = MMB_HELPER_ABI, .cpu = (__u32)mmb_victim_cpu(r, 0),
+		.timeout_ms = 10000,
+	};
+
+	helper_fd = mmb_helper_open(r);
+	if (helper_fd < 0)
+		return -helper_fd;
+	if (ioctl(helper_fd, MMB_HELPER_PARTNER_START, &req)) {
+		mmb_error(r, "starting the partner kthread: %s", strerror(errno));
+		close(helper_fd);
+		helper_fd = -1;
+		return MMB_EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int kthread_op(struct mmb_run *r)
+{
+	return ioctl(helper_fd, MMB_HELPER_PARTNER_PING) ? -errno : 0;
+}
+
+static void kthread_teardown(struct mmb_run *r)
+{
+	if (helper_fd < 0)
+		return;
+	ioctl(helper_fd, MMB_HELPER_PARTNER_STOP);
+	close(helper_fd);
+	helper_fd = -1;
+}
+
 #define CTXSW_OP "one round trip: write, partner reads and writes back, read"
 
 static const struct mmb_variant variants[] = {
 	{ .name = "threads", .desc = "ping-pong between two threads (no mm switch)",
 	  .op_desc = CTXSW_OP, .mode = MMB_MODE_THREADS, .mode_fixed = true,
-	  .victim_on_initiator = true, .setup = setup, .victim = partner,
+	  .victim_on_initiator = true, .victims_wait = true,
+	  .setup = setup, .victim = partner,
 	  .wake = wake, .op = op, .teardown = teardown },
 	{ .name = "processes",
 	  .desc = "ping-pong between two processes (an mm switch each way)",
 	  .op_desc = CTXSW_OP, .mode = MMB_MODE_PROCESSES, .mode_fixed = true,
-	  .victim_on_initiator = true, .setup = setup, .victim = partner,
+	  .victim_on_initiator = true, .victims_wait = true,
+	  .setup = setup, .victim = partner,
 	  .wake = wake, .op = op, .teardown = teardown },
 	{ .name = "idle",
 	  .desc = "partner on another CPU: both CPUs pass through idle (lazy mm)",
-	  .op_desc = CTXSW_OP, .mode = MMB_MODE_THREADS,
+	  .op_desc = CTXSW_OP, .mode = MMB_MODE_THREADS, .victims_wait = true,
 	  .setup = setup, .victim = partner, .wake = wake, .op = op,
 	  .teardown = teardown },
+	{ .name = "kthread",
+	  .desc = "ping-pong with a kernel thread (lazy mm switch; helper module)",
+	  .op_desc = "one ioctl round trip: wake the partner kthread, wait for its answer",
+	  .mode = MMB_MODE_THREADS, .mode_fixed = true,
+	  .victims = MMB_VICTIM_CPUS, .victim_on_initiator = true,
+	  .setup = kthread_setup, .op = kthread_op,
+	  .teardown = kthread_teardown },
 	{ NULL }
 };
 

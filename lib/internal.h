@@ -213,6 +213,7 @@ struct mmb_run {
 	json_t *params;
 	struct mmb_task *tasks;
 	int ntasks;
+	double csum[MMB_MAX_COUNTERS];	/* mmb_count() sums, this sample */
 };
 
 /* Runs one variant; fills *result.  Returns an exit code. */

@@ -69,6 +69,8 @@ struct mmb_variant {
 	enum mmb_mode mode;	/* default task mode for victims */
 	bool mode_fixed;	/* --mode may not override it */
 	enum mmb_victims victims;
+	/* Victims block by design (a pipe partner): not "busy" victims. */
+	bool victims_wait;
 	/* Without --victims, the one victim shares the initiator's CPU. */
 	bool victim_on_initiator;
 	/* Before any victim exists (membarrier registration, buffers). */
@@ -84,6 +86,20 @@ struct mmb_variant {
 	void (*teardown)(struct mmb_run *r);
 };
 
+/*
+ * A figure only the bench can see (time measured inside the kernel, say),
+ * summed over a sample through mmb_count() and divided by the sample's ops,
+ * or by another counter's sum when per >= 0.
+ */
+struct mmb_counter {
+	const char *name;	/* metric name, units in it: "kthread_pair_ns" */
+	const char *unit;
+	const char *source;
+	int per;		/* -1: per op; else index of the divisor */
+};
+
+#define MMB_MAX_COUNTERS 8
+
 struct mmb_bench {
 	const char *name;
 	const char *desc;
@@ -94,6 +110,7 @@ struct mmb_bench {
 	size_t shared_size;	/* bytes of MAP_SHARED memory for the bench */
 	/* Cross-checks of bench options, after placement is known. */
 	int (*check)(struct mmb_run *r);
+	const struct mmb_counter *counters;	/* terminated by a NULL name */
 	/* Adds the bench's parameters to the result (mmb_param_*). */
 	void (*params)(struct mmb_run *r);
 };
@@ -132,6 +149,14 @@ void *mmb_map(const struct mmb_run *r, size_t len, int extra_flags);
 /* Path of a helper program installed beside the benches. */
 const char *mmb_libexec(const char *name);
 size_t mmb_page_size(void);
+
+void mmb_count(struct mmb_run *r, int counter, double v);
+
+/*
+ * /dev/mmb_helper, opened and its ABI checked; on failure a message that
+ * says how to load it, and -MMB_EXIT_SKIP (or -MMB_EXIT_FAIL).
+ */
+int mmb_helper_open(struct mmb_run *r);
 
 /* Bench parameters recorded in the result's params block. */
 void mmb_param_int(struct mmb_run *r, const char *key, long long v);

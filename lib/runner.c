@@ -116,6 +116,12 @@ pid_t mmb_fork(void)
 	return pid;
 }
 
+void mmb_count(struct mmb_run *r, int counter, double v)
+{
+	if (counter >= 0 && counter < MMB_MAX_COUNTERS)
+		r->csum[counter] += v;
+}
+
 void mmb_error(const struct mmb_run *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -319,6 +325,7 @@ static void victims_stop(struct mmb_run *r)
 #define MAX_CVAL 64
 
 struct sample {
+	double csum[MMB_MAX_COUNTERS];
 	double victim_share;	/* least on-CPU share of a busy victim, or -1 */
 	uint64_t ops;
 	uint64_t op_ns;		/* time inside the ops */
@@ -353,6 +360,8 @@ static uint64_t oncpu_ns(pid_t tid)
  */
 static void victims_oncpu(struct mmb_run *r, uint64_t *t)
 {
+	if (r->variant->victims_wait)
+		return;
 	for (int i = 0; i < r->ntasks; i++)
 		t[i] = atomic_load(&r->ctl->task[i].state) == T_RUNNING ?
 		       oncpu_ns(atomic_load(&r->ctl->task[i].tid)) : 0;
@@ -363,7 +372,7 @@ static double victims_share(struct mmb_run *r, const uint64_t *a,
 {
 	double least = -1;
 
-	for (int i = 0; i < r->ntasks; i++) {
+	for (int i = 0; i < r->ntasks && !r->variant->victims_wait; i++) {
 		double share;
 
 		if (atomic_load(&r->ctl->task[i].state) != T_RUNNING)
@@ -435,6 +444,7 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 		return op_failed(r, -ENOMEM);
 	}
 	victims_oncpu(r, va);
+	memset(r->csum, 0, sizeof(r->csum));
 	counters_snap(r->ctr, a);
 	if (!v->prepare) {
 		for (i = 0; i < nops && !mmb_interrupted; i++) {
@@ -453,6 +463,7 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 	victims_oncpu(r, vb);
 	s->window_ns = snapshot_ns(b) - snapshot_ns(a);
 	s->victim_share = victims_share(r, va, vb, s->window_ns);
+	memcpy(s->csum, r->csum, sizeof(s->csum));
 	free(va);
 	free(vb);
 	if (ret)
@@ -563,6 +574,18 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 		warn_preempted(r, v, ns);
 	}
 
+	for (int c = 0; r->bench->counters && r->bench->counters[c].name &&
+			c < MMB_MAX_COUNTERS; c++) {
+		const struct mmb_counter *bc = &r->bench->counters[c];
+
+		for (int i = 0; i < ns; i++) {
+			double den = bc->per >= 0 ? s[i].csum[bc->per] :
+				     (double)s[i].ops;
+
+			v[i] = den ? s[i].csum[c] / den : 0;
+		}
+		add_metric(metrics, bc->name, bc->unit, bc->source, v, ns);
+	}
 	if (!ns)
 		goto out;
 	/* The counter set is the same in every sample: take the first's. */
