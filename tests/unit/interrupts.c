@@ -65,6 +65,33 @@ static void x86_offline(void)
 	irq_free(&t);
 }
 
+/* Debian's 6.12 under qemu, 128 vCPUs, CPUs 3, 17 and 127 offline. */
+static void x86_many(void)
+{
+	struct irq_table t;
+	struct ipi_kinds k;
+	bool has3 = false, has17 = false;
+
+	if (!load("interrupts/x86_64-6.12-128cpu-offline.txt", &t))
+		return;
+	is_int(t.ncpus, 125, "125 columns: three CPUs offline");
+	for (int i = 0; i < t.ncpus; i++) {
+		has3 |= t.cpu[i] == 3;
+		has17 |= t.cpu[i] == 17;
+	}
+	ok(!has3 && !has17, "offline CPUs 3 and 17 are not columns");
+	is_int(t.cpu[3], 4, "the column after CPU2 is CPU4");
+	is_int(t.cpu[t.ncpus - 1], 126, "the last column is CPU126");
+	/* totals below summed with awk over the file, independently */
+	is_int(irq_find(&t, "RES")->total, 1421, "RES over 125 CPUs");
+	is_int(irq_find(&t, "CAL")->total, 14232, "CAL over 125 CPUs");
+	is_int(irq_find(&t, "CAL")->count[2], 248, "CAL of CPU2");
+	is_int(irq_find(&t, "CAL")->ncount, 125, "every CAL column read");
+	irq_ipi_kinds(&t, &k);
+	is_int(kind_total(&k, "call"), 14232 - 1, "call = CAL - TLB");
+	irq_free(&t);
+}
+
 static void delta(void)
 {
 	const char *a = "   CPU0  CPU1\nCAL:  10  20  Function call interrupts\n"
@@ -126,6 +153,7 @@ int main(void)
 {
 	x86_two_cpus();
 	x86_offline();
+	x86_many();
 	delta();
 	malformed();
 	arm64_names();

@@ -1,0 +1,140 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build a minimal guest kernel for one lazy-TLB strategy, plus the helper
+# module against it, cached by a hash of source, configs and patches.
+#
+#   scripts/build-kernel.sh STRATEGY
+#     refcount         mainline default
+#     shootdown        MMU_LAZY_TLB_SHOOTDOWN on x86 (scripts/kernel/patches/shootdown)
+#     shootdown-debug  the above plus DEBUG_VM_SHOOT_LAZIES
+#     custom           CUSTOM_CONFIG=<fragment> CUSTOM_PATCHES=<dir of *.patch>
+#
+#   KSRC=<tree>   use this kernel tree instead of Debian's linux-source-6.12
+#   MMB_KERNEL_CACHE=<dir>  where builds are kept (default build/kernel)
+#
+# Prints the directory holding bzImage, config and mmb_helper.ko last.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kdir=$top/scripts/kernel
+cache=${MMB_KERNEL_CACHE:-$top/build/kernel}
+tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+strategy=${1:?usage: build-kernel.sh refcount|shootdown|shootdown-debug|custom}
+jobs=${JOBS:-$(nproc)}
+arch=${MMB_ARCH:-x86_64}
+
+die() { echo "build-kernel: $*" >&2; exit 2; }
+
+[ "$arch" = x86_64 ] || die "only x86_64 guests so far (MMB_ARCH=$arch)"
+frags=("$kdir/base-$arch.config")
+patches=()
+case $strategy in
+refcount) frags+=("$kdir/refcount.config") ;;
+shootdown|shootdown-debug)
+	frags+=("$kdir/$strategy.config")
+	patches=("$kdir"/patches/shootdown/*.patch) ;;
+custom)
+	[ -n "${CUSTOM_CONFIG:-}" ] || die "custom needs CUSTOM_CONFIG=<config fragment>"
+	[ -f "$CUSTOM_CONFIG" ] || die "CUSTOM_CONFIG: $CUSTOM_CONFIG: no such file"
+	frags+=("$CUSTOM_CONFIG")
+	if [ -n "${CUSTOM_PATCHES:-}" ]; then
+		[ -d "$CUSTOM_PATCHES" ] || die "CUSTOM_PATCHES: $CUSTOM_PATCHES: not a directory"
+		shopt -s nullglob
+		patches=("$CUSTOM_PATCHES"/*.patch)
+		shopt -u nullglob
+	fi ;;
+*) die "unknown strategy '$strategy' (refcount, shootdown, shootdown-debug, custom)" ;;
+esac
+
+# --- the source tree
+if [ -n "${KSRC:-}" ]; then
+	src=$(cd "$KSRC" && pwd) || die "KSRC: $KSRC: no such directory"
+	[ -f "$src/Makefile" ] || die "KSRC: $src is not a kernel tree"
+	if git -C "$src" rev-parse HEAD >/dev/null 2>&1; then
+		src_id="git $(git -C "$src" rev-parse HEAD) $(git -C "$src" diff HEAD | sha256sum)"
+	else
+		# not git: the build dir is kept per path and make is incremental
+		src_id="tree $src"
+	fi
+else
+	src=$cache/src/linux-source-6.12
+	if [ ! -f "$src/Makefile" ]; then
+		[ -f "$tarball" ] || die "$tarball missing: apt-get install linux-source-6.12, or KSRC="
+		echo "  EXTRACT $tarball" >&2
+		mkdir -p "$cache/src"
+		tar -xJf "$tarball" -C "$cache/src"
+	fi
+	src_id="debian $(stat -c '%s %Y' "$tarball")"
+fi
+
+key=$( {
+	echo "mmb-kernel/1 $arch $src_id"
+	cat "${frags[@]}"
+	for p in "${patches[@]}"; do cat "$p"; done
+	cat "$0"
+} | sha256sum | cut -c1-16)
+out=$cache/$strategy-$key
+if [ -f "$out/bzImage" ] && [ -f "$out/mmb_helper.ko" ]; then
+	echo "  CACHED $strategy ($out)" >&2
+	echo "$out"
+	exit 0
+fi
+mkdir -p "$out"
+log=$out/build.log
+: > "$log"
+
+# --- patches go on a hard-linked copy: patch(1) replaces the files it
+# changes, so the pristine tree shared by every strategy stays pristine
+tree=$src
+if [ ${#patches[@]} -gt 0 ]; then
+	tree=$cache/trees/$key
+	if [ ! -f "$tree/.mmb-patched" ]; then
+		rm -rf "$tree"
+		mkdir -p "$cache/trees"
+		cp -al "$src" "$tree"
+		for p in "${patches[@]}"; do
+			echo "  PATCH $(basename "$p")" >&2
+			patch -s -p1 -d "$tree" < "$p" >>"$log" 2>&1 ||
+				die "$p does not apply (see $log)"
+		done
+		touch "$tree/.mmb-patched"
+	fi
+fi
+
+obj=$out/obj
+mkdir -p "$obj"
+echo "  CONFIG $strategy" >&2
+make -s -C "$tree" O="$obj" ARCH=x86 tinyconfig >>"$log" 2>&1
+"$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
+	"${frags[@]}" >>"$log" 2>&1
+make -s -C "$tree" O="$obj" ARCH=x86 olddefconfig >>"$log" 2>&1
+
+# every option asked for must have stuck, or the strategy is not what it says
+missing=0
+for f in "${frags[@]}"; do
+	while IFS= read -r line; do
+		case $line in CONFIG_*=*) ;; *) continue ;; esac
+		case $line in *=n)
+			opt=${line%=n}
+			grep -q "^$opt=" "$obj/.config" && { echo "build-kernel: $opt is set, asked =n" >&2; missing=1; }
+			continue ;;
+		esac
+		grep -qx "$line" "$obj/.config" || { echo "build-kernel: $line did not stick (from $(basename "$f"))" >&2; missing=1; }
+	done < "$f"
+done
+[ $missing -eq 0 ] || die "configuration incomplete: see $obj/.config"
+
+echo "  BUILD $strategy with $jobs jobs (log: $log)" >&2
+start=$SECONDS
+make -C "$tree" O="$obj" ARCH=x86 -j"$jobs" >>"$log" 2>&1 ||
+	{ tail -30 "$log" >&2; die "kernel build failed"; }
+echo "  MODULE mmb_helper.ko" >&2
+rm -rf "$out/kmod" && cp -r "$top/kmod-helper" "$out/kmod"
+make -C "$out/kmod" KDIR="$obj" >>"$log" 2>&1 ||
+	{ tail -30 "$log" >&2; die "helper module build failed"; }
+cp "$obj/arch/x86/boot/bzImage" "$out/bzImage"
+cp "$obj/.config" "$out/config"
+cp "$out/kmod/mmb_helper.ko" "$out/mmb_helper.ko"
+echo "  DONE $strategy in $((SECONDS - start)) s" >&2
+echo "$out"

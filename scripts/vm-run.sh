@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a kernel in qemu with the benches, their libraries and the helper
+# module built for it; run a plan of bench command lines in the guest; bring
+# the JSON results back on a raw virtio disk (a tar, not console scraping);
+# fail on any WARN/BUG/KASAN/lockdep report in the guest's kernel log.
+#
+#   scripts/vm-run.sh --kernel DIR [options] [-- BENCH ARGS...]...
+#     --kernel DIR     a build-kernel.sh output (bzImage, mmb_helper.ko)
+#     --vcpus N        default 4
+#     --nodes M        NUMA nodes, vCPUs split evenly; default 2
+#     --memory MB      default 2048
+#     --plan FILE      one bench command line per line (default: the suite)
+#     --out DIR        where results land (default results/vm-<timestamp>)
+#     --timeout SEC    for the whole guest run; default 900
+#     --accel auto|kvm|tcg   default auto: KVM if a probe boots in 60 s
+#
+# The exit code is the suite's: 0 all ran (or skipped), 1 a bench failed or
+# the kernel log has a problem, 2 usage, 3 the guest did not finish.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=$top/build/bin
+vcpus=4 nodes=2 memory=2048 plan="" out="" timeout=900
+accel=${MMB_ACCEL:-auto} kernel=""
+extra=()
+
+die() { echo "vm-run: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=${2:?}; shift 2 ;;
+	--vcpus) vcpus=${2:?}; shift 2 ;;
+	--nodes) nodes=${2:?}; shift 2 ;;
+	--memory) memory=${2:?}; shift 2 ;;
+	--plan) plan=${2:?}; shift 2 ;;
+	--out) out=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	--accel) accel=${2:?}; shift 2 ;;
+	--) shift; extra=("$@"); break ;;
+	-h|--help) sed -n '4,22p' "$0"; exit 0 ;;
+	*) die "unknown argument '$1'" ;;
+	esac
+done
+[ -n "$kernel" ] || die "--kernel: required"
+[ -f "$kernel/bzImage" ] || die "--kernel: $kernel/bzImage missing (scripts/build-kernel.sh)"
+case $vcpus in ''|*[!0-9]*) die "--vcpus: '$vcpus' is not a number" ;; esac
+case $nodes in ''|*[!0-9]*) die "--nodes: '$nodes' is not a number" ;; esac
+[ "$vcpus" -ge 1 ] && [ "$nodes" -ge 1 ] && [ $((vcpus % nodes)) -eq 0 ] ||
+	die "--nodes: $nodes must divide --vcpus $vcpus"
+[ $((memory % nodes)) -eq 0 ] || die "--memory: $memory MB must split evenly over $nodes nodes"
+case $accel in auto|kvm|tcg) ;; *) die "--accel: '$accel' is not auto, kvm or tcg" ;; esac
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
+[ -x /bin/busybox ] || die "/bin/busybox missing (apt-get install busybox-static)"
+[ -n "$out" ] || out=$top/results/vm-$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$out" || exit 1
+
+work=$(mktemp -d /tmp/mmb-vm.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# --- the plan: bench command lines, run in order in the guest
+if [ -n "$plan" ]; then
+	cp "$plan" "$work/plan" || die "--plan: cannot read $plan"
+elif [ ${#extra[@]} -gt 0 ]; then
+	printf '%s\n' "${extra[*]}" > "$work/plan"
+else
+	for b in "$top"/benches/*.c; do
+		b=${b##*/}
+		echo "mmb-${b%.c} --variant all --duration 0.2 --repeat 3 --warmup 0.05"
+	done > "$work/plan"
+fi
+
+# --- initramfs: busybox, the benches, their shared libraries, the module
+root=$work/root
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,results,mmb/bin,mmb/libexec}
+cp /bin/busybox "$root/bin/busybox"
+cp "$bin"/mmb-* "$root/mmb/bin/"
+cp "$top/build/libexec/mmb-exec-target" "$root/mmb/libexec/"
+cp "$work/plan" "$root/mmb/plan"
+[ -f "$kernel/mmb_helper.ko" ] && cp "$kernel/mmb_helper.ko" "$root/mmb/"
+for f in "$root"/mmb/bin/*; do
+	ldd "$f" | awk '/=> \//{ print $3 } /^\t\/lib/{ print $1 }'
+done | sort -u | while read -r lib; do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+cat > "$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+export PATH=/mmb/bin:/bin
+echo "MMB-BOOTED"
+if grep -q mmb.probe /proc/cmdline; then poweroff -f; fi
+if [ -f /mmb/mmb_helper.ko ]; then
+	insmod /mmb/mmb_helper.ko && echo "MMB: helper loaded" || echo "MMB: insmod failed"
+fi
+rc=0 i=0
+while read -r line; do
+	[ -z "$line" ] && continue
+	i=$((i + 1))
+	echo "MMB-RUN $i: $line"
+	# shellcheck disable=SC2086
+	$line --format json --output /results/ --quiet
+	r=$?
+	echo "MMB-RC $i $r"
+	echo "$i $r $line" >> /results/runs.txt
+	case $r in 0|4) ;; *) rc=1 ;; esac
+done < /mmb/plan
+[ -f /mmb/mmb_helper.ko ] && rmmod mmb_helper && echo "MMB: helper unloaded"
+echo "$rc" > /results/rc
+dmesg > /results/dmesg.txt
+cat /proc/interrupts > /results/interrupts.txt
+cd /results && tar cf /dev/vda . && sync
+echo "MMB-DONE $rc"
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$work/initrd"
+truncate -s 256M "$work/disk.img"
+
+numa=()
+per=$((vcpus / nodes))
+for n in $(seq 0 $((nodes - 1))); do
+	numa+=(-object "memory-backend-ram,id=m$n,size=$((memory / nodes))M"
+	       -numa "node,nodeid=$n,cpus=$((n * per))-$(((n + 1) * per - 1)),memdev=m$n")
+done
+
+boot() {	# boot ACCEL TIMEOUT EXTRA-CMDLINE
+	local a=$1 t=$2 cpu=max acc=$1
+	[ "$a" = kvm ] && cpu=host
+	[ "$a" = tcg ] && acc=tcg,thread=multi
+	timeout --signal=KILL "$t" qemu-system-x86_64 -M q35 \
+		-accel "$acc" \
+		-cpu "$cpu" -smp "$vcpus" -m "$memory" "${numa[@]}" \
+		-kernel "$kernel/bzImage" -initrd "$work/initrd" \
+		-append "console=ttyS0 panic=-1 loglevel=4 lpj=4000000 $3" \
+		-drive "file=$work/disk.img,format=raw,if=virtio" \
+		-display none -serial "file:$work/console.log" -no-reboot \
+		-monitor none >"$work/qemu.log" 2>&1
+}
+
+if [ "$accel" = auto ]; then
+	accel=tcg
+	# Stock kernels hang under KVM on some hosts: a short probe decides.
+	if [ -w /dev/kvm ] && boot kvm 60 mmb.probe &&
+	   grep -q MMB-BOOTED "$work/console.log"; then
+		accel=kvm
+	fi
+	: > "$work/console.log"
+fi
+echo "# vm-run: $(basename "$kernel"), $vcpus vCPUs over $nodes node(s), $accel" >&2
+start=$SECONDS
+boot "$accel" "$timeout" ""
+qrc=$?
+tr -d '\r' < "$work/console.log" > "$out/console.log"
+tar -xf "$work/disk.img" -C "$out" 2>/dev/null
+echo "$accel" > "$out/accel"
+echo "# vm-run: guest finished in $((SECONDS - start)) s (qemu exit $qrc)" >&2
+
+# --- the kernel log: any of these fails the run, and is kept beside it
+pattern='WARNING:|BUG:|KASAN|lockdep|possible circular locking|Oops|general protection fault|Call Trace|blocked for more than|Kernel panic'
+grep -E "$pattern" "$out/console.log" "$out/dmesg.txt" 2>/dev/null > "$out/kernel-problems.txt"
+if [ -s "$out/kernel-problems.txt" ]; then
+	echo "vm-run: the guest kernel reported problems (kept in $out/kernel-problems.txt):" >&2
+	head -5 "$out/kernel-problems.txt" >&2
+	exit 1
+fi
+rm -f "$out/kernel-problems.txt"
+if [ ! -f "$out/rc" ]; then
+	echo "vm-run: the guest did not finish within $timeout s (console: $out/console.log)" >&2
+	tail -5 "$out/console.log" >&2
+	exit 3
+fi
+rc=$(cat "$out/rc")
+[ "$rc" = 0 ] || { echo "vm-run: a bench failed in the guest:" >&2; grep -v ' [04] ' "$out/runs.txt" >&2; }
+exit "$rc"

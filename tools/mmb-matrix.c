@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmb-matrix: strategies side by side.  Each argument is a directory of
+ * results from one kernel; rows are bench/variant, and for each strategy
+ * the medians of IPIs per op by kind and latency.  Latency measured under
+ * emulation (qemu TCG) is labelled as such: it is not a real latency.
+ *
+ *   mmb-matrix DIR...
+ */
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MAX_COLS 8
+#define MAX_ROWS 64
+
+struct col {
+	char name[64];
+	char accel[16];
+	json_t *res[MAX_ROWS];	/* by row */
+};
+
+static char rows[MAX_ROWS][64];
+static int nrows;
+
+static const char *s(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : "?";
+}
+
+static int row_of(const char *key)
+{
+	for (int i = 0; i < nrows; i++)
+		if (!strcmp(rows[i], key))
+			return i;
+	if (nrows == MAX_ROWS)
+		return -1;
+	snprintf(rows[nrows], sizeof(rows[0]), "%s", key);
+	return nrows++;
+}
+
+static double med(const json_t *res, const char *metric)
+{
+	const json_t *m = json_object_get(json_object_get(res, "metrics"),
+					  metric);
+
+	return json_number_value(json_object_get(m, "median"));
+}
+
+static int load_dir(const char *dir, struct col *c)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4096];
+	FILE *f;
+
+	if (!d)
+		return -1;
+	snprintf(c->name, sizeof(c->name), "%s",
+		 strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir);
+	snprintf(path, sizeof(path), "%s/accel", dir);
+	f = fopen(path, "r");
+	if (!f || !fgets(c->accel, sizeof(c->accel), f))
+		snprintf(c->accel, sizeof(c->accel), "host");
+	c->accel[strcspn(c->accel, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	while ((e = readdir(d))) {
+		json_t *r;
+		char key[64];
+		int i;
+
+		if (!strstr(e->d_name, ".json"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		r = json_load_file(path, 0, NULL);
+		if (!r || strcmp(s(r, "schema"), "mmb-result/1")) {
+			json_decref(r);
+			continue;
+		}
+		snprintf(key, sizeof(key), "%s/%s", s(r, "bench"),
+			 s(r, "variant"));
+		i = row_of(key);
+		if (i >= 0 && !c->res[i])
+			c->res[i] = r;
+		else
+			json_decref(r);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int main(int argc, char **argv)
+{
+	static struct col cols[MAX_COLS];
+	int ncols = 0;
+	bool emulated = false;
+
+	if (argc < 2 || argc - 1 > MAX_COLS) {
+		fprintf(stderr, "usage: mmb-matrix DIR... (at most %d)\n", MAX_COLS);
+		return MMB_EXIT_USAGE;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (load_dir(argv[i], &cols[ncols])) {
+			fprintf(stderr, "mmb-matrix: %s: not a directory\n", argv[i]);
+			return MMB_EXIT_USAGE;
+		}
+		emulated |= !strcmp(cols[ncols].accel, "tcg");
+		ncols++;
+	}
+	/* rows sorted, results re-matched after the sort */
+	{
+		char keep[MAX_ROWS][64];
+		json_t *tmp[MAX_COLS][MAX_ROWS];
+
+		memcpy(keep, rows, sizeof(rows));
+		for (int c = 0; c < ncols; c++)
+			memcpy(tmp[c], cols[c].res, sizeof(tmp[c]));
+		qsort(rows, nrows, sizeof(rows[0]), cmp_rows);
+		for (int r = 0; r < nrows; r++)
+			for (int o = 0; o < nrows; o++)
+				if (!strcmp(rows[r], keep[o]))
+					for (int c = 0; c < ncols; c++)
+						cols[c].res[r] = tmp[c][o];
+	}
+	printf("# IPIs per op (median, /proc/interrupts, all CPUs): all / call / tlb");
+	printf("%s\n", emulated ?
+	       "; latency under qemu TCG is EMULATED, not a real latency" : "");
+	printf("%-26s", "bench/variant");
+	for (int c = 0; c < ncols; c++)
+		printf(" | %-32s", cols[c].name);
+	printf("\n%-26s", "");
+	for (int c = 0; c < ncols; c++)
+		printf(" | %6s %6s %6s %11s", "all", "call", "tlb",
+		       !strcmp(cols[c].accel, "tcg") ? "emul_ns" : "lat_ns");
+	putchar('\n');
+	for (int r = 0; r < nrows; r++) {
+		printf("%-26s", rows[r]);
+		for (int c = 0; c < ncols; c++) {
+			const json_t *res = cols[c].res[r];
+
+			if (!res) {
+				printf(" | %-32s", "(none)");
+				continue;
+			}
+			printf(" | %6.2f %6.2f %6.2f %11.0f",
+			       med(res, "ipis_per_op"), med(res, "ipi_call_per_op"),
+			       med(res, "ipi_tlb_per_op"), med(res, "latency_ns"));
+		}
+		putchar('\n');
+	}
+	for (int c = 0; c < ncols; c++) {
+		const json_t *any = NULL;
+
+		for (int r = 0; r < nrows && !any; r++)
+			any = cols[c].res[r];
+		if (any)
+			printf("# %s: kernel %s, lazy_tlb %s, %s\n", cols[c].name,
+			       s(json_object_get(json_object_get(any, "system"),
+						 "kernel"), "release"),
+			       s(json_object_get(json_object_get(any, "system"),
+						 "lazy_tlb"), "strategy"),
+			       cols[c].accel);
+		for (int r = 0; r < nrows; r++)
+			json_decref(cols[c].res[r]);
+	}
+	return 0;
+}
