@@ -92,6 +92,53 @@ static void x86_many(void)
 	irq_free(&t);
 }
 
+/* Debian's arm64 6.12 under qemu virt, 32 vCPUs, CPUs 3, 17, 31 offline. */
+static void arm64_612(void)
+{
+	struct irq_table t;
+	struct ipi_kinds k;
+
+	if (!load("interrupts/arm64-6.12-32cpu-offline.txt", &t))
+		return;
+	is_int(t.ncpus, 29, "29 columns: three CPUs offline");
+	is_int(t.cpu[3], 4, "CPU3 absent");
+	is_int(t.cpu[t.ncpus - 1], 30, "the last column is CPU30");
+	is_str(irq_find(&t, "IPI1")->desc, "Function call interrupts",
+	       "IPI1 text");
+	is_int(irq_find(&t, "IPI1")->count[3], 138, "IPI1 of CPU4");
+	ok(irq_find(&t, "Err") && irq_find(&t, "Err")->ncount == 1,
+	   "Err has one number");
+	irq_ipi_kinds(&t, &k);
+	/* totals summed with awk over the file */
+	is_int(kind_total(&k, "call"), 3655, "call by name");
+	is_int(kind_total(&k, "resched"), 489, "resched by name");
+	is_int(kind_total(&k, "backtrace"), 5, "6.12's CPU backtrace IPI");
+	is_int(kind_total(&k, "cpu_stop_nmi"), 0, "6.12's stop NMI is a kind");
+	is_int(kind_total(&k, "tlb"), -1, "no TLB kind on arm64");
+	ok(k.tlb_hw_broadcast, "arm64 flushes by broadcast: TLB IPIs do not apply");
+	is_int(k.total, 489 + 3655 + 5, "all IPIs");
+	irq_free(&t);
+}
+
+/* Debian's arm64 6.1: another IPI name set, same kinds by name. */
+static void arm64_61(void)
+{
+	struct irq_table t;
+	struct ipi_kinds k;
+
+	if (!load("interrupts/arm64-6.1-6cpu-offline.txt", &t))
+		return;
+	is_int(t.ncpus, 4, "4 columns: CPUs 3 and 5 offline");
+	is_int(t.cpu[3], 4, "last column CPU4");
+	irq_ipi_kinds(&t, &k);
+	is_int(kind_total(&k, "call"), 407 + 214 + 114 + 138, "6.1 call");
+	is_int(kind_total(&k, "resched"), 6 + 23 + 16 + 3, "6.1 resched");
+	is_int(kind_total(&k, "cpu_stop_crash"), 0, "6.1's crash-dump stop");
+	is_int(kind_total(&k, "wakeup"), 0, "6.1's wake-up IPI");
+	ok(k.tlb_hw_broadcast, "no TLB IPIs on arm64 6.1 either");
+	irq_free(&t);
+}
+
 static void delta(void)
 {
 	const char *a = "   CPU0  CPU1\nCAL:  10  20  Function call interrupts\n"
@@ -154,6 +201,8 @@ int main(void)
 	x86_two_cpus();
 	x86_offline();
 	x86_many();
+	arm64_612();
+	arm64_61();
 	delta();
 	malformed();
 	arm64_names();
