@@ -240,6 +240,8 @@ static int tp_add(struct counters *c, const char *sys, const char *ev,
 		.type = PERF_TYPE_TRACEPOINT,
 		.size = sizeof(attr),
 		.sample_period = 1,
+		/* off until a tracepoint pass: a hit costs the op time */
+		.disabled = 1,
 	};
 	struct tp *t;
 	long id = tp_id(c, sys, ev);
@@ -476,8 +478,29 @@ uint64_t snapshot_ns(const struct snapshot *s)
 	return s->ns;
 }
 
+/*
+ * Enabled tracepoint counters slow the op whenever their event fires in
+ * it (tlb:tlb_flush fires at every mm switch: six filtered counters made
+ * a process ping-pong 25% slower), so they count in passes of their own.
+ */
+void counters_tp_enable(struct counters *c, bool on)
+{
+	for (int i = 0; i < c->ntp; i++) {
+		if (on)
+			perf_evsel__enable(c->tp[i].ev);
+		else
+			perf_evsel__disable(c->tp[i].ev);
+	}
+}
+
+bool counters_have_tp(const struct counters *c)
+{
+	return c->ntp > 0;
+}
+
 int counters_delta(const struct counters *c, const struct snapshot *a,
-		   const struct snapshot *b, struct cval *out, int max)
+		   const struct snapshot *b, struct cval *out, int max,
+		   bool with_tp)
 {
 	struct ipi_kinds k;
 	int n = 0;
@@ -495,7 +518,7 @@ int counters_delta(const struct counters *c, const struct snapshot *a,
 			out[n].source = "/proc/interrupts";
 		}
 	}
-	for (int i = 0; i < c->ntp && n < max; i++, n++) {
+	for (int i = 0; with_tp && i < c->ntp && n < max; i++, n++) {
 		snprintf(out[n].name, sizeof(out[n].name), "%s", c->tp[i].metric);
 		out[n].v = (double)(b->tp[i] - a->tp[i]);
 		out[n].source = c->tp[i].source;

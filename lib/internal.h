@@ -161,7 +161,10 @@ struct cval {
 };
 /* Per-window deltas of every IPI counter.  Returns how many were filled. */
 int counters_delta(const struct counters *c, const struct snapshot *a,
-		   const struct snapshot *b, struct cval *out, int max);
+		   const struct snapshot *b, struct cval *out, int max,
+		   bool with_tp);
+void counters_tp_enable(struct counters *c, bool on);
+bool counters_have_tp(const struct counters *c);
 /* Cycles between two snapshots and their source, for the result. */
 uint64_t snapshot_cycles(const struct snapshot *s);
 uint64_t snapshot_ns(const struct snapshot *s);
@@ -198,6 +201,7 @@ struct run_cfg {
 	long repeat;
 	bool quiet;
 	bool progress;
+	long tp_repeat;		/* samples of the tracepoint pass */
 };
 
 /* The run: what a variant sees through the accessors in mmb.h. */
@@ -218,7 +222,8 @@ struct mmb_run {
 
 /* Runs one variant; fills *result.  Returns an exit code. */
 int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
-	       json_t **samples, json_t **metrics, json_t **background);
+	       json_t **samples, json_t **tp_samples, json_t **metrics,
+	       json_t **background);
 
 /* Calibration: per-op harness cost, for the closing figures. */
 uint64_t mmb_now_ns(void);

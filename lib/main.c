@@ -27,12 +27,12 @@ static struct {
 	long initiator, node;
 	int spread, mode, format, dma;
 	double duration, warmup;
-	long iterations, repeat;
+	long iterations, repeat, tp_repeat;
 	bool quiet, no_tp, help, version;
 	bool mode_set;
 } o = {
 	.initiator = -1, .node = -1, .variant = "all", .duration = 0.5,
-	.warmup = 0.2, .repeat = 10,
+	.warmup = 0.2, .repeat = 10, .tp_repeat = 3,
 };
 
 static const struct mmb_opt common_opts[] = {
@@ -64,6 +64,8 @@ static const struct mmb_opt common_opts[] = {
 	  "write the result here (a directory with several variants)" },
 	{ "cpu-dma-latency", MMB_OPT_CHOICE, &o.dma, "on|off",
 	  "hold /dev/cpu_dma_latency at 0 during the run", 0, 0, onoff_names },
+	{ "tracepoint-repeat", MMB_OPT_INT, &o.tp_repeat, "N",
+	  "samples of the separate tracepoint pass (0: none)", 0, 100000 },
 	{ "no-tracepoints", MMB_OPT_FLAG, &o.no_tp, NULL,
 	  "count IPIs from /proc/interrupts only" },
 	{ "quiet", MMB_OPT_FLAG, &o.quiet, NULL, "no progress, no notes" },
@@ -436,9 +438,10 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 	struct run_cfg cfg = {
 		.duration = o.duration, .iterations = o.iterations,
 		.warmup = o.warmup, .repeat = o.repeat, .quiet = o.quiet,
-		.progress = !o.quiet && isatty(2),
+		.progress = !o.quiet && isatty(2), .tp_repeat = o.tp_repeat,
 	};
 	json_t *res, *samples = NULL, *metrics = NULL, *bgj = NULL;
+	json_t *tps = NULL;
 	char err[256], started[32];
 	bool same_cpu;
 	int ret;
@@ -504,7 +507,7 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		b->params(&r);
 
 	iso_now(started, sizeof(started));
-	ret = runner_run(&r, &cfg, &samples, &metrics, &bgj);
+	ret = runner_run(&r, &cfg, &samples, &tps, &metrics, &bgj);
 	if (json_array_size(samples)) {
 		res = json_object();
 		json_object_set_new(res, "schema", json_string("mmb-result/1"));
@@ -523,12 +526,14 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		json_object_set_new(res, "metrics", metrics);
 		json_object_set_new(res, "background", bgj);
 		json_object_set_new(res, "samples", samples);
+		json_object_set_new(res, "tracepoint_samples", tps);
 		if (emit(res, nvariants, nemitted))
 			ret = MMB_EXIT_FAIL;
 		json_decref(res);
 	} else {
 		json_decref(r.params);
 		json_decref(samples);
+		json_decref(tps);
 		json_decref(metrics);
 		json_decref(bgj);
 	}

@@ -430,7 +430,7 @@ static int warmup(struct mmb_run *r, double secs, double *rate)
 }
 
 static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
-		       struct snapshot *b, struct sample *s)
+		       struct snapshot *b, struct sample *s, bool with_tp)
 {
 	const struct mmb_variant *v = r->variant;
 	uint64_t op_ns = 0, cyc = 0, i;
@@ -445,6 +445,8 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 	}
 	victims_oncpu(r, va);
 	memset(r->csum, 0, sizeof(r->csum));
+	if (with_tp)
+		counters_tp_enable(r->ctr, true);
 	counters_snap(r->ctr, a);
 	if (!v->prepare) {
 		for (i = 0; i < nops && !mmb_interrupted; i++) {
@@ -460,6 +462,8 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 		}
 	}
 	counters_snap(r->ctr, b);
+	if (with_tp)
+		counters_tp_enable(r->ctr, false);
 	victims_oncpu(r, vb);
 	s->window_ns = snapshot_ns(b) - snapshot_ns(a);
 	s->victim_share = victims_share(r, va, vb, s->window_ns);
@@ -479,7 +483,7 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 		s->op_ns = op_ns;
 	}
 	s->cycles = (double)cyc;
-	s->nval = counters_delta(r->ctr, a, b, s->val, MAX_CVAL);
+	s->nval = counters_delta(r->ctr, a, b, s->val, MAX_CVAL, with_tp);
 	s->irq = counters_irq_delta(a, b);
 	return 0;
 }
@@ -526,17 +530,10 @@ static void warn_preempted(struct mmb_run *r, const double *share, int ns)
 			  least * 100);
 }
 
-static void build_results(struct mmb_run *r, struct sample *s, int ns,
-			  const struct sample *bg, json_t *samples,
-			  json_t *metrics, json_t *background)
+static json_t *samples_json(struct sample *s, int ns)
 {
-	double *v = calloc(ns ? ns : 1, sizeof(double));
-	double bg_s = bg ? (double)bg->window_ns / 1e9 : 0;
-	const char *csrc = counters_cycles_source(r->ctr);
-	json_t *rates = json_object();
+	json_t *samples = json_array();
 
-	if (!v)
-		return;
 	for (int i = 0; i < ns; i++) {
 		json_t *o = json_pack("{s:I, s:I, s:I, s:f}",
 			"ops", (json_int_t)s[i].ops,
@@ -554,6 +551,50 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 		s[i].irq = NULL;
 		json_array_append_new(samples, o);
 	}
+	return samples;
+}
+
+/* tp_* metrics come from the tracepoint pass only. */
+static void tp_results(struct sample *t, int nt, const struct sample *bg,
+		       json_t *metrics, json_t *rates)
+{
+	double *v = calloc(nt ? nt : 1, sizeof(double));
+
+	for (int j = 0; v && nt && j < t[0].nval; j++) {
+		const struct cval *c = &t[0].val[j];
+		char name[80], src[200];
+
+		if (strncmp(c->name, "tp_", 3))
+			continue;
+		for (int i = 0; i < nt; i++)
+			v[i] = t[i].val[j].v / (double)t[i].ops;
+		snprintf(name, sizeof(name), "%s_per_op", c->name);
+		snprintf(src, sizeof(src), "%s (separate pass of %d samples)",
+			 c->source, nt);
+		add_metric(metrics, name, "ipis/op", src, v, nt);
+	}
+	for (int k = 0; bg && k < bg->nval; k++)
+		if (!strncmp(bg->val[k].name, "tp_", 3))
+			json_object_set_new(rates, bg->val[k].name,
+				json_real(bg->val[k].v / (bg->window_ns / 1e9)));
+	free(v);
+}
+
+static void build_results(struct mmb_run *r, struct sample *s, int ns,
+			  struct sample *t, int nt,
+			  const struct sample *bg, json_t *samples,
+			  json_t *tp_samples, json_t *metrics,
+			  json_t *background)
+{
+	double *v = calloc(ns ? ns : 1, sizeof(double));
+	double bg_s = bg ? (double)bg->window_ns / 1e9 : 0;
+	const char *csrc = counters_cycles_source(r->ctr);
+	json_t *rates = json_object();
+
+	if (!v)
+		return;
+	json_array_extend(samples, samples_json(s, ns));
+	json_array_extend(tp_samples, samples_json(t, nt));
 
 	for (int i = 0; i < ns; i++)
 		v[i] = (double)s[i].op_ns / (double)s[i].ops;
@@ -616,6 +657,7 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 		add_metric(metrics, name, "ipis/op", src, v, ns);
 	}
 out:
+	tp_results(t, nt, bg, metrics, rates);
 	json_object_set_new(background, "window_s", json_real(bg_s));
 	json_object_set_new(background, "per_s", rates);
 	free(v);
@@ -652,12 +694,15 @@ static int idle_window(struct mmb_run *r, struct sample *s, int ns,
 		len = 2000000000ull;
 	ts.tv_sec = len / 1000000000ull;
 	ts.tv_nsec = len % 1000000000ull;
+	/* nothing runs here for tracepoints to slow: count them too */
+	counters_tp_enable(r->ctr, true);
 	counters_snap(r->ctr, a);
 	while (nanosleep(&ts, &ts) && errno == EINTR && !mmb_interrupted)
 		;
 	counters_snap(r->ctr, b);
+	counters_tp_enable(r->ctr, false);
 	bg->window_ns = snapshot_ns(b) - snapshot_ns(a);
-	bg->nval = counters_delta(r->ctr, a, b, bg->val, MAX_CVAL);
+	bg->nval = counters_delta(r->ctr, a, b, bg->val, MAX_CVAL, true);
 	return mmb_interrupted ? 1 : 0;
 }
 
@@ -675,20 +720,24 @@ static void progress(const struct mmb_run *r, const struct run_cfg *cfg,
 }
 
 int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
-	       json_t **samples, json_t **metrics, json_t **background)
+	       json_t **samples, json_t **tp_samples, json_t **metrics,
+	       json_t **background)
 {
 	const struct mmb_variant *v = r->variant;
 	struct snapshot *a = snapshot_new(r->ctr), *b = snapshot_new(r->ctr);
 	struct sample *s = calloc(cfg->repeat, sizeof(*s)), bg = { 0 };
+	long tp_repeat = counters_have_tp(r->ctr) ? cfg->tp_repeat : 0;
+	struct sample *t = calloc(tp_repeat + 1, sizeof(*t));
 	size_t ctl_size = sizeof(struct ctl) +
 			  (r->pl->nvictims + 1) * sizeof(r->ctl->task[0]);
 	char region[96];
 	double rate = 0;
 	uint64_t nops;
-	int ns = 0, ret = MMB_EXIT_FAIL, e;
+	int ns = 0, nt = 0, ret = MMB_EXIT_FAIL, e;
 	bool have_bg = false;
 
 	*samples = json_array();
+	*tp_samples = json_array();
 	*metrics = json_object();
 	*background = json_object();
 	snprintf(region, sizeof(region), "mmb-%s-%s", r->bench->name, v->name);
@@ -697,7 +746,7 @@ int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
 	r->shared = r->bench->shared_size ?
 		    mmap(NULL, r->bench->shared_size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0) : NULL;
-	if (!a || !b || !s || r->ctl == MAP_FAILED || r->shared == MAP_FAILED) {
+	if (!a || !b || !s || !t || r->ctl == MAP_FAILED || r->shared == MAP_FAILED) {
 		mmb_error(r, "out of memory");
 		goto out_free;
 	}
@@ -734,7 +783,7 @@ int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
 	for (ns = 0; ns < cfg->repeat; ns++) {
 		progress(r, cfg, ns);
 		likwid_region(region, true);
-		e = take_sample(r, nops, a, b, &s[ns]);
+		e = take_sample(r, nops, a, b, &s[ns], false);
 		likwid_region(region, false);
 		if (e)
 			break;
@@ -744,6 +793,13 @@ int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
 		goto out_stop;
 	if (!e && ns)
 		have_bg = !idle_window(r, s, ns, a, b, &bg);
+	for (nt = 0; !e && have_bg && nt < tp_repeat; nt++) {
+		e = take_sample(r, nops, a, b, &t[nt], true);
+		if (e)
+			break;
+	}
+	if (e < 0)
+		goto out_stop;
 	ret = MMB_EXIT_OK;
 out_stop:
 	if (r->ntasks)
@@ -751,14 +807,17 @@ out_stop:
 	if (v->teardown)
 		v->teardown(r);
 	if (ns)
-		build_results(r, s, ns, have_bg ? &bg : NULL, *samples,
-			      *metrics, *background);
+		build_results(r, s, ns, t, nt, have_bg ? &bg : NULL,
+			      *samples, *tp_samples, *metrics, *background);
 	if (mmb_interrupted)
 		ret = ns ? MMB_EXIT_OK : MMB_EXIT_FAIL;
 out_free:
 	for (int i = 0; i < cfg->repeat && s; i++)
 		json_decref(s[i].irq);
+	for (int i = 0; i < tp_repeat && t; i++)
+		json_decref(t[i].irq);
 	free(s);
+	free(t);
 	snapshot_free(a);
 	snapshot_free(b);
 	if (r->ctl && r->ctl != MAP_FAILED)
