@@ -11,14 +11,23 @@
 #     custom           CUSTOM_CONFIG=<fragment> CUSTOM_PATCHES=<dir of *.patch>
 #
 #   KSRC=<tree>   use this kernel tree instead of Debian's linux-source-6.12
-#   MMB_KERNEL_CACHE=<dir>  where builds are kept (default build/kernel)
+#   MMB_KERNEL_CACHE=<dir>  where builds are kept (default /var/cache/mmb/kernel
+#                           when writable, so clean clones and CI reuse them;
+#                           else build/kernel)
 #
 # Prints the directory holding bzImage, config and mmb_helper.ko last.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 kdir=$top/scripts/kernel
-cache=${MMB_KERNEL_CACHE:-$top/build/kernel}
+if [ -z "${MMB_KERNEL_CACHE:-}" ]; then
+	if mkdir -p /var/cache/mmb/kernel 2>/dev/null && [ -w /var/cache/mmb/kernel ]; then
+		MMB_KERNEL_CACHE=/var/cache/mmb/kernel
+	else
+		MMB_KERNEL_CACHE=$top/build/kernel
+	fi
+fi
+cache=$MMB_KERNEL_CACHE
 tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 strategy=${1:?usage: build-kernel.sh refcount|shootdown|shootdown-debug|custom}
 jobs=${JOBS:-$(nproc)}
@@ -68,13 +77,17 @@ else
 	src_id="debian $(stat -c '%s %Y' "$tarball")"
 fi
 
+# Bump the version when what a build produces changes.
 key=$( {
 	echo "mmb-kernel/1 $arch $src_id"
 	cat "${frags[@]}"
 	for p in "${patches[@]}"; do cat "$p"; done
-	cat "$0"
 } | sha256sum | cut -c1-16)
 out=$cache/$strategy-$key
+if [ -n "${MMB_KERNEL_PRINT_DIR:-}" ]; then
+	echo "$out"
+	exit 0
+fi
 if [ -f "$out/bzImage" ] && [ -f "$out/mmb_helper.ko" ]; then
 	echo "  CACHED $strategy ($out)" >&2
 	echo "$out"

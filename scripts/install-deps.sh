@@ -13,7 +13,9 @@ want=${1:-build}
 
 pkgs_build="gcc make libc6-dev xz-utils libnuma-dev likwid libjansson-dev libgsl-dev zlib1g-dev linux-source-6.12"
 # The helper module is built in CI against Debian's 6.12 headers.
+# The matrix smoke test builds kernels and boots them under qemu.
 pkgs_check="python3 python3-jsonschema linux-perf hyperfine procps kmod \
+qemu-system-x86 busybox-static cpio flex bison bc libelf-dev gzip \
 linux-headers-6.12.117+deb12-$(dpkg --print-architecture 2>/dev/null || echo amd64)"
 
 case $want in

@@ -121,6 +121,7 @@ chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$work/initrd"
 truncate -s 256M "$work/disk.img"
 
+# one socket per node: an LLC shared across nodes makes the guest WARN
 numa=()
 per=$((vcpus / nodes))
 for n in $(seq 0 $((nodes - 1))); do
@@ -134,7 +135,8 @@ boot() {	# boot ACCEL TIMEOUT EXTRA-CMDLINE
 	[ "$a" = tcg ] && acc=tcg,thread=multi
 	timeout --signal=KILL "$t" qemu-system-x86_64 -M q35 \
 		-accel "$acc" \
-		-cpu "$cpu" -smp "$vcpus" -m "$memory" "${numa[@]}" \
+		-cpu "$cpu" -smp "$vcpus,sockets=$nodes,cores=$per,threads=1" \
+		-m "$memory" "${numa[@]}" \
 		-kernel "$kernel/bzImage" -initrd "$work/initrd" \
 		-append "console=ttyS0 panic=-1 loglevel=4 lpj=4000000 $3" \
 		-drive "file=$work/disk.img,format=raw,if=virtio" \
