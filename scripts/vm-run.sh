@@ -147,7 +147,8 @@ boot() {	# boot ACCEL TIMEOUT EXTRA-CMDLINE
 if [ "$accel" = auto ]; then
 	accel=tcg
 	# Stock kernels hang under KVM on some hosts: a short probe decides.
-	if [ -w /dev/kvm ] && boot kvm 60 mmb.probe &&
+	# (a subshell: qemu aborting under KVM must not spray the terminal)
+	if [ -w /dev/kvm ] && (boot kvm 60 mmb.probe) 2>/dev/null &&
 	   grep -q MMB-BOOTED "$work/console.log"; then
 		accel=kvm
 	fi

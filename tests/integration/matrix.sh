@@ -1,11 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
-# The strategy matrix, smoke-sized: refcount and shootdown kernels (built or
-# taken from the cache), 4 vCPUs over 2 nodes under qemu, a short plan.
+# The strategy matrix, smoke-sized: refcount, shootdown and shootdown-debug
+# kernels (built or from the cache), 4 vCPUs over 2 nodes under qemu.
 #  - each result's detected lazy_tlb matches the kernel it ran on
-#  - the helper's use-unuse and exit-race run on both
-#  - walk-exit and exit-race: more call IPIs per op on shootdown than on
-#    refcount in every sample (the final __mmdrop IPIs mm_cpumask)
-#  - a clean guest kernel log (vm-run.sh fails the run otherwise)
+#  - the helper's use-unuse and exit-race run on every kernel
+#  - a clean guest kernel log, DEBUG_VM_SHOOT_LAZIES's check included
+#  - walk-exit and exit-race: clearly more call IPIs per op on
+#    shootdown-debug than on refcount in every sample (its __mmdrop IPIs
+#    every CPU), which shows the figures see __mmdrop's IPIs at all
+#  - shootdown against refcount is reported, not asserted: on x86 the
+#    exit's own TLB flush (page tables freed) already reaches every lazy
+#    CPU, which with the patch drops the mm there, so __mmdrop finds no
+#    one left to IPI (the piggy-back kernel/fork.c describes)
 # MMB_SKIP_MATRIX=1 skips it (it builds kernels: minutes on a cold cache).
 . "$(dirname "$0")/tap.bash"
 
@@ -22,9 +27,9 @@ if [ -n "$reason" ]; then
 fi
 
 "$MMB_TOP/scripts/matrix.sh" --out "$tmp/m" --plan "$MMB_TOP/scripts/kernel/smoke.plan" \
-	--timeout 600 refcount shootdown > "$tmp/table" 2> "$tmp/err"
+	--timeout 600 refcount shootdown shootdown-debug > "$tmp/table" 2> "$tmp/err"
 rc=$?
-ok $rc "matrix refcount+shootdown runs clean (exit $rc)"
+ok $rc "matrix refcount+shootdown+shootdown-debug runs clean (exit $rc)"
 [ $rc -ne 0 ] && tail -15 "$tmp/err" | sed 's/^/#   /'
 sed 's/^/# /' "$tmp/table"
 
@@ -37,22 +42,26 @@ def say(good, text):
     n += 1
     print(("ok" if good else "not ok") + f" {n + 1} - {text}")
 res = {}
-for s in ("refcount", "shootdown"):
+strategies = ("refcount", "shootdown", "shootdown-debug")
+for s in strategies:
     for f in glob.glob(os.path.join(m, s, "*.json")):
         r = json.load(open(f))
         res[(s, r["bench"], r["variant"])] = r
-for s in ("refcount", "shootdown"):
+for s in strategies:
     got = {r["system"]["lazy_tlb"]["strategy"] for (k, _, _), r in res.items() if k == s}
     say(got == {s}, f"{s}: every result detected lazy_tlb {s} (got {sorted(got)})")
     for v in ("use-unuse", "exit-race"):
         say((s, "kthread-mm", v) in res, f"{s}: helper {v} ran")
     say((s, "ctxsw", "kthread") in res, f"{s}: ctxsw kthread ran")
+def calls(s, b, v):
+    return [x["ipi_call"] / x["ops"] for x in res[(s, b, v)]["samples"]]
 for b, v in (("exec-exit", "walk-exit"), ("kthread-mm", "exit-race")):
     try:
-        ref = [x["ipi_call"] / x["ops"] for x in res[("refcount", b, v)]["samples"]]
-        sht = [x["ipi_call"] / x["ops"] for x in res[("shootdown", b, v)]["samples"]]
-        say(min(sht) > max(ref),
-            f"{b} {v}: call IPIs/op shootdown {min(sht):.2f}..{max(sht):.2f} > refcount {min(ref):.2f}..{max(ref):.2f}")
+        ref, dbg = calls("refcount", b, v), calls("shootdown-debug", b, v)
+        say(min(dbg) > max(ref),
+            f"{b} {v}: call IPIs/op shootdown-debug {min(dbg):.2f}..{max(dbg):.2f} > refcount {min(ref):.2f}..{max(ref):.2f}")
+        sht = calls("shootdown", b, v)
+        print(f"# {b} {v}: call IPIs/op shootdown {min(sht):.2f}..{max(sht):.2f}, refcount {min(ref):.2f}..{max(ref):.2f} (reported, see the header)")
     except KeyError as e:
         say(False, f"{b} {v}: missing result {e}")
 print(f"1..{n + 1}")
