@@ -226,13 +226,45 @@ static int wait_workers(struct worker *w, int n, atomic_t *stop,
 	return ret;
 }
 
+/*
+ * What both mm-lending commands start from: the caller's mm, referenced,
+ * the requested CPUs in m, and one zeroed worker per CPU pointing at the
+ * mm.  Returns the number of workers, or an error with nothing held.
+ */
+static int lend_mm(const struct mmb_helper_cpus *cpus, struct cpumask *m,
+		   struct mm_struct **mmp, struct worker **wp)
+{
+	struct mm_struct *mm = current->mm;
+	struct worker *w;
+	int n;
+
+	if (!mm || !mmget_not_zero(mm))
+		return -ESRCH;
+	n = cpus_from_user(cpus, m);
+	if (n < 0)
+		goto put;
+	w = kcalloc(n, sizeof(*w), GFP_KERNEL);
+	if (!w) {
+		n = -ENOMEM;
+		goto put;
+	}
+	for (int i = 0; i < n; i++)
+		w[i].mm = mm;
+	*mmp = mm;
+	*wp = w;
+	return n;
+put:
+	mmput(mm);
+	return n;
+}
+
 static long do_use_unuse(struct helper_file *hf, void __user *arg)
 {
 	struct mmb_helper_use_unuse req;
+	struct mm_struct *mm;
 	struct worker *w;
 	cpumask_var_t m;
 	atomic_t stop = ATOMIC_INIT(0);
-	struct mm_struct *mm = current->mm;
 	int n, ret;
 
 	if (copy_from_user(&req, arg, sizeof(req)))
@@ -244,24 +276,14 @@ static long do_use_unuse(struct helper_file *hf, void __user *arg)
 	    !req.iterations || req.iterations > max_iterations ||
 	    check_timeout(req.timeout_ms))
 		return -EINVAL;
-	if (!mm || !mmget_not_zero(mm))
-		return -ESRCH;
-	if (!zalloc_cpumask_var(&m, GFP_KERNEL)) {
-		mmput(mm);
+	if (!zalloc_cpumask_var(&m, GFP_KERNEL))
 		return -ENOMEM;
-	}
-	n = cpus_from_user(&req.cpus, m);
+	n = lend_mm(&req.cpus, m, &mm, &w);
 	if (n < 0) {
-		ret = n;
-		goto out;
-	}
-	w = kcalloc(n, sizeof(*w), GFP_KERNEL);
-	if (!w) {
-		ret = -ENOMEM;
-		goto out;
+		free_cpumask_var(m);
+		return n;
 	}
 	for (int i = 0; i < n; i++) {
-		w[i].mm = mm;
 		w[i].iterations = req.iterations;
 		w[i].stop = &stop;
 	}
@@ -279,7 +301,6 @@ static long do_use_unuse(struct helper_file *hf, void __user *arg)
 		ret = -EFAULT;
 out_free:
 	kfree(w);
-out:
 	free_cpumask_var(m);
 	/* every worker is done with mm: kthread_unuse_mm() ran in each */
 	mmput(mm);
@@ -297,7 +318,7 @@ static void race_release(struct helper_file *hf)
 static long do_exit_race(struct helper_file *hf, void __user *arg)
 {
 	struct mmb_helper_exit_race req;
-	struct mm_struct *mm = current->mm;
+	struct mm_struct *mm;
 	cpumask_var_t m;
 	struct worker *w;
 	int n, ret;
@@ -312,24 +333,13 @@ static long do_exit_race(struct helper_file *hf, void __user *arg)
 		return -EINVAL;
 	if (hf->race)
 		return -EBUSY;
-	if (!mm || !mmget_not_zero(mm))
-		return -ESRCH;
-	if (!zalloc_cpumask_var(&m, GFP_KERNEL)) {
-		mmput(mm);
+	if (!zalloc_cpumask_var(&m, GFP_KERNEL))
 		return -ENOMEM;
-	}
-	n = cpus_from_user(&req.cpus, m);
+	n = lend_mm(&req.cpus, m, &mm, &w);
 	if (n < 0) {
-		ret = n;
-		goto out;
+		free_cpumask_var(m);
+		return n;
 	}
-	w = kcalloc(n, sizeof(*w), GFP_KERNEL);
-	if (!w) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (int i = 0; i < n; i++)
-		w[i].mm = mm;
 	ret = start_workers(w, m, exit_race_fn, "mmb_er/%u");
 	if (ret < 0) {
 		kfree(w);

@@ -88,10 +88,27 @@ if [ -n "${MMB_KERNEL_PRINT_DIR:-}" ]; then
 	echo "$out"
 	exit 0
 fi
+# The module follows our source, not the kernel's: rebuilt when it changed.
+kmod_hash=$(cat "$top"/kmod-helper/*.[ch] "$top/kmod-helper/Kbuild" | sha256sum | cut -c1-16)
+build_kmod() {
+	echo "  MODULE mmb_helper.ko" >&2
+	rm -rf "$out/kmod" && cp -r "$top/kmod-helper" "$out/kmod"
+	make -C "$out/kmod" KDIR="$out/obj" >>"$out/build.log" 2>&1 ||
+		{ tail -30 "$out/build.log" >&2; die "helper module build failed"; }
+	cp "$out/kmod/mmb_helper.ko" "$out/mmb_helper.ko"
+	echo "$kmod_hash" > "$out/kmod.hash"
+}
 if [ -f "$out/bzImage" ] && [ -f "$out/mmb_helper.ko" ]; then
-	echo "  CACHED $strategy ($out)" >&2
-	echo "$out"
-	exit 0
+	fresh=1
+	if [ "$(cat "$out/kmod.hash" 2>/dev/null)" != "$kmod_hash" ]; then
+		# a stale module without its kernel tree: build it all again
+		if [ -f "$out/obj/Module.symvers" ]; then build_kmod; else fresh=0; fi
+	fi
+	if [ $fresh -eq 1 ]; then
+		echo "  CACHED $strategy ($out)" >&2
+		echo "$out"
+		exit 0
+	fi
 fi
 mkdir -p "$out"
 log=$out/build.log
@@ -142,12 +159,8 @@ echo "  BUILD $strategy with $jobs jobs (log: $log)" >&2
 start=$SECONDS
 make -C "$tree" O="$obj" ARCH=x86 -j"$jobs" >>"$log" 2>&1 ||
 	{ tail -30 "$log" >&2; die "kernel build failed"; }
-echo "  MODULE mmb_helper.ko" >&2
-rm -rf "$out/kmod" && cp -r "$top/kmod-helper" "$out/kmod"
-make -C "$out/kmod" KDIR="$obj" >>"$log" 2>&1 ||
-	{ tail -30 "$log" >&2; die "helper module build failed"; }
+build_kmod
 cp "$obj/arch/x86/boot/bzImage" "$out/bzImage"
 cp "$obj/.config" "$out/config"
-cp "$out/kmod/mmb_helper.ko" "$out/mmb_helper.ko"
 echo "  DONE $strategy in $((SECONDS - start)) s" >&2
 echo "$out"
