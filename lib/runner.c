@@ -498,12 +498,18 @@ static void add_metric(json_t *metrics, const char *name, const char *unit,
 {
 	struct mmb_stats st;
 
+	json_t *vals = json_array();
+
 	mmb_stats_compute(v, n, &st);
+	/* per-sample values: what mmb compare tests significance on */
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(vals, json_real(v[i]));
 	json_object_set_new(metrics, name, json_pack(
-		"{s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:s}",
+		"{s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:s, s:o}",
 		"unit", unit, "median", st.median, "mean", st.mean,
 		"stddev", st.stddev, "min", st.min, "max", st.max,
-		"p95", st.p95, "n", (json_int_t)st.n, "source", source));
+		"p95", st.p95, "n", (json_int_t)st.n, "source", source,
+		"values", vals));
 }
 
 static const char *cycles_unit(const char *source)

@@ -27,6 +27,8 @@ for name in sys.argv[1:]:
                     problems.append(f"metrics/{k}: median outside [min, max]")
                 # tp_* metrics come from their own pass
                 pool = doc.get("tracepoint_samples", []) if k.startswith("tp_") else doc["samples"]
+                if "values" in m and len(m["values"]) != m["n"]:
+                    problems.append(f"metrics/{k}: {len(m['values'])} values, n = {m['n']}")
                 if m["n"] != len(pool):
                     problems.append(f"metrics/{k}: n = {m['n']}, {len(pool)} samples")
     except (OSError, ValueError) as e:

@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: GPL-2.0
+# mmb-compare: golden output of every format on recorded results, malformed
+# input that must exit 2 naming the file and field, an A/A run of the suite
+# that must find (almost) nothing, and a known effect found with its sign.
+# Pooling is checked too: a directory holding two runs of a pair pools them.
+. "$(dirname "$0")/tap.bash"
+
+C=$BIN/mmb-compare
+fx=$MMB_FIXTURES/compare
+golden=$MMB_TOP/tests/golden
+
+# --- golden files, from results recorded in tests/fixtures/compare
+gold() {	# gold NAME WANT-RC ARGS...
+	local name=$1 want=$2 rc
+	shift 2
+	(cd "$fx" && "$C" "$@") > "$tmp/out" 2>&1
+	rc=$?
+	[ -n "${MMB_UPDATE_GOLDEN:-}" ] && cp "$tmp/out" "$golden/$name"
+	cmp -s "$tmp/out" "$golden/$name" && [ $rc -eq "$want" ]
+	ok $? "golden $name (exit $rc, want $want)"
+	cmp -s "$tmp/out" "$golden/$name" || diff "$golden/$name" "$tmp/out" | head -10 | sed 's/^/#   /'
+}
+gold compare-aa.txt 0 base.json same.json
+gold compare-effect.txt 1 --match variant base.json pages64.json
+gold compare-effect.md 1 --match variant --format markdown base.json pages64.json
+gold compare-effect.json 1 --match variant --format json base.json pages64.json
+gold compare-from-zero.txt 1 --match variant novictim.json base.json
+gold compare-multi.txt 1 --match variant base.json same.json pages64.json
+gold compare-multi.md 1 --match variant --format markdown base.json same.json pages64.json
+gold compare-unpaired.txt 0 base.json pages64.json
+gold compare-dir.txt 0 --threshold 500 --match variant . .
+grep -q '(4 vs 4 run(s), n 32 vs 32)' "$golden/compare-dir.txt"
+ok $? "a directory's runs of one pair are pooled (4 runs, 32 samples)"
+
+# text stays fit for email
+awk 'length > 80 { bad = 1 } END { exit bad }' "$golden/compare-effect.txt" "$golden/compare-aa.txt"
+ok $? "text output fits 80 columns"
+/usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$golden/compare-effect.json"
+ok $? "json output parses"
+
+# --- bad input: exit 2, the file and the field named, never a crash
+bad() {		# bad DESCRIPTION WANT-IN-MESSAGE FILE...
+	local desc=$1 want=$2 rc
+	shift 2
+	"$C" "$@" > /dev/null 2> "$tmp/err"
+	rc=$?
+	[ $rc -eq 2 ] && grep -q -- "$want" "$tmp/err"
+	ok $? "$desc: exit 2 naming '$want' (got $rc: $(head -c 150 "$tmp/err"))"
+}
+head -c 700 "$fx/base.json" > "$tmp/truncated.json"
+echo 'hello' > "$tmp/text.json"
+sed 's/"mmb-result\/1"/"mmb-result\/9"/' "$fx/base.json" > "$tmp/schema.json"
+/usr/bin/python3 - "$fx/base.json" "$tmp" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = sys.argv[2]
+x = json.loads(json.dumps(d)); del x["metrics"]["cycles"]["values"]
+json.dump(x, open(t + "/novalues.json", "w"))
+x = json.loads(json.dumps(d)); x["metrics"]["cycles"]["values"][1] = "7"
+json.dump(x, open(t + "/badvalue.json", "w"))
+x = json.loads(json.dumps(d)); x["metrics"] = [1]
+json.dump(x, open(t + "/metrics.json", "w"))
+x = json.loads(json.dumps(d)); del x["bench"]
+json.dump(x, open(t + "/nobench.json", "w"))
+json.dump([1, 2], open(t + "/array.json", "w"))
+PY
+mkdir -p "$tmp/empty"
+bad "truncated JSON" "truncated.json: not JSON" "$fx/base.json" "$tmp/truncated.json"
+bad "not JSON" "text.json: not JSON" "$tmp/text.json" "$fx/base.json"
+bad "wrong schema" "schema.json: field 'schema'" "$fx/base.json" "$tmp/schema.json"
+bad "no per-sample values" "novalues.json: metrics.cycles.values" "$fx/base.json" "$tmp/novalues.json"
+bad "a value not a number" "badvalue.json: metrics.cycles.values\[1\]" "$fx/base.json" "$tmp/badvalue.json"
+bad "metrics not an object" "metrics.json: field 'metrics'" "$fx/base.json" "$tmp/metrics.json"
+bad "no bench" "nobench.json: field 'bench'" "$fx/base.json" "$tmp/nobench.json"
+bad "not an object" "array.json: not an mmb result" "$fx/base.json" "$tmp/array.json"
+bad "missing file" "nope.json: No such file" "$fx/base.json" "$tmp/nope.json"
+bad "empty directory" "empty: no result files" "$fx/base.json" "$tmp/empty"
+bad "one input" "give a BASE" "$fx/base.json"
+bad "unknown format" "--format" --format xml "$fx/base.json" "$fx/same.json"
+bad "bad threshold" "--threshold" --threshold abc "$fx/base.json" "$fx/same.json"
+bad "bad match" "--match" --match none "$fx/base.json" "$fx/same.json"
+
+# --- A/A: two runs of the same suite find no significant change in >= 95%
+if [ "$(nproc)" -ge 2 ]; then
+	# two runs a side, pooled: the spread then includes run-to-run drift
+	for s in a1 b1 a2 b2; do
+		"$MMB_TOP/scripts/mmb" run --duration 0.2 --repeat 5 --out "$tmp/aa-${s%?}/$s" \
+			ctxsw membarrier shootdown exec-exit > /dev/null 2>&1
+	done
+	"$C" --format json "$tmp/aa-a" "$tmp/aa-b" > "$tmp/aa.json"
+	/usr/bin/python3 - "$tmp/aa.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ms = [m for p in d["pairs"] for m in p["metrics"]]
+sig = [f'{p["pair"]} {m["metric"]} {m["new"][0]["change_pct"]}' for p in d["pairs"]
+       for m in p["metrics"] if m["new"][0]["significant"]]
+rate = 100.0 * (len(ms) - len(sig)) / max(len(ms), 1)
+print(f"# A/A: {len(sig)} of {len(ms)} metrics significant; {rate:.1f}% not")
+for s in sig:
+    print(f"#   {s}")
+sys.exit(0 if ms and rate >= 95 else 1)
+PY
+	ok $? "A/A: at least 95% of metrics show no significant change"
+else
+	skip "A/A" "needs 2 CPUs"
+fi
+
+# --- a known effect, found with the right sign: 1 page against 64 per op
+O="--variant munmap --initiator 0 --duration 0.1 --repeat 6 --warmup 0.05 --quiet --format json"
+"$BIN/mmb-shootdown" $O --pages 1 --output "$tmp/p1.json"
+"$BIN/mmb-shootdown" $O --pages 64 --output "$tmp/p64.json"
+"$C" --match variant --format json "$tmp/p1.json" "$tmp/p64.json" > "$tmp/e.json"
+rc=$?
+[ $rc -eq 1 ] && /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [x for x in d["regressions"] if x["metric"] == "latency_ns"]
+sys.exit(0 if r and r[0]["change_pct"] > 0 else 1)' "$tmp/e.json"
+ok $? "64 pages against 1: a latency regression, exit 1 (got $rc)"
+"$C" --match variant --format json "$tmp/p64.json" "$tmp/p1.json" > "$tmp/e2.json"
+rc=$?
+[ $rc -eq 0 ] && /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = [m for m in d["pairs"][0]["metrics"] if m["metric"] == "latency_ns"][0]["new"][0]
+sys.exit(0 if m["significant"] and m["change_pct"] < 0 else 1)' "$tmp/e2.json"
+ok $? "1 page against 64: a significant improvement, exit 0 (got $rc)"
+done_testing

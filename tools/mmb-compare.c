@@ -1,0 +1,682 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmb-compare: did a kernel change help or hurt?
+ *
+ *   mmb-compare [--format text|markdown|json] [--threshold PCT]
+ *               [--alpha A] BASE NEW [NEW...]
+ *
+ * BASE and NEW are result files or directories of them.  Results pair by
+ * bench, variant, workload parameters and placement; sampling parameters
+ * (duration, repeat, warm-up) may differ.  Several results of one pair in
+ * one input (repeated runs) are pooled: their spread then includes the
+ * run-to-run drift that the samples of a single run cannot show.  Per metric: medians, % change,
+ * a bootstrap 95% confidence interval of the change of medians (seeded, so
+ * the same inputs always give the same table), and Welch's t-test on the
+ * per-sample values.  A change is significant when p < alpha and the
+ * interval excludes zero; a regression is a significant change for the
+ * worse (every mmb metric is lower-is-better) beyond --threshold.
+ *
+ * Exit: 0 no regression, 1 regressions (listed), 2 usage or unreadable
+ * input (the message names the file and the field).
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+#define MAX_INPUTS 8
+#define BOOT 2000
+
+struct result {
+	char *file;
+	char *key;	/* bench/variant|params|placement */
+	char label[96];	/* bench/variant */
+	json_t *doc;
+	bool paired;
+};
+
+struct input {
+	const char *path;
+	struct result *r;
+	int n, cap;
+};
+
+static struct input in[MAX_INPUTS];
+static int ninputs;
+/*
+ * noise: samples of one run agree more closely than two runs do (the
+ * machine drifts between runs), so a change smaller than this is never
+ * called significant however small its p.  Two runs of the same suite on
+ * the 2-vCPU development VM differed by up to 4.6% in latency with
+ * p < 0.05 (A/A: 12 of 65 metrics "significant" with a 2% floor).
+ */
+static double threshold = 5.0, alpha = 0.05, noise = 5.0;
+static int format;	/* 0 text, 1 markdown, 2 json */
+static bool match_variant;	/* --match variant: ignore params and placement */
+
+static void die_input(const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+static void die_input(const char *file, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "mmb-compare: %s: ", file);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(MMB_EXIT_USAGE);
+}
+
+/* Sampling settings change precision, not the workload: not in the key. */
+static const char *const sampling[] = {
+	"duration", "iterations", "warmup", "repeat", "tracepoint-repeat",
+	"quiet", "no-tracepoints", "cpu-dma-latency", "variant",
+};
+
+static char *pair_key(const char *file, json_t *doc)
+{
+	json_t *params = json_deep_copy(json_object_get(doc, "params"));
+	json_t *pl = json_object_get(doc, "placement"), *v, *k;
+	char *p, *key;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sampling); i++)
+		json_object_del(params, sampling[i]);
+	k = json_pack("{s:O, s:O, s:o, s:O, s:O}",
+		      "bench", json_object_get(doc, "bench"),
+		      "variant", json_object_get(doc, "variant"),
+		      "params", params,
+		      "initiator", json_object_get(json_object_get(pl, "initiator"), "cpu"),
+		      "victims", json_array());
+	json_array_foreach(json_object_get(pl, "victims"), i, v)
+		json_array_append(json_object_get(k, "victims"),
+				  json_object_get(v, "cpu"));
+	if (match_variant) {
+		json_object_del(k, "params");
+		json_object_del(k, "initiator");
+		json_object_del(k, "victims");
+	}
+	p = json_dumps(k, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(k);
+	if (!p)
+		die_input(file, "placement or params are malformed");
+	key = p;
+	return key;
+}
+
+static void check_metric(const char *file, const char *name, json_t *m)
+{
+	json_t *vals = json_object_get(m, "values"), *v;
+	size_t i;
+
+	if (!json_is_object(m))
+		die_input(file, "metrics.%s: not an object", name);
+	if (!json_is_array(vals))
+		die_input(file, "metrics.%s.values: missing (a result from an mmb before 0.1.0?)",
+			  name);
+	json_array_foreach(vals, i, v)
+		if (!json_is_number(v))
+			die_input(file, "metrics.%s.values[%zu]: not a number",
+				  name, i);
+}
+
+static void load_file(struct input *inp, const char *file)
+{
+	json_error_t e;
+	json_t *doc = json_load_file(file, 0, &e), *m;
+	const char *bench, *variant, *name;
+	struct result *r;
+
+	if (!doc)
+		die_input(file, "not JSON: %s (line %d)", e.text, e.line);
+	if (!json_is_object(doc))
+		die_input(file, "not an mmb result (not an object)");
+	if (!json_is_string(json_object_get(doc, "schema")) ||
+	    strcmp(json_string_value(json_object_get(doc, "schema")),
+		   "mmb-result/1"))
+		die_input(file, "field 'schema': want \"mmb-result/1\"");
+	bench = json_string_value(json_object_get(doc, "bench"));
+	variant = json_string_value(json_object_get(doc, "variant"));
+	if (!bench || !variant)
+		die_input(file, "field '%s': missing or not a string",
+			  bench ? "variant" : "bench");
+	if (!json_is_object(json_object_get(doc, "metrics")))
+		die_input(file, "field 'metrics': missing or not an object");
+	json_object_foreach(json_object_get(doc, "metrics"), name, m)
+		check_metric(file, name, m);
+	if (inp->n == inp->cap) {
+		inp->cap = inp->cap ? inp->cap * 2 : 16;
+		inp->r = realloc(inp->r, inp->cap * sizeof(*inp->r));
+		if (!inp->r)
+			exit(MMB_EXIT_FAIL);
+	}
+	r = &inp->r[inp->n++];
+	memset(r, 0, sizeof(*r));
+	r->file = strdup(file);
+	r->doc = doc;
+	r->key = pair_key(file, doc);
+	snprintf(r->label, sizeof(r->label), "%s/%s", bench, variant);
+}
+
+static struct input *walking;
+
+static int walk_one(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	size_t n = strlen(path);
+
+	if (type == FTW_F && n > 5 && !strcmp(path + n - 5, ".json"))
+		load_file(walking, path);
+	return 0;
+}
+
+static int cmp_result(const void *a, const void *b)
+{
+	return strcmp(((const struct result *)a)->file,
+		      ((const struct result *)b)->file);
+}
+
+static void load_input(struct input *inp, const char *path)
+{
+	struct stat st;
+
+	inp->path = path;
+	if (stat(path, &st))
+		die_input(path, "%s", strerror(errno));
+	if (S_ISDIR(st.st_mode)) {
+		walking = inp;
+		nftw(path, walk_one, 16, FTW_PHYS);
+		if (!inp->n)
+			die_input(path, "no result files (*.json) in it");
+		qsort(inp->r, inp->n, sizeof(*inp->r), cmp_result);
+	} else {
+		load_file(inp, path);
+	}
+}
+
+/* ---- statistics ---- */
+
+struct side {
+	double *v;
+	size_t n;
+	double median, mean, sd;
+};
+
+struct group {
+	struct result *r[64];	/* the runs of one pair in one input */
+	int n;
+};
+
+/* One metric's values over every run of the group. */
+static void side_of(const struct group *g, const char *name, struct side *s)
+{
+	size_t total = 0, k = 0, i;
+	json_t *x;
+
+	memset(s, 0, sizeof(*s));
+	for (int j = 0; j < g->n; j++)
+		total += json_array_size(json_object_get(json_object_get(
+			json_object_get(g->r[j]->doc, "metrics"), name), "values"));
+	s->v = calloc(total + 1, sizeof(double));
+	for (int j = 0; j < g->n; j++)
+		json_array_foreach(json_object_get(json_object_get(json_object_get(
+			g->r[j]->doc, "metrics"), name), "values"), i, x)
+			s->v[k++] = json_number_value(x);
+	s->n = k;
+	if (!s->n)
+		return;
+	{
+		struct mmb_stats st;
+
+		mmb_stats_compute(s->v, s->n, &st);
+		s->median = st.median;
+		s->mean = st.mean;
+		s->sd = st.stddev;
+	}
+}
+
+static double welch_p(const struct side *a, const struct side *b)
+{
+	double va, vb, se, t, df;
+
+	if (a->n < 2 || b->n < 2)
+		return NAN;
+	va = a->sd * a->sd / a->n;
+	vb = b->sd * b->sd / b->n;
+	se = sqrt(va + vb);
+	if (se == 0)
+		return a->mean == b->mean ? 1.0 : 0.0;
+	t = (b->mean - a->mean) / se;
+	df = (va + vb) * (va + vb) /
+	     (va * va / (a->n - 1) + vb * vb / (b->n - 1));
+	return 2 * gsl_cdf_tdist_Q(fabs(t), df);
+}
+
+static double median_of(double *v, size_t n)
+{
+	gsl_sort(v, 1, n);
+	return gsl_stats_median_from_sorted_data(v, 1, n);
+}
+
+/* 95% bootstrap interval of the % change of medians; seeded. */
+static void boot_ci(const struct side *a, const struct side *b, double *lo,
+		    double *hi)
+{
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	double *d = calloc(BOOT, sizeof(double));
+	double *ra = calloc(a->n, sizeof(double));
+	double *rb = calloc(b->n, sizeof(double));
+	int k = 0;
+
+	gsl_rng_set(rng, 1);
+	for (int i = 0; i < BOOT; i++) {
+		double ma, mb;
+
+		for (size_t j = 0; j < a->n; j++)
+			ra[j] = a->v[gsl_rng_uniform_int(rng, a->n)];
+		for (size_t j = 0; j < b->n; j++)
+			rb[j] = b->v[gsl_rng_uniform_int(rng, b->n)];
+		ma = median_of(ra, a->n);
+		mb = median_of(rb, b->n);
+		if (ma != 0)
+			d[k++] = (mb - ma) / fabs(ma) * 100;
+	}
+	if (k) {
+		gsl_sort(d, 1, k);
+		*lo = gsl_stats_quantile_from_sorted_data(d, 1, k, 0.025);
+		*hi = gsl_stats_quantile_from_sorted_data(d, 1, k, 0.975);
+	} else {
+		*lo = *hi = NAN;
+	}
+	free(d);
+	free(ra);
+	free(rb);
+	gsl_rng_free(rng);
+}
+
+/* Informational: not better or worse in either direction. */
+static bool gated(const char *metric)
+{
+	return strcmp(metric, "busy_victim_oncpu") &&
+	       strcmp(metric, "pairs_per_op");
+}
+
+struct cmp {
+	double change, lo, hi, p;
+	bool significant, regression, defined;
+};
+
+static struct cmp compare(const struct side *a, const struct side *b,
+			  const char *metric)
+{
+	struct cmp c = { .p = welch_p(a, b) };
+
+	if (a->median == 0) {
+		/* from nothing to something: no percentage, but a change */
+		c.change = b->median == 0 ? 0 : INFINITY;
+		c.lo = c.hi = c.change;
+		c.defined = b->median == 0;
+		c.significant = b->median != 0 && !isnan(c.p) && c.p < alpha;
+		c.regression = c.significant && gated(metric) && b->median > 0;
+		return c;
+	} else {
+		c.change = (b->median - a->median) / fabs(a->median) * 100;
+		boot_ci(a, b, &c.lo, &c.hi);
+		c.defined = true;
+	}
+	c.significant = c.defined && !isnan(c.p) && c.p < alpha &&
+			(c.lo > 0 || c.hi < 0) && fabs(c.change) >= noise;
+	c.regression = c.significant && gated(metric) && c.change > threshold;
+	return c;
+}
+
+static double pct_sd(const struct side *s)
+{
+	return s->mean != 0 ? fabs(s->sd / s->mean) * 100 : 0;
+}
+
+/* ---- output ---- */
+
+/* JSON has no infinity: an undefined change (from 0) is null. */
+static json_t *jnum(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *out_json;
+static json_t *regressions;
+
+static void report_regression(const char *label, const char *metric,
+			      const struct cmp *c, int input)
+{
+	json_array_append_new(regressions, json_pack(
+		"{s:s, s:s, s:s, s:o, s:[o,o], s:f}", "pair", label,
+		"metric", metric, "input", in[input].path, "change_pct",
+		jnum(c->change), "ci_pct", jnum(c->lo), jnum(c->hi), "p", c->p));
+}
+
+/* Whole numbers where they are large, four digits where they are small. */
+static void fmt_num(char *buf, size_t len, double v)
+{
+	if (fabs(v) >= 1000)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.4g", v);
+}
+
+static void fmt_change(char *buf, size_t len, const struct cmp *c)
+{
+	if (!c->defined)
+		snprintf(buf, len, "from 0%s",
+			 c->regression ? "!" : c->significant ? "*" : "");
+	else
+		snprintf(buf, len, "%+.1f%%%s", c->change,
+			 c->regression ? "!" : c->significant ? "*" : "");
+}
+
+static void compare_pair(struct group *gs, int nr)
+{
+	struct result **rs = (struct result *[MAX_INPUTS]){ NULL };
+	json_t *bm, *m, *pj;
+
+	for (int i = 0; i < nr; i++)
+		rs[i] = gs[i].r[0];
+	bm = json_object_get(rs[0]->doc, "metrics");
+	pj = json_pack("{s:s, s:[], s:[]}", "pair", rs[0]->label, "runs",
+		       "metrics");
+	for (int i = 0; i < nr; i++)
+		json_array_append_new(json_object_get(pj, "runs"),
+				      json_integer(gs[i].n));
+	const char *name;
+	bool header = false;
+
+	json_object_foreach(bm, name, m) {
+		struct side a, b[MAX_INPUTS];
+		struct cmp c[MAX_INPUTS];
+		bool any = false;
+		json_t *mj;
+
+		if (!strncmp(name, "tp_", 3) || strstr(name, "_net_per_op"))
+			continue;	/* in the JSON files; the table stays short */
+		side_of(&gs[0], name, &a);
+		for (int i = 1; i < nr; i++) {
+			side_of(&gs[i], name, &b[i]);
+			any |= b[i].median != 0;
+			c[i] = compare(&a, &b[i], name);
+			if (c[i].regression)
+				report_regression(rs[0]->label, name, &c[i], i);
+		}
+		if (a.median == 0 && !any)
+			goto next;	/* zero on every side: nothing to say */
+		mj = json_pack("{s:s, s:{s:f, s:f, s:I}, s:[]}", "metric", name,
+			       "base", "median", a.median, "stddev_pct",
+			       pct_sd(&a), "n", (json_int_t)a.n, "new");
+		for (int i = 1; i < nr; i++)
+			json_array_append_new(json_object_get(mj, "new"), json_pack(
+				"{s:s, s:f, s:f, s:I, s:o, s:[o,o], s:f, s:b, s:b}",
+				"input", in[i].path, "median", b[i].median,
+				"stddev_pct", pct_sd(&b[i]), "n", (json_int_t)b[i].n,
+				"change_pct", jnum(c[i].change),
+				"ci_pct", jnum(c[i].lo), jnum(c[i].hi),
+				"p", isnan(c[i].p) ? 1.0 : c[i].p,
+				"significant", c[i].significant,
+				"regression", c[i].regression));
+		json_array_append_new(json_object_get(pj, "metrics"), mj);
+
+		if (format == 2)
+			goto next;
+		if (!header) {
+			if (format == 0 && nr == 2)
+				printf("\n%s  (%d vs %d run(s), n %zu vs %zu)\n",
+				       rs[0]->label, gs[0].n, gs[1].n, a.n, b[1].n);
+			else if (format == 0)
+				printf("\n%s\n", rs[0]->label);
+			else if (nr == 2)
+				printf("\n**%s** (n %zu vs %zu)\n\n| metric | base | ±%% | change | 95%% CI | p | new | ±%% |\n|---|---:|---:|---:|---|---:|---:|---:|\n",
+				       rs[0]->label, a.n, b[1].n);
+			else {
+				printf("\n**%s**\n\n| metric | base |", rs[0]->label);
+				for (int i = 1; i < nr; i++)
+					printf(" %d: change | %d: median |", i, i);
+				printf("\n|---|---:|");
+				for (int i = 1; i < nr; i++)
+					printf("---:|---:|");
+				putchar('\n');
+			}
+			header = true;
+		}
+		if (format == 0 && nr == 2) {
+			char ch[24];
+
+			fmt_change(ch, sizeof(ch), &c[1]);
+			char va[24], vb[24];
+
+			fmt_num(va, sizeof(va), a.median);
+			fmt_num(vb, sizeof(vb), b[1].median);
+			printf("%12s ±%4.0f%%  %9s  %12s ±%4.0f%%  %s\n",
+			       va, pct_sd(&a), ch, vb, pct_sd(&b[1]), name);
+		} else if (format == 0) {
+			printf("%11.4g", a.median);
+			for (int i = 1; i < nr; i++) {
+				char ch[24];
+
+				fmt_change(ch, sizeof(ch), &c[i]);
+				printf(" %8s %10.4g", ch, b[i].median);
+			}
+			printf("  %s\n", name);
+		} else if (nr == 2) {
+			char ch[24];
+
+			fmt_change(ch, sizeof(ch), &c[1]);
+			printf("| %s | %.4g | %.0f%% | %s | %+.1f%% .. %+.1f%% | %.3g | %.4g | %.0f%% |\n",
+			       name, a.median, pct_sd(&a), ch, c[1].lo, c[1].hi,
+			       isnan(c[1].p) ? 1.0 : c[1].p, b[1].median,
+			       pct_sd(&b[1]));
+		} else {
+			printf("| %s | %.4g |", name, a.median);
+			for (int i = 1; i < nr; i++) {
+				char ch[24];
+
+				fmt_change(ch, sizeof(ch), &c[i]);
+				printf(" %s | %.4g |", ch, b[i].median);
+			}
+			putchar('\n');
+		}
+next:
+		free(a.v);
+		for (int i = 1; i < nr; i++)
+			free(b[i].v);
+	}
+	json_array_append_new(json_object_get(out_json, "pairs"), pj);
+}
+
+static void usage(void)
+{
+	printf("usage: mmb-compare [--format text|markdown|json] [--threshold PCT]\n"
+	       "                   [--alpha A] [--match all|variant] BASE NEW [NEW...]\n"
+	       "  BASE, NEW: mmb result files or directories of them\n"
+	       "  --threshold PCT  a regression is worse by more than this (default 5)\n"
+	       "  --alpha A        significance level of Welch's test (default 0.05)\n"
+	       "  --noise PCT      smaller changes are never significant (default 5:\n"
+	       "                   run-to-run drift that per-run samples cannot see)\n"
+	       "  --match all|variant  pair by bench, variant, params and placement (all,\n"
+	       "                   the default) or by bench and variant only\n"
+	       "Marks: * significant change, ! significant regression beyond the threshold.\n"
+	       "Exit: 0 no regression, 1 regressions, 2 usage or unreadable input.\n");
+}
+
+static double num_arg(const char *opt, const char *s, double lo, double hi)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || end == s || !(v >= lo && v <= hi)) {
+		fprintf(stderr, "mmb-compare: %s: '%s' must be a number from %g to %g\n",
+			opt, s, lo, hi);
+		exit(MMB_EXIT_USAGE);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "threshold", required_argument, NULL, 't' },
+		{ "alpha", required_argument, NULL, 'a' },
+		{ "match", required_argument, NULL, 'm' },
+		{ "noise", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, nreg, unpaired = 0;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "text"))
+				format = 0;
+			else if (!strcmp(optarg, "markdown"))
+				format = 1;
+			else if (!strcmp(optarg, "json"))
+				format = 2;
+			else {
+				fprintf(stderr, "mmb-compare: --format: '%s' is not text, markdown or json\n",
+					optarg);
+				return MMB_EXIT_USAGE;
+			}
+			break;
+		case 't':
+			threshold = num_arg("--threshold", optarg, 0, 1e6);
+			break;
+		case 'a':
+			alpha = num_arg("--alpha", optarg, 1e-9, 0.5);
+			break;
+		case 'n':
+			noise = num_arg("--noise", optarg, 0, 100);
+			break;
+		case 'm':
+			if (strcmp(optarg, "all") && strcmp(optarg, "variant")) {
+				fprintf(stderr, "mmb-compare: --match: '%s' is not all or variant\n",
+					optarg);
+				return MMB_EXIT_USAGE;
+			}
+			match_variant = !strcmp(optarg, "variant");
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			fprintf(stderr, "mmb-compare: unknown option (see --help)\n");
+			return MMB_EXIT_USAGE;
+		}
+	}
+	if (argc - optind < 2 || argc - optind > MAX_INPUTS) {
+		fprintf(stderr, "mmb-compare: give a BASE and 1 to %d NEW inputs (see --help)\n",
+			MAX_INPUTS - 1);
+		return MMB_EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++)
+		load_input(&in[ninputs++], argv[i]);
+
+	out_json = json_pack("{s:s, s:[], s:f, s:f, s:f, s:[], s:[]}", "schema",
+			     "mmb-compare/1", "inputs", "threshold_pct",
+			     threshold, "noise_pct", noise, "alpha", alpha,
+			     "pairs", "unpaired");
+	regressions = json_array();
+	for (int i = 0; i < ninputs; i++)
+		json_array_append_new(json_object_get(out_json, "inputs"),
+				      json_string(in[i].path));
+	if (format == 0)
+		printf("# mmb compare: base %s; * significant: Welch p < %g, 95%% bootstrap\n#   CI excludes 0, |change| >= %g%%; ! regression beyond %g%%\n#         base ±%%sd    %%change          new ±%%sd  metric\n",
+		       in[0].path, alpha, noise, threshold);
+
+	for (int j = 0; j < in[0].n; j++) {
+		static struct group gs[MAX_INPUTS];
+		const char *key = in[0].r[j].key;
+		bool all = true;
+
+		if (in[0].r[j].paired)
+			continue;
+		/* every run of this pair, in every input */
+		for (int i = 0; i < ninputs; i++) {
+			gs[i].n = 0;
+			for (int k = 0; k < in[i].n; k++)
+				if (!strcmp(in[i].r[k].key, key) &&
+				    gs[i].n < (int)ARRAY_SIZE(gs[i].r))
+					gs[i].r[gs[i].n++] = &in[i].r[k];
+			all &= gs[i].n > 0;
+		}
+		if (!all)
+			continue;	/* listed below as unpaired */
+		for (int i = 0; i < ninputs; i++)
+			for (int k = 0; k < gs[i].n; k++)
+				gs[i].r[k]->paired = true;
+		compare_pair(gs, ninputs);
+	}
+	for (int i = 0; i < ninputs; i++) {
+		for (int k = 0; k < in[i].n; k++) {
+			if (in[i].r[k].paired)
+				continue;
+			unpaired++;
+			json_array_append_new(json_object_get(out_json, "unpaired"),
+				json_pack("{s:s, s:s}", "file", in[i].r[k].file,
+					  "pair", in[i].r[k].label));
+			if (format != 2)
+				printf("%sunpaired: %s (%s)\n",
+				       unpaired == 1 ? "\n" : "",
+				       in[i].r[k].label, in[i].r[k].file);
+		}
+	}
+	nreg = (int)json_array_size(regressions);
+	json_object_set(out_json, "regressions", regressions);
+	if (format == 2) {
+		json_dumpf(out_json, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+			   JSON_REAL_PRECISION(8));
+		putchar('\n');
+	} else if (nreg) {
+		size_t i;
+		json_t *r;
+
+		printf("\n%sregressions beyond %g%%:%s\n", format ? "**" : "",
+		       threshold, format ? "**" : "");
+		json_array_foreach(regressions, i, r) {
+			const json_t *ch = json_object_get(r, "change_pct");
+
+			printf("%s%s %s ", format ? "- " : "  ",
+			       json_string_value(json_object_get(r, "pair")),
+			       json_string_value(json_object_get(r, "metric")));
+			if (json_is_null(ch))
+				printf("up from 0, p=%.2g\n",
+				       json_number_value(json_object_get(r, "p")));
+			else
+				printf("%+.1f%% [%+.1f%%, %+.1f%%] p=%.2g\n",
+				       json_number_value(ch),
+				       json_number_value(json_array_get(json_object_get(r, "ci_pct"), 0)),
+				       json_number_value(json_array_get(json_object_get(r, "ci_pct"), 1)),
+				       json_number_value(json_object_get(r, "p")));
+		}
+	} else {
+		printf("\n%sno regression beyond %g%%\n", format ? "" : "# ",
+		       threshold);
+	}
+	json_decref(regressions);
+	json_decref(out_json);
+	return nreg ? MMB_EXIT_FAIL : MMB_EXIT_OK;
+}
