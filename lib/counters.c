@@ -69,7 +69,6 @@ struct counters {
 struct snapshot {
 	uint64_t ns;
 	uint64_t cycles;
-	int ntp;
 	uint64_t tp[MAX_TP];
 	struct irq_table irq;
 	bool irq_ok;
@@ -451,7 +450,6 @@ int counters_snap(struct counters *c, struct snapshot *s)
 	if (s->irq_ok)
 		irq_free(&s->irq);
 	s->irq_ok = !irq_read("/proc/interrupts", &s->irq);
-	s->ntp = c->ntp;
 	for (int i = 0; i < c->ntp; i++) {
 		int n = perf_cpu_map__nr(c->cpus);
 

@@ -183,6 +183,7 @@ void hygiene_restore(void);
 
 /* ---- output.c ---- */
 enum mmb_format { FMT_HUMAN, FMT_JSON, FMT_CSV };
+const char *mmb_jstr(const json_t *o, const char *path);
 extern const char *const mmb_format_names[];
 void output_human(const json_t *result, FILE *f);
 void output_csv(const json_t *result, FILE *f, bool header);
@@ -199,7 +200,6 @@ struct run_cfg {
 	long iterations;
 	double warmup;
 	long repeat;
-	bool quiet;
 	bool progress;
 	long tp_repeat;		/* samples of the tracepoint pass */
 };
@@ -208,7 +208,6 @@ struct run_cfg {
 struct mmb_run {
 	const struct mmb_bench *bench;
 	const struct mmb_variant *variant;
-	const struct topology *topo;
 	struct placement *pl;
 	enum mmb_mode mode;
 	struct counters *ctr;

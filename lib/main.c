@@ -354,11 +354,6 @@ static void iso_now(char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static const char *str_or(const json_t *v)
-{
-	return json_is_string(v) ? json_string_value(v) : "?";
-}
-
 static bool is_dir_target(const char *path, int nvariants)
 {
 	struct stat st;
@@ -382,8 +377,7 @@ static int emit(const json_t *res, int nvariants, int *nemitted)
 		if (is_dir_target(o.output, nvariants)) {
 			mkdir(o.output, 0755);
 			snprintf(path, sizeof(path), "%s/%s-%s.%s", o.output,
-				 str_or(json_object_get(res, "bench")),
-				 str_or(json_object_get(res, "variant")),
+				 mmb_jstr(res, "bench"), mmb_jstr(res, "variant"),
 				 ext[o.format]);
 			target = path;
 		}
@@ -433,11 +427,11 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		       json_t *sys, json_t *argvj, int nvariants,
 		       int *nemitted)
 {
-	struct mmb_run r = { .bench = b, .variant = v, .topo = topo };
+	struct mmb_run r = { .bench = b, .variant = v };
 	struct placement pl;
 	struct run_cfg cfg = {
 		.duration = o.duration, .iterations = o.iterations,
-		.warmup = o.warmup, .repeat = o.repeat, .quiet = o.quiet,
+		.warmup = o.warmup, .repeat = o.repeat,
 		.progress = !o.quiet && isatty(2), .tp_repeat = o.tp_repeat,
 	};
 	json_t *res, *samples = NULL, *metrics = NULL, *bgj = NULL;

@@ -16,7 +16,8 @@
 
 const char *const mmb_format_names[] = { "human", "json", "csv", NULL };
 
-static const char *str(const json_t *o, const char *path)
+/* A string at a dotted path ("system.kernel.release"), or "?". */
+const char *mmb_jstr(const json_t *o, const char *path)
 {
 	const json_t *v = o;
 	char key[64];
@@ -121,19 +122,19 @@ void output_human(const json_t *res, FILE *f)
 
 	cpus_of(json_object_get(pl, "victims"), vcpus, sizeof(vcpus), "cpu");
 	cpus_of(json_object_get(pl, "victims"), vnodes, sizeof(vnodes), "node");
-	fprintf(f, "# mmb-%s %s: %s\n", str(res, "bench"), str(res, "variant"),
-		str(res, "variant_desc"));
-	fprintf(f, "# op: %s\n", str(res, "op"));
+	fprintf(f, "# mmb-%s %s: %s\n", mmb_jstr(res, "bench"), mmb_jstr(res, "variant"),
+		mmb_jstr(res, "variant_desc"));
+	fprintf(f, "# op: %s\n", mmb_jstr(res, "op"));
 	fprintf(f, "# kernel %s (%s), lazy_tlb %s from %s\n",
-		str(sys, "kernel.release"), str(sys, "arch"),
-		str(sys, "lazy_tlb.strategy"), str(sys, "lazy_tlb.source"));
+		mmb_jstr(sys, "kernel.release"), mmb_jstr(sys, "arch"),
+		mmb_jstr(sys, "lazy_tlb.strategy"), mmb_jstr(sys, "lazy_tlb.source"));
 	fprintf(f, "# machine: %s, %lld CPUs online, %lld NUMA node(s), topology from %s\n",
-		str(sys, "cpu_model"),
+		mmb_jstr(sys, "cpu_model"),
 		json_integer_value(json_object_get(sys, "nr_cpus_online")),
 		json_integer_value(json_object_get(pl, "nr_nodes")),
-		str(pl, "topology_source"));
+		mmb_jstr(pl, "topology_source"));
 	fprintf(f, "# placement: %s; initiator CPU %lld (node %lld); victims %s (nodes %s); memory %s\n",
-		str(params, "mode"),
+		mmb_jstr(params, "mode"),
 		json_integer_value(json_object_get(
 			json_object_get(pl, "initiator"), "cpu")),
 		json_integer_value(json_object_get(
@@ -144,7 +145,7 @@ void output_human(const json_t *res, FILE *f)
 	params_line(params, f);
 	fprintf(f, "# samples: %zu, started %s%s\n",
 		json_array_size(json_object_get(res, "samples")),
-		str(res, "started_at"),
+		mmb_jstr(res, "started_at"),
 		json_is_true(json_object_get(res, "interrupted")) ?
 		" (interrupted: partial)" : "");
 	fprintf(f, "# background: %.3f s idle window, net figures subtract it\n",
@@ -152,7 +153,7 @@ void output_human(const json_t *res, FILE *f)
 	fprintf(f, "#\n# %-40s %13s %13s %12s %13s %4s  src\n", "metric",
 		"median", "mean", "stddev", "p95", "n");
 	json_object_foreach((json_t *)metrics, k, m) {
-		const char *unit = str(m, "unit"), *src = str(m, "source");
+		const char *unit = mmb_jstr(m, "unit"), *src = mmb_jstr(m, "source");
 		char med[32], mean[32], sd[32], p95[32];
 		int li;
 
@@ -195,11 +196,11 @@ void output_csv(const json_t *res, FILE *f, bool header)
 		fprintf(f, "bench,variant,metric,unit,median,mean,stddev,min,max,p95,n,source\n");
 	json_object_foreach((json_t *)metrics, k, m) {
 		fprintf(f, "%s,%s,%s,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%lld,",
-			str(res, "bench"), str(res, "variant"), k, str(m, "unit"),
+			mmb_jstr(res, "bench"), mmb_jstr(res, "variant"), k, mmb_jstr(m, "unit"),
 			num(m, "median"), num(m, "mean"), num(m, "stddev"),
 			num(m, "min"), num(m, "max"), num(m, "p95"),
 			json_integer_value(json_object_get(m, "n")));
-		csv_field(f, str(m, "source"));
+		csv_field(f, mmb_jstr(m, "source"));
 		fputc('\n', f);
 	}
 }

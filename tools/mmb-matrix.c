@@ -27,13 +27,6 @@ struct col {
 static char rows[MAX_ROWS][64];
 static int nrows;
 
-static const char *s(const json_t *o, const char *k)
-{
-	const json_t *v = json_object_get(o, k);
-
-	return json_is_string(v) ? json_string_value(v) : "?";
-}
-
 static int row_of(const char *key)
 {
 	for (int i = 0; i < nrows; i++)
@@ -80,12 +73,12 @@ static int load_dir(const char *dir, struct col *c)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		r = json_load_file(path, 0, NULL);
-		if (!r || strcmp(s(r, "schema"), "mmb-result/1")) {
+		if (!r || strcmp(mmb_jstr(r, "schema"), "mmb-result/1")) {
 			json_decref(r);
 			continue;
 		}
-		snprintf(key, sizeof(key), "%s/%s", s(r, "bench"),
-			 s(r, "variant"));
+		snprintf(key, sizeof(key), "%s/%s", mmb_jstr(r, "bench"),
+			 mmb_jstr(r, "variant"));
 		i = row_of(key);
 		if (i >= 0 && !c->res[i])
 			c->res[i] = r;
@@ -167,10 +160,8 @@ int main(int argc, char **argv)
 			any = cols[c].res[r];
 		if (any)
 			printf("# %s: kernel %s, lazy_tlb %s, %s\n", cols[c].name,
-			       s(json_object_get(json_object_get(any, "system"),
-						 "kernel"), "release"),
-			       s(json_object_get(json_object_get(any, "system"),
-						 "lazy_tlb"), "strategy"),
+			       mmb_jstr(any, "system.kernel.release"),
+			       mmb_jstr(any, "system.lazy_tlb.strategy"),
 			       cols[c].accel);
 		for (int r = 0; r < nrows; r++)
 			json_decref(cols[c].res[r]);

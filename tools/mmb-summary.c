@@ -34,13 +34,6 @@ static void cell(FILE *f, const json_t *res, const char *metric,
 		fprintf(f, "%*s", width, "-");
 }
 
-static const char *s(const json_t *o, const char *k)
-{
-	const json_t *v = json_object_get(o, k);
-
-	return json_is_string(v) ? json_string_value(v) : "?";
-}
-
 int main(int argc, char **argv)
 {
 	json_t **res = calloc(argc, sizeof(*res));
@@ -54,7 +47,7 @@ int main(int argc, char **argv)
 		json_error_t e;
 		json_t *r = json_load_file(argv[i], 0, &e);
 
-		if (!r || strcmp(s(r, "schema"), "mmb-result/1")) {
+		if (!r || strcmp(mmb_jstr(r, "schema"), "mmb-result/1")) {
 			fprintf(stderr, "mmb-summary: %s: %s\n", argv[i],
 				r ? "not an mmb-result/1 file" : e.text);
 			json_decref(r);
@@ -69,13 +62,13 @@ int main(int argc, char **argv)
 		const json_t *sys = json_object_get(res[0], "system");
 
 		printf("# %s, kernel %s, lazy_tlb %s, %s, %lld CPUs\n",
-		       s(sys, "hostname"),
-		       s(json_object_get(sys, "kernel"), "release"),
-		       s(json_object_get(sys, "lazy_tlb"), "strategy"),
-		       s(sys, "cpu_model"),
+		       mmb_jstr(sys, "hostname"),
+		       mmb_jstr(sys, "kernel.release"),
+		       mmb_jstr(sys, "lazy_tlb.strategy"),
+		       mmb_jstr(sys, "cpu_model"),
 		       json_integer_value(json_object_get(sys, "nr_cpus_online")));
 		printf("# latency: clock_gettime; cycles: %s\n",
-		       s(sys, "cycles_source"));
+		       mmb_jstr(sys, "cycles_source"));
 		printf("# IPIs per op: /proc/interrupts, all CPUs, medians of each run's samples\n");
 	}
 	printf("%-10s %-13s %13s %12s %8s %8s %8s %8s  %s\n", "bench",
@@ -95,7 +88,7 @@ int main(int argc, char **argv)
 			cpulist_format(c, (int)json_array_size(vic), cpus,
 				       sizeof(cpus));
 		free(c);
-		printf("%-10s %-13s", s(res[i], "bench"), s(res[i], "variant"));
+		printf("%-10s %-13s", mmb_jstr(res[i], "bench"), mmb_jstr(res[i], "variant"));
 		cell(stdout, res[i], "latency_ns", " %*.1f", 13);
 		cell(stdout, res[i], "cycles", " %*.0f", 12);
 		cell(stdout, res[i], "ipis_per_op", " %*.3f", 8);
