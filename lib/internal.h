@@ -113,6 +113,7 @@ struct topology {
 
 int topo_init(struct topology *t);
 void topo_free(struct topology *t);
+json_t *topo_summary_json(const struct topology *t);
 
 enum mmb_spread { SPREAD_COMPACT, SPREAD_NODES, SPREAD_SMT };
 extern const char *const mmb_spread_names[];

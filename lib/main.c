@@ -582,6 +582,7 @@ int mmb_main(const struct mmb_bench *b, int argc, char **argv)
 	}
 	install_signals();
 	sys = sysinfo_json();
+	json_object_set_new(sys, "topology", topo_summary_json(&topo));
 	hyg.dma_latency = o.dma == 0;
 	hygiene_apply(&hyg, sys);
 	atexit(hygiene_restore);

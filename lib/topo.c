@@ -357,6 +357,35 @@ json_t *placement_json(const struct topology *t, const struct placement *p)
 	return o;
 }
 
+/*
+ * The machine at a glance, for a patch posting: sockets, nodes, cores and
+ * threads per core of the online CPUs.  Counted from the same topology the
+ * placement used, so the two never disagree.
+ */
+json_t *topo_summary_json(const struct topology *t)
+{
+	int sockets = 0, cores = 0, smt = 1;
+	int seen_pkg[1024] = { 0 };
+
+	for (int i = 0; i < t->online.n; i++) {
+		const struct cpu_topo *c = &t->cpu[t->online.cpu[i]];
+
+		if (c->package >= 0 && c->package < 1024 &&
+		    !seen_pkg[c->package]++)
+			sockets++;
+		/* a core is counted once, at its first thread */
+		if (c->smt_index == 0)
+			cores++;
+		if (c->smt_index + 1 > smt)
+			smt = c->smt_index + 1;
+	}
+	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:s}",
+			 "sockets", sockets ? sockets : 1, "nodes", t->nr_nodes,
+			 "cores", cores ? cores : t->online.n,
+			 "threads_per_core", smt, "cpus_online", t->online.n,
+			 "source", t->source);
+}
+
 void placement_free(struct placement *p)
 {
 	free(p->victim);
