@@ -193,6 +193,21 @@ int output_json(const json_t *result, FILE *f);
 int output_write_file(const json_t *result, enum mmb_format fmt,
 		      const char *path);
 
+/* ---- results.c ---- */
+struct mmb_loaded {
+	char *where;	/* the file, or "file: results[i]" in a bundle */
+	json_t *doc;
+};
+struct mmb_results {
+	struct mmb_loaded *r;
+	int n, cap;
+};
+/* Appends the results at path (file, directory or bundle); on error -1 and
+ * a message naming the file and the field in err. */
+int mmb_results_load(struct mmb_results *rs, const char *path, char *err,
+		     size_t len);
+void mmb_results_free(struct mmb_results *rs);
+
 /* ---- runner.c ---- */
 extern volatile sig_atomic_t mmb_interrupted;
 

@@ -23,7 +23,6 @@
  * input (the message names the file and the field).
  */
 #include <errno.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
@@ -35,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -144,28 +142,12 @@ static void check_metric(const char *file, const char *name, json_t *m)
 				  name, i);
 }
 
-static void load_file(struct input *inp, const char *file)
+static void load_result(struct input *inp, const char *file, json_t *doc)
 {
-	json_error_t e;
-	json_t *doc = json_load_file(file, 0, &e), *m;
-	const char *bench, *variant, *name;
+	const char *name;
 	struct result *r;
+	json_t *m;
 
-	if (!doc)
-		die_input(file, "not JSON: %s (line %d)", e.text, e.line);
-	if (!json_is_object(doc))
-		die_input(file, "not an mmb result (not an object)");
-	if (!json_is_string(json_object_get(doc, "schema")) ||
-	    strcmp(json_string_value(json_object_get(doc, "schema")),
-		   "mmb-result/1"))
-		die_input(file, "field 'schema': want \"mmb-result/1\"");
-	bench = json_string_value(json_object_get(doc, "bench"));
-	variant = json_string_value(json_object_get(doc, "variant"));
-	if (!bench || !variant)
-		die_input(file, "field '%s': missing or not a string",
-			  bench ? "variant" : "bench");
-	if (!json_is_object(json_object_get(doc, "metrics")))
-		die_input(file, "field 'metrics': missing or not an object");
 	json_object_foreach(json_object_get(doc, "metrics"), name, m)
 		check_metric(file, name, m);
 	if (inp->n == inp->cap) {
@@ -177,45 +159,25 @@ static void load_file(struct input *inp, const char *file)
 	r = &inp->r[inp->n++];
 	memset(r, 0, sizeof(*r));
 	r->file = strdup(file);
-	r->doc = doc;
+	r->doc = json_incref(doc);
 	r->key = pair_key(file, doc);
-	snprintf(r->label, sizeof(r->label), "%s/%s", bench, variant);
-}
-
-static struct input *walking;
-
-static int walk_one(const char *path, const struct stat *st, int type,
-		    struct FTW *ftw)
-{
-	size_t n = strlen(path);
-
-	if (type == FTW_F && n > 5 && !strcmp(path + n - 5, ".json"))
-		load_file(walking, path);
-	return 0;
-}
-
-static int cmp_result(const void *a, const void *b)
-{
-	return strcmp(((const struct result *)a)->file,
-		      ((const struct result *)b)->file);
+	snprintf(r->label, sizeof(r->label), "%s/%s",
+		 mmb_jstr(doc, "bench"), mmb_jstr(doc, "variant"));
 }
 
 static void load_input(struct input *inp, const char *path)
 {
-	struct stat st;
+	struct mmb_results rs = { 0 };
+	char err[512];
 
 	inp->path = path;
-	if (stat(path, &st))
-		die_input(path, "%s", strerror(errno));
-	if (S_ISDIR(st.st_mode)) {
-		walking = inp;
-		nftw(path, walk_one, 16, FTW_PHYS);
-		if (!inp->n)
-			die_input(path, "no result files (*.json) in it");
-		qsort(inp->r, inp->n, sizeof(*inp->r), cmp_result);
-	} else {
-		load_file(inp, path);
+	if (mmb_results_load(&rs, path, err, sizeof(err))) {
+		fprintf(stderr, "mmb-compare: %s\n", err);
+		exit(MMB_EXIT_USAGE);
 	}
+	for (int i = 0; i < rs.n; i++)
+		load_result(inp, rs.r[i].where, rs.r[i].doc);
+	mmb_results_free(&rs);
 }
 
 /* ---- statistics ---- */

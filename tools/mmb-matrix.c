@@ -5,9 +5,8 @@
  * the medians of IPIs per op by kind and latency.  Latency measured under
  * emulation (qemu TCG) is labelled as such: it is not a real latency.
  *
- *   mmb-matrix DIR...
+ *   mmb-matrix DIR...      (a directory or bundle of results per kernel)
  */
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,13 +47,15 @@ static double med(const json_t *res, const char *metric)
 
 static int load_dir(const char *dir, struct col *c)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[4096];
+	struct mmb_results rs = { 0 };
+	char path[4096], err[512];
 	FILE *f;
 
-	if (!d)
+	if (mmb_results_load(&rs, dir, err, sizeof(err))) {
+		fprintf(stderr, "mmb-matrix: %s\n", err);
+		mmb_results_free(&rs);
 		return -1;
+	}
 	snprintf(c->name, sizeof(c->name), "%s",
 		 strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir);
 	snprintf(path, sizeof(path), "%s/accel", dir);
@@ -64,28 +65,18 @@ static int load_dir(const char *dir, struct col *c)
 	c->accel[strcspn(c->accel, "\n")] = '\0';
 	if (f)
 		fclose(f);
-	while ((e = readdir(d))) {
-		json_t *r;
+	for (int k = 0; k < rs.n; k++) {
+		json_t *r = rs.r[k].doc;
 		char key[64];
 		int i;
 
-		if (!strstr(e->d_name, ".json"))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		r = json_load_file(path, 0, NULL);
-		if (!r || strcmp(mmb_jstr(r, "schema"), "mmb-result/1")) {
-			json_decref(r);
-			continue;
-		}
 		snprintf(key, sizeof(key), "%s/%s", mmb_jstr(r, "bench"),
 			 mmb_jstr(r, "variant"));
 		i = row_of(key);
 		if (i >= 0 && !c->res[i])
-			c->res[i] = r;
-		else
-			json_decref(r);
+			c->res[i] = json_incref(r);
 	}
-	closedir(d);
+	mmb_results_free(&rs);
 	return 0;
 }
 
@@ -105,10 +96,8 @@ int main(int argc, char **argv)
 		return MMB_EXIT_USAGE;
 	}
 	for (int i = 1; i < argc; i++) {
-		if (load_dir(argv[i], &cols[ncols])) {
-			fprintf(stderr, "mmb-matrix: %s: not a directory\n", argv[i]);
+		if (load_dir(argv[i], &cols[ncols]))
 			return MMB_EXIT_USAGE;
-		}
 		emulated |= !strcmp(cols[ncols].accel, "tcg");
 		ncols++;
 	}

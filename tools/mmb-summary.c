@@ -36,28 +36,27 @@ static void cell(FILE *f, const json_t *res, const char *metric,
 
 int main(int argc, char **argv)
 {
-	json_t **res = calloc(argc, sizeof(*res));
-	int n = 0, bad = 0;
+	struct mmb_results rs = { 0 };
+	json_t **res;
+	char err[512];
+	int n, bad = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: mmb-summary RESULT.json...\n");
+		fprintf(stderr, "usage: mmb-summary RESULT.json|DIR|BUNDLE...\n");
 		return MMB_EXIT_USAGE;
 	}
-	for (int i = 1; i < argc; i++) {
-		json_error_t e;
-		json_t *r = json_load_file(argv[i], 0, &e);
-
-		if (!r || strcmp(mmb_jstr(r, "schema"), "mmb-result/1")) {
-			fprintf(stderr, "mmb-summary: %s: %s\n", argv[i],
-				r ? "not an mmb-result/1 file" : e.text);
-			json_decref(r);
+	for (int i = 1; i < argc; i++)
+		if (mmb_results_load(&rs, argv[i], err, sizeof(err))) {
+			fprintf(stderr, "mmb-summary: %s\n", err);
 			bad++;
-			continue;
 		}
-		res[n++] = r;
-	}
+	n = rs.n;
 	if (!n)
 		return MMB_EXIT_USAGE;
+	res = calloc(n, sizeof(*res));
+	for (int i = 0; i < n; i++)
+		res[i] = json_incref(rs.r[i].doc);
+	mmb_results_free(&rs);
 	{
 		const json_t *sys = json_object_get(res[0], "system");
 
@@ -103,5 +102,5 @@ int main(int argc, char **argv)
 		json_decref(res[i]);
 	}
 	free(res);
-	return bad ? MMB_EXIT_FAIL : MMB_EXIT_OK;
+	return bad ? MMB_EXIT_USAGE : MMB_EXIT_OK;
 }

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading results back: a result file, a directory of them (a suite run, a
+ * matrix run, searched recursively in name order so every tool sees the
+ * same order), or a bundle (mmb-bundle/1: one file holding many results, as
+ * a CI baseline).  Every tool that reads results goes through here, so a
+ * malformed input gets the same message, naming the file and the field,
+ * from all of them.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+static int fail(char *err, size_t len, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t len, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(err, len, "%s: ", where);
+
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < len)
+		vsnprintf(err + n, len - n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int add(struct mmb_results *rs, const char *where, json_t *doc,
+	       char *err, size_t len)
+{
+	const char *schema = json_string_value(json_object_get(doc, "schema"));
+
+	if (!json_is_object(doc))
+		return fail(err, len, where, "not an mmb result (not an object)");
+	if (!schema)
+		return fail(err, len, where,
+			    "field 'schema': missing; want \"mmb-result/1\"");
+	if (strcmp(schema, "mmb-result/1"))
+		return fail(err, len, where,
+			    "field 'schema': want \"mmb-result/1\", not \"%.40s\"",
+			    schema);
+	if (!json_is_string(json_object_get(doc, "bench")))
+		return fail(err, len, where, "field 'bench': missing or not a string");
+	if (!json_is_string(json_object_get(doc, "variant")))
+		return fail(err, len, where, "field 'variant': missing or not a string");
+	if (!json_is_object(json_object_get(doc, "metrics")))
+		return fail(err, len, where, "field 'metrics': missing or not an object");
+	if (rs->n == rs->cap) {
+		struct mmb_loaded *r;
+
+		rs->cap = rs->cap ? rs->cap * 2 : 32;
+		r = realloc(rs->r, rs->cap * sizeof(*r));
+		if (!r)
+			return fail(err, len, where, "out of memory");
+		rs->r = r;
+	}
+	rs->r[rs->n].where = strdup(where);
+	rs->r[rs->n].doc = json_incref(doc);
+	rs->n++;
+	return 0;
+}
+
+static int load_file(struct mmb_results *rs, const char *file, char *err,
+		     size_t len)
+{
+	json_error_t e;
+	json_t *doc = json_load_file(file, 0, &e), *v;
+	char where[4200];
+	size_t i;
+	int r = 0;
+
+	if (!doc) {
+		if (e.line < 0 && errno)
+			return fail(err, len, file, "%s", strerror(errno));
+		return fail(err, len, file, "not JSON: %s (line %d)", e.text,
+			    e.line);
+	}
+	if (!strcmp(mmb_jstr(doc, "schema"), "mmb-bundle/1")) {
+		json_t *a = json_object_get(doc, "results");
+
+		if (!json_is_array(a))
+			r = fail(err, len, file, "field 'results': missing or not an array");
+		json_array_foreach(a, i, v) {
+			if (r)
+				break;
+			snprintf(where, sizeof(where), "%s: results[%zu]", file, i);
+			r = add(rs, where, v, err, len);
+		}
+	} else {
+		r = add(rs, file, doc, err, len);
+	}
+	json_decref(doc);
+	return r;
+}
+
+/* nftw has no context argument */
+static char **walk_paths;
+static size_t walk_n, walk_cap;
+
+static int walk_one(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	size_t n = strlen(path);
+
+	(void)st;
+	(void)ftw;
+	if (type != FTW_F || n <= 5 || strcmp(path + n - 5, ".json"))
+		return 0;
+	if (walk_n == walk_cap) {
+		char **p;
+
+		walk_cap = walk_cap ? walk_cap * 2 : 64;
+		p = realloc(walk_paths, walk_cap * sizeof(*p));
+		if (!p)
+			return -1;
+		walk_paths = p;
+	}
+	walk_paths[walk_n] = strdup(path);
+	return walk_paths[walk_n++] ? 0 : -1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int mmb_results_load(struct mmb_results *rs, const char *path, char *err,
+		     size_t len)
+{
+	struct stat st;
+	int r = 0, before = rs->n;
+
+	if (stat(path, &st))
+		return fail(err, len, path, "%s", strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return load_file(rs, path, err, len);
+
+	walk_n = 0;
+	if (nftw(path, walk_one, 16, FTW_PHYS))
+		r = fail(err, len, path, "reading the directory: %s",
+			 strerror(errno));
+	qsort(walk_paths, walk_n, sizeof(*walk_paths), cmp_str);
+	for (size_t i = 0; i < walk_n; i++) {
+		if (!r)
+			r = load_file(rs, walk_paths[i], err, len);
+		free(walk_paths[i]);
+	}
+	free(walk_paths);
+	walk_paths = NULL;
+	walk_cap = walk_n = 0;
+	if (!r && rs->n == before)
+		r = fail(err, len, path, "no result files (*.json) in it");
+	return r;
+}
+
+void mmb_results_free(struct mmb_results *rs)
+{
+	for (int i = 0; i < rs->n; i++) {
+		free(rs->r[i].where);
+		json_decref(rs->r[i].doc);
+	}
+	free(rs->r);
+	memset(rs, 0, sizeof(*rs));
+}
