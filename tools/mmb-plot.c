@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmb-plot: latency and IPIs per op against the swept variable, as gnuplot
+ * PNG and SVG, one line per input (a run, or a kernel of a matrix) or per
+ * lazy-TLB strategy.
+ *
+ *   mmb-plot [--out PREFIX] [--x auto|victims|pages] [--by input|strategy]
+ *            [--ipis all|tlb|call|resched|irq_work] INPUT...
+ *
+ * Writes PREFIX.dat (the points), PREFIX.gp (the gnuplot script, to tweak
+ * and re-run), PREFIX.png and PREFIX.svg.  Every point is the median of a
+ * result's samples, with bars from the smallest to the largest sample.
+ * Parameters other than x that differ between results split the lines, so
+ * a sweep over victims and spreads gives one line per spread.
+ *
+ * Exit: 0 plotted, 1 gnuplot failed, 2 usage or unreadable input, 4 no
+ * gnuplot (data and script are still written).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "internal.h"
+
+extern char **environ;
+
+struct point {
+	const json_t *doc;
+	char series[256];
+	double x;
+};
+
+static const char *xvar = "auto", *by = "input", *ipis = "all";
+
+/* params that say how a result was sampled, not what it measured */
+static const char *const sampling[] = {
+	"duration", "iterations", "warmup", "repeat", "tracepoint-repeat",
+	"quiet", "no-tracepoints", "cpu-dma-latency", "variant", "initiator",
+	"ipis_include_prepare",
+};
+
+static int usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "mmb-plot: %s\n", why);
+	fprintf(why ? stderr : stdout,
+		"usage: mmb-plot [--out PREFIX] [--x auto|victims|pages] [--by input|strategy]\n"
+		"                [--ipis all|tlb|call|resched|irq_work] INPUT...\n"
+		"INPUT: result files, directories (a sweep, a matrix kernel) or bundles.\n"
+		"Writes PREFIX.dat, PREFIX.gp, PREFIX.png and PREFIX.svg.\n");
+	return why ? MMB_EXIT_USAGE : MMB_EXIT_OK;
+}
+
+static bool is_sampling(const char *k)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sampling); i++)
+		if (!strcmp(k, sampling[i]))
+			return true;
+	return false;
+}
+
+static double xval(const json_t *doc, const char *var)
+{
+	if (!strcmp(var, "victims"))
+		return (double)json_array_size(json_object_get(
+			json_object_get(doc, "placement"), "victims"));
+	return json_number_value(json_object_get(json_object_get(doc, "params"),
+						 var));
+}
+
+/* a scalar param as text, for series labels and for "does it vary" */
+static void param_text(const json_t *doc, const char *k, char *buf, size_t n)
+{
+	const json_t *v;
+	char *s;
+
+	if (!strcmp(k, "victims")) {
+		snprintf(buf, n, "%g", xval(doc, "victims"));
+		return;
+	}
+	v = json_object_get(json_object_get(doc, "params"), k);
+	s = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+	snprintf(buf, n, "%s", s ? s : "-");
+	if (buf[0] == '"') {	/* strings without their quotes */
+		memmove(buf, buf + 1, strlen(buf));
+		buf[strcspn(buf, "\"")] = '\0';
+	}
+	free(s);
+}
+
+static const char *basename_of(const char *path, char *buf, size_t n)
+{
+	size_t len = strlen(path);
+	const char *b;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	snprintf(buf, n, "%.*s", (int)len, path);
+	b = strrchr(buf, '/') ? strrchr(buf, '/') + 1 : buf;
+	memmove(buf, b, strlen(b) + 1);
+	len = strlen(buf);
+	if (len > 5 && !strcmp(buf + len - 5, ".json"))
+		buf[len - 5] = '\0';
+	return buf;
+}
+
+static double metric(const json_t *doc, const char *m, const char *stat)
+{
+	const json_t *v = json_object_get(json_object_get(
+		json_object_get(doc, "metrics"), m), stat);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static double median(const double *v, int n)
+{
+	struct mmb_stats s;
+
+	mmb_stats_compute(v, n, &s);
+	return s.median;
+}
+
+static int cmp_point(const void *a, const void *b)
+{
+	const struct point *p = a, *q = b;
+	int c = strcmp(p->series, q->series);
+
+	return c ? c : (p->x > q->x) - (p->x < q->x);
+}
+
+/* gnuplot strings are double-quoted: keep a label from closing one */
+static void gp_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++)
+		fputc(*s == '"' ? '\'' : *s, f);
+	fputc('"', f);
+}
+
+/* appends s to a ", "-separated list unless it is there already */
+static void add_unique(char *list, size_t n, const char *s)
+{
+	char *p = list;
+	size_t len = strlen(s);
+
+	while ((p = strstr(p, s))) {
+		if ((p == list || p[-2] == ',') && (p[len] == '\0' || p[len] == ','))
+			return;
+		p += len;
+	}
+	snprintf(list + strlen(list), n - strlen(list), "%s%s",
+		 *list ? ", " : "", s);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "x", required_argument, NULL, 'x' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "ipis", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct mmb_results *in;
+	struct point *pt;
+	const char *out = NULL, *ipi_metric, *ipi_label;
+	char err[512], path[4200], label[128], kernels[1024] = "",
+	     machines[1024] = "", benches[256] = "", variants[256] = "",
+	     varying[16][40], ipibuf[64];
+	int nvary = 0, npt = 0, nin, c, emulated = 0, nseries = 0;
+	double xmin = INFINITY, xmax = -INFINITY;
+	FILE *f;
+
+	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'x': xvar = optarg; break;
+		case 'b': by = optarg; break;
+		case 'i': ipis = optarg; break;
+		case 'h': return usage(NULL);
+		default: return usage("unknown option");
+		}
+	}
+	if (strcmp(xvar, "auto") && strcmp(xvar, "victims") && strcmp(xvar, "pages"))
+		return usage("--x: want auto, victims or pages");
+	if (strcmp(by, "input") && strcmp(by, "strategy"))
+		return usage("--by: want input or strategy");
+	if (!strcmp(ipis, "all")) {
+		ipi_metric = "ipis_per_op";
+		ipi_label = "IPIs per op, all kinds";
+	} else if (!strcmp(ipis, "tlb") || !strcmp(ipis, "call") ||
+		   !strcmp(ipis, "resched") || !strcmp(ipis, "irq_work")) {
+		snprintf(ipibuf, sizeof(ipibuf), "ipi_%s_per_op", ipis);
+		ipi_metric = ipibuf;
+		ipi_label = ipis;
+	} else {
+		return usage("--ipis: want all, tlb, call, resched or irq_work");
+	}
+	nin = argc - optind;
+	if (nin < 1)
+		return usage("give at least one INPUT");
+	in = calloc(nin, sizeof(*in));
+	for (int i = 0; i < nin; i++) {
+		struct stat st;
+
+		if (mmb_results_load(&in[i], argv[optind + i], err, sizeof(err))) {
+			fprintf(stderr, "mmb-plot: %s\n", err);
+			return MMB_EXIT_USAGE;
+		}
+		npt += in[i].n;
+		/* matrix.sh leaves the accelerator next to a kernel's results */
+		snprintf(path, sizeof(path), "%s/accel", argv[optind + i]);
+		if (!stat(argv[optind + i], &st) && S_ISDIR(st.st_mode) &&
+		    (f = fopen(path, "r"))) {
+			emulated |= fgets(label, sizeof(label), f) &&
+				    !strncmp(label, "tcg", 3);
+			fclose(f);
+		}
+	}
+	pt = calloc(npt, sizeof(*pt));
+
+	/* which variable is swept, and which others differ between results */
+	{
+		const char *cand[64];
+		int ncand = 0;
+		const json_t *d0 = in[0].r[0].doc;
+		const char *k;
+		json_t *v;
+
+		cand[ncand++] = "victims";
+		json_object_foreach(json_object_get(d0, "params"), k, v)
+			if (!is_sampling(k) && ncand < 64)
+				cand[ncand++] = k;
+		for (int j = 0; j < ncand; j++) {
+			char a[64], b[64];
+			bool differs = false;
+
+			param_text(d0, cand[j], a, sizeof(a));
+			for (int i = 0; i < nin && !differs; i++)
+				for (int r = 0; r < in[i].n && !differs; r++) {
+					param_text(in[i].r[r].doc, cand[j], b, sizeof(b));
+					differs = strcmp(a, b);
+				}
+			if (differs && nvary < 16)
+				snprintf(varying[nvary++], sizeof(varying[0]), "%s", cand[j]);
+		}
+		if (!strcmp(xvar, "auto")) {
+			xvar = NULL;
+			for (int j = 0; j < nvary && !xvar; j++)
+				if (!strcmp(varying[j], "victims"))
+					xvar = "victims";
+			for (int j = 0; j < nvary && !xvar; j++)
+				if (!strcmp(varying[j], "pages"))
+					xvar = "pages";
+			if (!xvar) {
+				fprintf(stderr, "mmb-plot: %s: neither victims nor pages differ between the results: nothing was swept (mmb sweep)\n",
+					argv[optind]);
+				return MMB_EXIT_USAGE;
+			}
+		}
+	}
+
+	npt = 0;
+	for (int i = 0; i < nin; i++) {
+		for (int r = 0; r < in[i].n; r++) {
+			const json_t *d = in[i].r[r].doc;
+			const json_t *sys = json_object_get(d, "system");
+			const json_t *t = json_object_get(sys, "topology");
+			struct point *p = &pt[npt++];
+			char buf[256];
+
+			if (!strcmp(xvar, "pages") &&
+			    !json_is_number(json_object_get(json_object_get(d, "params"), "pages"))) {
+				fprintf(stderr, "mmb-plot: %s: field 'params.pages': missing (mmb-%s has no --pages)\n",
+					in[i].r[r].where, mmb_jstr(d, "bench"));
+				return MMB_EXIT_USAGE;
+			}
+			p->doc = d;
+			p->x = xval(d, xvar);
+			if (!strcmp(by, "strategy"))
+				snprintf(p->series, sizeof(p->series), "%s",
+					 mmb_jstr(sys, "lazy_tlb.strategy"));
+			else
+				basename_of(argv[optind + i], p->series, sizeof(p->series));
+			add_unique(variants, sizeof(variants), mmb_jstr(d, "variant"));
+			for (int j = 0; j < nvary; j++) {
+				if (!strcmp(varying[j], xvar))
+					continue;
+				param_text(d, varying[j], buf, sizeof(buf));
+				snprintf(p->series + strlen(p->series),
+					 sizeof(p->series) - strlen(p->series),
+					 " %s=%s", varying[j], buf);
+			}
+			snprintf(buf, sizeof(buf), "%s (%s)",
+				 mmb_jstr(sys, "kernel.release"),
+				 mmb_jstr(sys, "lazy_tlb.strategy"));
+			add_unique(kernels, sizeof(kernels), buf);
+			if (t)
+				snprintf(buf, sizeof(buf),
+					 "%s; %lld socket(s), %lld node(s), %lld cores x %lld threads",
+					 mmb_jstr(sys, "cpu_model"),
+					 json_integer_value(json_object_get(t, "sockets")),
+					 json_integer_value(json_object_get(t, "nodes")),
+					 json_integer_value(json_object_get(t, "cores")),
+					 json_integer_value(json_object_get(t, "threads_per_core")));
+			else
+				snprintf(buf, sizeof(buf), "%s; %lld CPUs",
+					 mmb_jstr(sys, "cpu_model"),
+					 json_integer_value(json_object_get(sys, "nr_cpus_online")));
+			add_unique(machines, sizeof(machines), buf);
+			add_unique(benches, sizeof(benches), mmb_jstr(d, "bench"));
+			if (p->x < xmin)
+				xmin = p->x;
+			if (p->x > xmax)
+				xmax = p->x;
+		}
+	}
+	if (strchr(benches, ',')) {
+		fprintf(stderr, "mmb-plot: %s: the inputs hold several benches (%s): plot one at a time\n",
+			argv[optind], benches);
+		return MMB_EXIT_USAGE;
+	}
+	qsort(pt, npt, sizeof(*pt), cmp_point);
+
+	if (!out) {
+		struct stat st;
+
+		out = !stat(argv[optind], &st) && S_ISDIR(st.st_mode) && nin == 1 ?
+		      (snprintf(path, sizeof(path), "%s/plot", argv[optind]), path) :
+		      "mmb-plot";
+		out = strdup(out);
+	}
+
+	/* the points: one block per series, repeated x folded into one point */
+	snprintf(path, sizeof(path), "%s.dat", out);
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "mmb-plot: %s: %s\n", path, strerror(errno));
+		return MMB_EXIT_USAGE;
+	}
+	fprintf(f, "# mmb-plot: x=%s; latency_ns median min max; %s median min max\n",
+		xvar, ipi_metric);
+	for (int i = 0; i < npt;) {
+		int j = i;
+
+		if (i)
+			fprintf(f, "\n\n");
+		fprintf(f, "# series: %s\n", pt[i].series);
+		nseries++;
+		while (j < npt && !strcmp(pt[j].series, pt[i].series)) {
+			int k = j;
+			double lat[64], ipi[64];
+			double lmin = INFINITY, lmax = -INFINITY, imin = INFINITY, imax = -INFINITY;
+			int n = 0;
+
+			while (k < npt && !strcmp(pt[k].series, pt[i].series) &&
+			       pt[k].x == pt[j].x && n < 64) {
+				lat[n] = metric(pt[k].doc, "latency_ns", "median");
+				ipi[n] = metric(pt[k].doc, ipi_metric, "median");
+				lmin = fmin(lmin, metric(pt[k].doc, "latency_ns", "min"));
+				lmax = fmax(lmax, metric(pt[k].doc, "latency_ns", "max"));
+				imin = fmin(imin, metric(pt[k].doc, ipi_metric, "min"));
+				imax = fmax(imax, metric(pt[k].doc, ipi_metric, "max"));
+				n++, k++;
+			}
+			fprintf(f, "%g %.6g %.6g %.6g %.6g %.6g %.6g\n", pt[j].x,
+				median(lat, n), lmin, lmax,
+				median(ipi, n), imin, imax);
+			j = k;
+		}
+		i = j;
+	}
+	fclose(f);
+
+	/* the script: the same two panels for each terminal */
+	snprintf(path, sizeof(path), "%s.gp", out);
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "mmb-plot: %s: %s\n", path, strerror(errno));
+		return MMB_EXIT_USAGE;
+	}
+	fprintf(f, "# mmb-plot: gnuplot %s.gp writes %s.png and %s.svg\n", out, out, out);
+	for (int term = 0; term < 2; term++) {
+		const char *dat = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
+
+		fprintf(f, "\nreset\n");
+		fprintf(f, term ? "set terminal svg size 1000,900 dynamic font 'sans,11'\n" :
+			"set terminal pngcairo size 1000,900 font 'sans,10'\n");
+		fprintf(f, "set termoption noenhanced\n");
+		fprintf(f, "set output '%s.%s'\n", dat, term ? "svg" : "png");
+		fprintf(f, "set multiplot layout 2,1 title ");
+		snprintf(label, sizeof(label), "mmb-%s %s: latency and IPIs per op against %s",
+			 benches, variants, xvar);
+		fprintf(f, "\"");
+		for (const char *s = label; *s; s++)
+			fputc(*s == '"' ? '\'' : *s, f);
+		fprintf(f, "\\nkernel %s\\n%s\" font ',11'\n", kernels, machines);
+		fprintf(f, "set grid\nset key top left box opaque\nset offsets graph 0.02, graph 0.02, graph 0.05, 0\n");
+		fprintf(f, "set xlabel %s\n", !strcmp(xvar, "victims") ?
+			"'victims (CPUs besides the initiator)'" : "'pages per op (4 KiB)'");
+		if (xmin > 0 && xmax / xmin >= 16)
+			fprintf(f, "set logscale x 2\n");
+		if (xmax - xmin <= 16)
+			fprintf(f, "set xtics 1\n");
+		fprintf(f, "set ylabel %s\n", emulated ?
+			"\"latency per op (ns, EMULATED under qemu TCG)\\nmedian; bars min-max of samples\"" :
+			"\"latency per op (ns, clock_gettime)\\nmedian; bars min-max of samples\"");
+		fprintf(f, "set yrange [0:*]\n");
+		for (int pass = 0; pass < 2; pass++) {
+			int s = 0;
+
+			if (pass) {
+				fprintf(f, "set ylabel \"%s (/proc/interrupts)\\nmedian; bars min-max of samples\"\n",
+					ipi_label);
+			}
+			fprintf(f, "plot ");
+			for (int i = 0; i < npt;) {
+				int j = i;
+
+				fprintf(f, "%s'%s.dat' index %d using 1:%d:%d:%d with yerrorlines lw 2 pt 7 title ",
+					s ? ", \\\n     " : "", dat, s,
+					pass ? 5 : 2, pass ? 6 : 3, pass ? 7 : 4);
+				gp_str(f, pt[i].series);
+				while (j < npt && !strcmp(pt[j].series, pt[i].series))
+					j++;
+				i = j;
+				s++;
+			}
+			fprintf(f, "\n");
+		}
+		fprintf(f, "unset multiplot\n");
+	}
+	fclose(f);
+
+	/* gnuplot runs in the output's directory: the script names files bare */
+	{
+		char dir[4200], *slash;
+		const char *gp = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		char *gargv[] = { "gnuplot", (char *)gp, NULL };
+		posix_spawn_file_actions_t fa;
+		pid_t pid;
+		int st, rc;
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			snprintf(dir, sizeof(dir), ".");
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_addchdir_np(&fa, dir);
+		rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, gargv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+		if (rc) {
+			fprintf(stderr, "mmb-plot: gnuplot: %s; install gnuplot-nox. %s.dat and %s.gp are written\n",
+				strerror(rc), out, out);
+			return MMB_EXIT_SKIP;
+		}
+		if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+			fprintf(stderr, "mmb-plot: gnuplot %s failed\n", path);
+			return MMB_EXIT_FAIL;
+		}
+	}
+	printf("mmb-plot: %d series, %d results: %s.png %s.svg (data %s.dat, script %s.gp)\n",
+	       nseries, npt, out, out, out, out);
+	for (int i = 0; i < nin; i++)
+		mmb_results_free(&in[i]);
+	free(in);
+	free(pt);
+	return MMB_EXIT_OK;
+}

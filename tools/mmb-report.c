@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmb-report: the block to paste into a patch posting.  The machine, each
+ * input's kernel and lazy-TLB strategy, the exact commands that produced
+ * the results, and then the comparison (mmb-compare's plain-text table), or
+ * for a single input the summary table.
+ *
+ *   mmb-report [--threshold PCT] [--alpha A] [--match variant] BASE [NEW...]
+ *
+ * Exit: as mmb-compare (0, 1 when a regression is listed), or mmb-summary
+ * for one input; 2 for usage errors or unreadable input.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define MAX_INPUTS 8
+
+/* "  Label:    text", wrapped at spaces to 78 columns: mail clients mangle more */
+static void field(const char *label, const char *text)
+{
+	int col = printf("  %-9s ", label), indent = col;
+
+	while (*text) {
+		size_t w = strcspn(text, " ");
+
+		if (col > indent && col + 1 + (int)w > 78) {
+			col = printf("\n%*s", indent, "") - 1;
+		} else if (col > indent) {
+			putchar(' ');
+			col++;
+		}
+		col += printf("%.*s", (int)w, text);
+		text += w;
+		text += strspn(text, " ");
+	}
+	putchar('\n');
+}
+
+static void machine(const json_t *sys)
+{
+	const json_t *t = json_object_get(sys, "topology");
+	const json_t *fl = json_object_get(sys, "cpu_flags");
+
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s (%s)", mmb_jstr(sys, "cpu_model"), mmb_jstr(sys, "arch"));
+	field("CPU:", buf);
+	if (t)
+		snprintf(buf, sizeof(buf), "%lld socket(s), %lld NUMA node(s), %lld cores x %lld thread(s), %lld CPUs online",
+			 json_integer_value(json_object_get(t, "sockets")),
+			 json_integer_value(json_object_get(t, "nodes")),
+			 json_integer_value(json_object_get(t, "cores")),
+			 json_integer_value(json_object_get(t, "threads_per_core")),
+			 json_integer_value(json_object_get(t, "cpus_online")));
+	else
+		snprintf(buf, sizeof(buf), "%lld CPUs online (older result: no topology)",
+			 json_integer_value(json_object_get(sys, "nr_cpus_online")));
+	field("Topology:", buf);
+	field("Virtual:", json_is_true(json_object_get(fl, "hypervisor")) ?
+	      "yes (a hypervisor is present)" : "no (bare metal)");
+	field("Cycles:", mmb_jstr(sys, "cycles_source"));
+}
+
+/* the bench's own argv, minus where and how it wrote the result */
+static void command(const json_t *doc, char *buf, size_t n)
+{
+	const json_t *argv = json_object_get(doc, "argv"), *a;
+	size_t i, len = 0;
+	bool skip = false;
+
+	buf[0] = '\0';
+	json_array_foreach(argv, i, a) {
+		const char *s = json_string_value(a);
+
+		if (!s)
+			continue;
+		if (skip) {
+			skip = false;
+			continue;
+		}
+		if (i == 0 && strrchr(s, '/'))
+			s = strrchr(s, '/') + 1;
+		if (!strcmp(s, "--output") || !strcmp(s, "--format")) {
+			skip = true;
+			continue;
+		}
+		if (!strcmp(s, "--quiet") || !strncmp(s, "--output=", 9) ||
+		    !strncmp(s, "--format=", 9))
+			continue;
+		len += snprintf(buf + len, len < n ? n - len : 0, "%s%s",
+				i ? " " : "", s);
+	}
+}
+
+static int run_tool(const char *tool, char **args, int nargs)
+{
+	char self[PATH_MAX], exe[PATH_MAX + 32], *slash;
+	char **av = calloc(nargs + 2, sizeof(*av));
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	/* the sibling binary, so a report never mixes two builds */
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		*slash = '\0';
+		snprintf(exe, sizeof(exe), "%s/%s", self, tool);
+	} else {
+		snprintf(exe, sizeof(exe), "%s", tool);
+	}
+	av[0] = exe;
+	memcpy(av + 1, args, nargs * sizeof(*av));
+	fflush(stdout);
+	execv(exe, av);
+	execvp(tool, av);
+	fprintf(stderr, "mmb-report: %s: cannot run it\n", exe);
+	return MMB_EXIT_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "threshold", required_argument, NULL, 't' },
+		{ "alpha", required_argument, NULL, 'a' },
+		{ "match", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct mmb_results in[MAX_INPUTS];
+	char *pass[8 + MAX_INPUTS], err[512];
+	int npass = 0, nin, c;
+
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 't': pass[npass++] = "--threshold"; pass[npass++] = optarg; break;
+		case 'a': pass[npass++] = "--alpha"; pass[npass++] = optarg; break;
+		case 'm': pass[npass++] = "--match"; pass[npass++] = optarg; break;
+		case 'h':
+			printf("usage: mmb-report [--threshold PCT] [--alpha A] [--match variant] BASE [NEW...]\n");
+			return MMB_EXIT_OK;
+		default:
+			fprintf(stderr, "usage: mmb-report [--threshold PCT] [--alpha A] [--match variant] BASE [NEW...]\n");
+			return MMB_EXIT_USAGE;
+		}
+	}
+	nin = argc - optind;
+	if (nin < 1 || nin > MAX_INPUTS) {
+		fprintf(stderr, "mmb-report: give 1 to %d inputs (BASE [NEW...])\n", MAX_INPUTS);
+		return MMB_EXIT_USAGE;
+	}
+	for (int i = 0; i < nin; i++)
+		if (mmb_results_load(&in[i], argv[optind + i], err, sizeof(err))) {
+			fprintf(stderr, "mmb-report: %s\n", err);
+			return MMB_EXIT_USAGE;
+		}
+
+	printf("mmb %s: lazy-TLB mm switching and TLB shootdown microbenchmarks\n\n",
+	       mmb_jstr(in[0].r[0].doc, "version"));
+	{
+		char m[MAX_INPUTS][512];
+		bool same = true;
+
+		for (int i = 0; i < nin; i++) {
+			const json_t *sys = json_object_get(in[i].r[0].doc, "system");
+
+			snprintf(m[i], sizeof(m[i]), "%s|%s|%s", mmb_jstr(sys, "hostname"),
+				 mmb_jstr(sys, "cpu_model"), mmb_jstr(sys, "cycles_source"));
+			same &= !strcmp(m[i], m[0]);
+		}
+		for (int i = 0; i < nin; i++) {
+			if (i && !strcmp(m[i], m[i - 1]))
+				continue;
+			printf("Machine%s%s:\n", same ? "" : " of ", same ? "" : argv[optind + i]);
+			machine(json_object_get(in[i].r[0].doc, "system"));
+			if (same)
+				break;
+		}
+	}
+	printf("\nKernels:\n");
+	for (int i = 0; i < nin; i++) {
+		const json_t *sys = json_object_get(in[i].r[0].doc, "system");
+
+		printf("  %-5s %s, lazy_tlb %s (from %s)\n        %s, run %s\n",
+		       i ? "new:" : nin > 1 ? "base:" : "",
+		       mmb_jstr(sys, "kernel.release"), mmb_jstr(sys, "lazy_tlb.strategy"),
+		       mmb_jstr(sys, "lazy_tlb.source"), mmb_jstr(sys, "kernel.version"),
+		       mmb_jstr(in[i].r[0].doc, "started_at"));
+	}
+	printf("\nTo reproduce, on each kernel (benches in build/bin of mmb %s):\n",
+	       mmb_jstr(in[0].r[0].doc, "version"));
+	{
+		/* each distinct command once, in result order */
+		char (*seen)[512] = calloc(512, sizeof(*seen));
+		int nseen = 0;
+
+		for (int i = 0; i < nin; i++)
+			for (int r = 0; r < in[i].n; r++) {
+				char cmd[512];
+				int k;
+
+				command(in[i].r[r].doc, cmd, sizeof(cmd));
+				for (k = 0; k < nseen && strcmp(seen[k], cmd); k++)
+					;
+				if (k < nseen || nseen == 512)
+					continue;
+				snprintf(seen[nseen++], sizeof(seen[0]), "%s", cmd);
+				printf("  %s\n", cmd);
+			}
+		free(seen);
+	}
+	printf("\n");
+	for (int i = 0; i < nin; i++) {
+		pass[npass++] = argv[optind + i];
+		mmb_results_free(&in[i]);
+	}
+	if (nin == 1)
+		return run_tool("mmb-summary", pass + npass - 1, 1);
+	return run_tool("mmb-compare", pass, npass);
+}
