@@ -11,7 +11,8 @@
 #     --vcpus N        default 4
 #     --nodes M        NUMA nodes, vCPUs split evenly; default 2
 #     --memory MB      default 2048
-#     --plan FILE      one bench command line per line (default: the suite)
+#     --plan FILE      one bench command line per line (default: the suite);
+#                      a line with --output /results/NAME.json names its file
 #     --out DIR        where results land (default results/vm-<timestamp>)
 #     --timeout SEC    for the whole guest run; default 900
 #     --accel auto|kvm|tcg   default auto: KVM if a probe boots in 60 s
@@ -103,7 +104,12 @@ while read -r line; do
 	i=$((i + 1))
 	echo "MMB-RUN $i: $line"
 	# shellcheck disable=SC2086
-	$line --format json --output /results/ --quiet
+	# a line may name its own result file (a sweep's points); else the
+	# bench names it after itself in /results/
+	case $line in
+	*--output*) $line --format json --quiet ;;
+	*) $line --format json --output /results/ --quiet ;;
+	esac
 	r=$?
 	echo "MMB-RC $i $r"
 	echo "$i $r $line" >> /results/runs.txt

@@ -454,8 +454,8 @@ static void compare_pair(struct group *gs, int nr)
 			else if (format == 0)
 				printf("\n%s\n", rs[0]->label);
 			else if (nr == 2)
-				printf("\n**%s** (n %zu vs %zu)\n\n| metric | base | ±%% | change | 95%% CI | p | new | ±%% |\n|---|---:|---:|---:|---|---:|---:|---:|\n",
-				       rs[0]->label, a.n, b[1].n);
+				printf("\n**%s** (%d vs %d run(s), n %zu vs %zu)\n\n| metric | base | ±%% | change | 95%% CI | p | new | ±%% |\n|---|---:|---:|---:|---|---:|---:|---:|\n",
+				       rs[0]->label, gs[0].n, gs[1].n, a.n, b[1].n);
 			else {
 				printf("\n**%s**\n\n| metric | base |", rs[0]->label);
 				for (int i = 1; i < nr; i++)
@@ -563,7 +563,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, nreg, unpaired = 0;
+	int c, nreg, unpaired = 0, npairs = 0;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -650,6 +650,7 @@ int main(int argc, char **argv)
 			for (int k = 0; k < gs[i].n; k++)
 				gs[i].r[k]->paired = true;
 		compare_pair(gs, ninputs);
+		npairs++;
 	}
 	for (int i = 0; i < ninputs; i++) {
 		for (int k = 0; k < in[i].n; k++) {
@@ -664,6 +665,12 @@ int main(int argc, char **argv)
 				       unpaired == 1 ? "\n" : "",
 				       in[i].r[k].label, in[i].r[k].file);
 		}
+	}
+	if (!npairs) {
+		/* a gate that compared nothing must not pass */
+		fprintf(stderr, "mmb-compare: %s: no result pairs with one in %s: nothing compared (--match variant pairs by bench and variant only)\n",
+			in[1].path, in[0].path);
+		return MMB_EXIT_USAGE;
 	}
 	nreg = (int)json_array_size(regressions);
 	json_object_set(out_json, "regressions", regressions);

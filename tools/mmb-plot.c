@@ -226,6 +226,14 @@ int main(int argc, char **argv)
 		}
 	}
 	pt = calloc(npt, sizeof(*pt));
+	for (int i = 0; i < nin; i++)
+		for (int r = 0; r < in[i].n; r++)
+			add_unique(benches, sizeof(benches), mmb_jstr(in[i].r[r].doc, "bench"));
+	if (strchr(benches, ',')) {
+		fprintf(stderr, "mmb-plot: %s: the inputs hold several benches (%s): plot one at a time\n",
+			argv[optind], benches);
+		return MMB_EXIT_USAGE;
+	}
 
 	/* which variable is swept, and which others differ between results */
 	{
@@ -316,17 +324,11 @@ int main(int argc, char **argv)
 					 mmb_jstr(sys, "cpu_model"),
 					 json_integer_value(json_object_get(sys, "nr_cpus_online")));
 			add_unique(machines, sizeof(machines), buf);
-			add_unique(benches, sizeof(benches), mmb_jstr(d, "bench"));
 			if (p->x < xmin)
 				xmin = p->x;
 			if (p->x > xmax)
 				xmax = p->x;
 		}
-	}
-	if (strchr(benches, ',')) {
-		fprintf(stderr, "mmb-plot: %s: the inputs hold several benches (%s): plot one at a time\n",
-			argv[optind], benches);
-		return MMB_EXIT_USAGE;
 	}
 	qsort(pt, npt, sizeof(*pt), cmp_point);
 

@@ -27,7 +27,9 @@ gold compare-effect.json 1 --match variant --format json base.json pages64.json
 gold compare-from-zero.txt 1 --match variant novictim.json base.json
 gold compare-multi.txt 1 --match variant base.json same.json pages64.json
 gold compare-multi.md 1 --match variant --format markdown base.json same.json pages64.json
-gold compare-unpaired.txt 0 base.json pages64.json
+gold compare-unpaired.txt 2 base.json pages64.json
+grep -q "no result pairs" "$golden/compare-unpaired.txt"
+ok $? "nothing paired: exit 2 and says so"
 gold compare-dir.txt 0 --threshold 500 --match variant . .
 grep -q '(4 vs 4 run(s), n 32 vs 32)' "$golden/compare-dir.txt"
 ok $? "a directory's runs of one pair are pooled (4 runs, 32 samples)"

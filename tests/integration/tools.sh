@@ -1,0 +1,190 @@
+# SPDX-License-Identifier: GPL-2.0
+# The tools around compare: bundles, sweep, plot, report and the CI gate.
+# Golden files for every output they print, bad input that must exit 2
+# naming the file and field, and real runs of sweep and gate.
+. "$(dirname "$0")/tap.bash"
+
+fx=$MMB_FIXTURES
+golden=$MMB_TOP/tests/golden
+MMB=$MMB_TOP/scripts/mmb
+
+gold_file() {	# gold_file NAME FILE: FILE must equal tests/golden/NAME
+	[ -n "${MMB_UPDATE_GOLDEN:-}" ] && cp "$2" "$golden/$1"
+	cmp -s "$2" "$golden/$1"
+	ok $? "golden $1"
+	cmp -s "$2" "$golden/$1" || diff "$golden/$1" "$2" | head -10 | sed 's/^/#   /'
+}
+bad() {		# bad DESCRIPTION WANT-IN-MESSAGE COMMAND...
+	local desc=$1 want=$2 rc
+	shift 2
+	"$@" > /dev/null 2> "$tmp/err"
+	rc=$?
+	[ $rc -eq 2 ] && grep -q -- "$want" "$tmp/err"
+	ok $? "$desc: exit 2 naming '$want' (got $rc: $(head -c 150 "$tmp/err"))"
+}
+
+# --- bundles: many results in one file, read like a directory
+"$BIN/mmb-bundle" -o "$tmp/b.json" "$fx/compare" 2> /dev/null
+ok $? "mmb-bundle writes a bundle of a directory"
+[ "$(jget "$tmp/b.json" count)" = "$(ls "$fx"/compare/*.json | wc -l)" ] &&
+	[ "$(jget "$tmp/b.json" schema)" = "mmb-bundle/1" ]
+ok $? "the bundle holds every result and says it is mmb-bundle/1"
+"$BIN/mmb-summary" "$fx/compare" > "$tmp/s-dir"
+"$BIN/mmb-summary" "$tmp/b.json" > "$tmp/s-bundle"
+cmp -s "$tmp/s-dir" "$tmp/s-bundle"
+ok $? "a bundle summarises exactly as its directory"
+"$BIN/mmb-compare" --match variant "$tmp/b.json" "$fx/compare/base.json" > /dev/null
+[ $? -le 1 ]
+ok $? "compare reads a bundle as an input"
+
+/usr/bin/python3 - "$tmp/b.json" "$tmp" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); t = sys.argv[2]
+x = json.loads(json.dumps(d)); x["results"][1]["schema"] = "mmb-result/0"
+json.dump(x, open(t + "/bundle-schema.json", "w"))
+x = json.loads(json.dumps(d)); x["results"] = {"a": 1}
+json.dump(x, open(t + "/bundle-results.json", "w"))
+x = json.loads(json.dumps(d)); del x["results"][2]["metrics"]
+json.dump(x, open(t + "/bundle-metrics.json", "w"))
+PY
+head -c 900 "$fx/compare/base.json" > "$tmp/truncated.json"
+for tool in mmb-summary mmb-plot mmb-report mmb-matrix; do
+	bad "$tool: truncated JSON" "truncated.json: not JSON" "$BIN/$tool" "$tmp/truncated.json"
+done
+bad "mmb-compare: truncated JSON" "truncated.json: not JSON" "$BIN/mmb-compare" "$fx/compare/base.json" "$tmp/truncated.json"
+bad "mmb-bundle: truncated JSON" "truncated.json: not JSON" "$BIN/mmb-bundle" -o "$tmp/x.json" "$tmp/truncated.json"
+bad "bundle: a result of the wrong schema" "bundle-schema.json: results\[1\]: field 'schema'" \
+	"$BIN/mmb-report" "$tmp/bundle-schema.json"
+bad "bundle: results not an array" "bundle-results.json: field 'results'" \
+	"$BIN/mmb-plot" "$tmp/bundle-results.json"
+bad "bundle: a result without metrics" "bundle-metrics.json: results\[2\]: field 'metrics'" \
+	"$BIN/mmb-compare" "$fx/compare/base.json" "$tmp/bundle-metrics.json"
+bad "bundle: no -o" "-o OUT.json" "$BIN/mmb-bundle" "$fx/compare"
+
+# --- sweep: checked before it starts, one result per point, progress
+bad "sweep: bad range" "--victims: '3..1'" "$MMB" sweep --victims 3..1 shootdown
+bad "sweep: zero" "--pages: '0'" "$MMB" sweep --victims 1 --pages 0 shootdown
+bad "sweep: too many victims" "--victims: 999 victims" "$MMB" sweep --victims 999 shootdown
+bad "sweep: no --pages in the bench" "--pages: mmb-ctxsw has no" "$MMB" sweep --victims 1 --pages 1 ctxsw
+bad "sweep: unknown spread" "--spread: 'far'" "$MMB" sweep --victims 1 --spread far shootdown
+bad "sweep: unknown variant" "--variant: 'nope'" "$MMB" sweep --victims 1 --variant nope shootdown
+bad "sweep: swept option after --" "--pages is set by the sweep" "$MMB" sweep --victims 1 shootdown -- --pages 2
+bad "sweep: no bench" "give a BENCH" "$MMB" sweep
+if [ "$(nproc)" -ge 2 ]; then
+	"$MMB" sweep --out "$tmp/sw" --victims 1 --pages 1,16 --duration 0.05 \
+		--repeat 3 --warmup 0.05 shootdown -- --tracepoint-repeat 0 > "$tmp/sw.out" 2> "$tmp/sw.err"
+	rc=$?
+	[ $rc -eq 0 ] && [ -f "$tmp/sw/shootdown-munmap-victims1-compact-pages1.json" ] &&
+		[ "$(jget "$tmp/sw/shootdown-munmap-victims1-compact-pages16.json" params.pages)" = 16 ]
+	ok $? "sweep: a result per point, named by it, with its params (rc $rc)"
+	grep -q '^# \[1/2\] munmap victims=1 spread=compact pages=1' "$tmp/sw.err" &&
+		grep -q '^# \[2/2\].*left)' "$tmp/sw.err"
+	ok $? "sweep: progress per point, with time left"
+
+	# Ctrl-C between points: the finished points stay, exit 130
+	# its own process group, signalled whole, like a terminal does
+	setsid "$MMB" sweep --out "$tmp/swi" --victims 1 --pages 1,2,4,8,16,32 --duration 0.2 \
+		--repeat 3 shootdown > /dev/null 2> "$tmp/swi.err" &
+	pid=$!
+	for _ in $(seq 1 100); do
+		grep -q '^# \[2/6\]' "$tmp/swi.err" && break
+		sleep 0.1
+	done
+	kill -INT -- "-$pid"
+	wait $pid
+	rc=$?
+	npts=$(ls "$tmp/swi" | wc -l)
+	whole=0
+	for f in "$tmp"/swi/*.json; do
+		/usr/bin/python3 -m json.tool "$f" > /dev/null || whole=1
+	done
+	[ $rc -eq 130 ] && [ "$npts" -ge 1 ] && [ "$npts" -lt 6 ] && [ $whole -eq 0 ] &&
+		grep -q 'interrupted at point' "$tmp/swi.err"
+	ok $? "sweep: SIGINT stops it, exit 130, $npts point(s) kept, each whole JSON (rc $rc)"
+else
+	skip "sweep runs" "needs 2 CPUs"
+	skip "sweep progress" "needs 2 CPUs"
+	skip "sweep SIGINT" "needs 2 CPUs"
+fi
+
+# --- plot: the data and script are golden; the pictures exist and say what
+mkdir -p "$tmp/pl" && cp "$fx"/sweep/*.json "$tmp/pl/"
+(cd "$tmp" && "$BIN/mmb-plot" --out pages pl > plot.out 2>&1)
+rc=$?
+[ $rc -eq 0 ]
+ok $? "plot of the pages sweep (rc $rc: $(head -c 200 "$tmp/plot.out"))"
+gold_file plot-pages.dat "$tmp/pages.dat"
+gold_file plot-pages.gp "$tmp/pages.gp"
+[ "$(head -c 8 "$tmp/pages.png" | od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ]
+ok $? "plot: a PNG file"
+grep -q '<svg' "$tmp/pages.svg" && grep -q 'pages per op (4 KiB)' "$tmp/pages.svg" &&
+	grep -q 'latency per op (ns, clock_gettime)' "$tmp/pages.svg" &&
+	grep -q 'IPIs per op, all kinds (/proc/interrupts)' "$tmp/pages.svg" &&
+	grep -q "kernel $(jget "$fx/sweep/shootdown-munmap-victims1-compact-pages1.json" system.kernel.release)" "$tmp/pages.svg"
+ok $? "plot: the SVG labels both axes with units and sources, kernel in the title"
+# one line per strategy: two copies of the sweep, as two kernels
+mkdir -p "$tmp/st/a" "$tmp/st/b" && cp "$fx"/sweep/*.json "$tmp/st/a/"
+for f in "$fx"/sweep/*.json; do
+	sed 's/"strategy": "refcount"/"strategy": "shootdown"/' "$f" > "$tmp/st/b/${f##*/}"
+done
+echo tcg > "$tmp/st/a/accel"
+(cd "$tmp" && "$BIN/mmb-plot" --by strategy --out st/p st/a st/b > /dev/null 2>&1)
+[ "$(grep -c '^# series:' "$tmp/st/p.dat")" = 2 ] &&
+	grep -q 'title "refcount"' "$tmp/st/p.gp" && grep -q 'title "shootdown"' "$tmp/st/p.gp" &&
+	grep -q 'EMULATED under qemu TCG' "$tmp/st/p.gp"
+ok $? "plot --by strategy: a line per strategy; TCG latency labelled emulated"
+bad "plot: nothing swept" "nothing was swept" "$BIN/mmb-plot" --out "$tmp/n" "$fx/compare/base.json"
+bad "plot: two benches" "several benches" "$BIN/mmb-plot" --out "$tmp/n" "$fx/sweep" "$fx/results"
+bad "plot: bad --x" "--x" "$BIN/mmb-plot" --x cpus "$fx/sweep"
+mkdir -p "$tmp/nogp" && ln -s "$BIN/mmb-plot" "$tmp/nogp/"
+PATH=$tmp/nogp "$BIN/mmb-plot" --out "$tmp/ng" "$fx/sweep" > /dev/null 2> "$tmp/ng.err"
+rc=$?
+[ $rc -eq 4 ] && [ -s "$tmp/ng.dat" ] && grep -q 'install gnuplot' "$tmp/ng.err"
+ok $? "plot without gnuplot: exit 4, says what to install, data still written (rc $rc)"
+
+# --- report: golden for one input and for a comparison
+(cd "$fx/compare" && "$BIN/mmb-report" base.json) > "$tmp/r1.txt"
+gold_file report-one.txt "$tmp/r1.txt"
+(cd "$fx/compare" && "$BIN/mmb-report" --match variant base.json pages64.json) > "$tmp/r2.txt"
+rc=$?
+[ $rc -eq 1 ]
+ok $? "report of a regression exits as compare does (1, got $rc)"
+gold_file report-compare.txt "$tmp/r2.txt"
+sed '/^To reproduce/,/^$/d' "$tmp/r2.txt" | awk 'length > 80 { bad = 1 } END { exit bad }'
+ok $? "report fits 80 columns (apart from the commands, kept whole)"
+grep -q '^  mmb-shootdown --variant munmap --victims 1, --pages 64 ' "$tmp/r2.txt" &&
+	! grep -q -- '--output' "$tmp/r2.txt"
+ok $? "report: the exact bench commands, without where they wrote"
+
+# --- gate: baseline, verdict, summary for CI
+bad "gate: no baseline" "no baseline at $tmp/none.json" "$MMB" gate --baseline "$tmp/none.json" --new "$fx/compare"
+bad "gate: bad --runs" "--runs" "$MMB" gate --runs 0 --baseline "$tmp/b.json"
+"$MMB" gate --update-baseline --baseline "$tmp/base.json" --new "$fx/compare/base.json" > /dev/null
+ok $? "gate --update-baseline bundles results into the baseline"
+mkdir -p "$tmp/g-same" "$tmp/g-slow"
+cp "$fx/compare/same.json" "$tmp/g-same/"
+# the 64-page result, as if the 1-page bench had got that slow
+sed 's/"pages": 64/"pages": 1/' "$fx/compare/pages64.json" > "$tmp/g-slow/slow.json"
+GITHUB_STEP_SUMMARY=$tmp/summary.md "$MMB" gate --baseline "$tmp/base.json" --new "$tmp/g-same" > "$tmp/g1.md"
+rc=$?
+[ $rc -eq 0 ] && grep -q '^## mmb gate: no regression beyond 5%' "$tmp/g1.md" &&
+	grep -q '^| latency_ns |' "$tmp/g1.md" && cmp -s "$tmp/g1.md" "$tmp/summary.md"
+ok $? "gate, same: exit 0, markdown table, copied to GITHUB_STEP_SUMMARY (rc $rc)"
+"$MMB" gate --baseline "$tmp/base.json" --new "$tmp/g-slow" > "$tmp/g2.md"
+rc=$?
+[ $rc -eq 1 ] && grep -q '^## mmb gate: REGRESSION beyond 5%' "$tmp/g2.md" &&
+	grep -q '^- shootdown/munmap latency_ns +' "$tmp/g2.md"
+ok $? "gate, slower: exit 1 naming the regression (rc $rc)"
+mkdir -p "$tmp/g-other"
+sed 's/"variant": "munmap"/"variant": "madvise"/' "$fx/compare/same.json" > "$tmp/g-other/other.json"
+bad "gate: nothing pairs" "nothing compared" "$MMB" gate --baseline "$tmp/base.json" --new "$tmp/g-other"
+# end to end: record a baseline by running, then gate a second run on it
+"$MMB" gate --update-baseline --runs 2 --baseline "$tmp/e2e.json" --out "$tmp/e1" \
+	--duration 0.05 --repeat 3 null > /dev/null 2>&1 &&
+	"$MMB" gate --runs 2 --baseline "$tmp/e2e.json" --out "$tmp/e2" \
+		--duration 0.05 --repeat 3 null > "$tmp/e2.md" 2> "$tmp/e2.err"
+rc=$?
+[ $rc -le 1 ] && [ "$(jget "$tmp/e2e.json" count)" = 4 ] && [ -f "$tmp/e2/gate.md" ] &&
+	grep -q '(2 vs 2 run(s)' "$tmp/e2.md" && grep -q '^# gate: run 2 of 2' "$tmp/e2.err"
+ok $? "gate end to end: runs the suite twice a side and pools them (rc $rc)"
+done_testing
