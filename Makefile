@@ -3,23 +3,46 @@
 # mmb: `make` builds lib/ and every benches/*.c into build/bin/mmb-<name>.
 # Adding a bench is adding a file; nothing here names one.
 
+KSRC    ?=
+PYTHON  ?= /usr/bin/python3
+
+# Cross build for arm64: make ARCH=arm64 [CROSS_COMPILE=aarch64-linux-gnu-]
+# Everything lands in build/arm64/, linked statically against Debian's arm64
+# libraries unpacked into a private sysroot (scripts/arm64-sysroot.sh), so
+# the binaries run in any arm64 initramfs and under qemu-aarch64-static.
+ifeq ($(ARCH),arm64)
+CROSS_COMPILE ?= aarch64-linux-gnu-
+BUILD   ?= build/arm64
+CC      := $(CROSS_COMPILE)gcc
+AR      := $(CROSS_COMPILE)ar
+SYSROOT := $(BUILD)/sysroot
+ARCH_CFLAGS  := -isystem $(SYSROOT)/usr/include
+ARCH_LDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
+ARCH_DEPS    := $(SYSROOT)/.complete
+else ifneq ($(filter-out x86_64 x86,$(ARCH)),)
+$(error ARCH=$(ARCH): mmb builds for the host or ARCH=arm64)
+else
 BUILD   ?= build
 CC      ?= gcc
 AR      ?= ar
-KSRC    ?=
-PYTHON  ?= /usr/bin/python3
+endif
 
 LIBPERF := $(BUILD)/libperf
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow \
-	   -D_GNU_SOURCE -Ilib -Ikmod-helper -I$(LIBPERF)/include -pthread
+	   -D_GNU_SOURCE -Ilib -Ikmod-helper -I$(LIBPERF)/include -pthread $(ARCH_CFLAGS)
+LDFLAGS += $(ARCH_LDFLAGS)
 LDLIBS  := $(LIBPERF)/lib/libperf.a $(LIBPERF)/lib/libapi.a \
 	   -lnuma -ljansson -lgsl -lgslcblas -lz -lm -pthread
 
 # likwid is optional and dlopen()ed (lib/likwid.c says why): topology and
 # the Marker API come from it when present, sysfs is the fallback.
+# Not in the static arm64 build: dlopen() there would need the build's
+# own glibc at run time.
+ifneq ($(ARCH),arm64)
 HAVE_LIKWID := $(shell printf '\#include <likwid.h>\n' | \
 	$(CC) -E -x c - >/dev/null 2>&1 && echo 1)
+endif
 ifeq ($(HAVE_LIKWID),1)
 CFLAGS  += -DMMB_HAVE_LIKWID
 LDLIBS  += -ldl
@@ -34,14 +57,26 @@ TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c)
 EXEC_TARGET := $(BUILD)/libexec/mmb-exec-target
 
 # The helper module, against the running kernel's build tree or Debian's
-# 6.12 headers (installed by make check); KDIR= names another tree.
+# 6.12 headers (installed by make check); KDIR= names another tree.  For
+# arm64, the cross-built guest kernel of the matrix (build-kernel.sh).
+ifeq ($(ARCH),arm64)
+KDIR ?= $(wildcard $(shell MMB_ARCH=arm64 MMB_KERNEL_PRINT_DIR=1 scripts/build-kernel.sh refcount 2>/dev/null)/obj)
+else
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build \
 	/usr/src/linux-headers-6.12.117+deb12-$(shell dpkg --print-architecture 2>/dev/null)))
+endif
 
-.PHONY: all deps deps-check run check clean kmod
+.PHONY: all deps deps-check run check clean kmod tests arm64
 .SECONDARY:
 
 all: $(BINS) $(TOOLS) $(EXEC_TARGET)
+
+tests: $(TESTS)
+
+# the arm64 cross build and its unit tests, as make check builds them
+arm64:
+	@scripts/install-deps.sh arm64
+	$(MAKE) ARCH=arm64 all tests
 
 deps:
 	@scripts/install-deps.sh build
@@ -49,8 +84,11 @@ deps:
 deps-check:
 	@scripts/install-deps.sh check
 
-$(LIBPERF)/lib/libperf.a:
-	@scripts/build-libperf.sh $(LIBPERF) $(KSRC)
+$(LIBPERF)/lib/libperf.a: $(ARCH_DEPS)
+	@$(if $(CROSS_COMPILE),ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)) scripts/build-libperf.sh $(LIBPERF) $(KSRC)
+
+$(BUILD)/sysroot/.complete:
+	@scripts/arm64-sysroot.sh $(BUILD)/sysroot
 
 $(BUILD)/obj/%.o: %.c lib/mmb.h lib/internal.h kmod-helper/mmb_helper.h $(LIBPERF)/lib/libperf.a
 	@mkdir -p $(dir $@)
@@ -61,11 +99,11 @@ $(BUILD)/libmmb.a: $(LIB_OBJ)
 
 $(BUILD)/bin/mmb-%: $(BUILD)/obj/benches/%.o $(BUILD)/libmmb.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(BUILD)/libmmb.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The program fork-exec runs: static, no libc, so the op is exec itself and
 # not the dynamic loader.
@@ -76,21 +114,22 @@ $(EXEC_TARGET): lib/exec-target.c
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libmmb.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The main job: all benches with short defaults on this machine, one
 # summary table, results in results/<host>-<kernel>-<timestamp>/.
 run: deps all
 	@scripts/mmb run
 
-check: deps deps-check all $(TESTS)
+# The arm64 build's unit tests run under qemu-aarch64-static (tests/run.sh).
+check: deps deps-check all $(TESTS) arm64
 	@tests/run.sh
 
 kmod:
 	@if [ -z "$(KDIR)" ]; then \
-		echo "kmod: no kernel build tree: install linux-headers-\$$(uname -r) or pass KDIR=" >&2; \
+		echo "kmod: no kernel build tree: install linux-headers-\$$(uname -r) or pass KDIR=$(if $(CROSS_COMPILE), (arm64: MMB_ARCH=arm64 scripts/build-kernel.sh refcount))" >&2; \
 		exit 1; fi
-	$(MAKE) -C kmod-helper KDIR=$(KDIR)
+	$(MAKE) -C kmod-helper KDIR=$(KDIR) $(if $(CROSS_COMPILE),ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE))
 
 clean:
 	-$(MAKE) -C kmod-helper clean KDIR=$(KDIR) >/dev/null 2>&1

@@ -64,6 +64,7 @@ struct counters {
 	struct tp tp[MAX_TP];
 	char tp_status[320];
 	char tracefs[32];
+	bool tlb_na;		/* no TLB IPIs exist here (arm64) */
 };
 
 struct snapshot {
@@ -346,7 +347,8 @@ static void tracepoints_open(struct counters *c)
 	} evs[] = {
 		{ "ipi", "ipi_send_cpu", "ipi_send_cpu" },
 		{ "ipi", "ipi_send_cpumask", "ipi_send_cpumask" },
-		{ "ipi", "ipi_raise", "ipi_raise" },
+		{ "ipi", "ipi_raise", "ipi_raise" },	/* arm64: sender side */
+		{ "ipi", "ipi_entry", "ipi_entry" },	/* arm64: receiver side */
 		{ "irq_vectors", "call_function_entry", "call_function_entry" },
 		{ "irq_vectors", "call_function_single_entry",
 		  "call_function_single_entry" },
@@ -404,6 +406,18 @@ struct counters *counters_open(int initiator_cpu, bool tracepoints,
 	json_object_set_new(ipi, "proc_interrupts",
 		json_string("/proc/interrupts deltas, all CPUs, receiver side"));
 	json_object_set_new(ipi, "tracepoints", json_string(c->tp_status));
+	{
+		struct irq_table t;
+		struct ipi_kinds k;
+
+		if (!irq_read("/proc/interrupts", &t)) {
+			irq_ipi_kinds(&t, &k);
+			c->tlb_na = k.tlb_hw_broadcast;
+			irq_free(&t);
+		}
+	}
+	if (c->tlb_na)
+		json_object_set_new(ipi, "tlb", json_string(MMB_TLB_NA));
 	json_object_set_new(sys, "ipi_source", ipi);
 	return c;
 }
@@ -489,6 +503,11 @@ void counters_tp_enable(struct counters *c, bool on)
 		else
 			perf_evsel__disable(c->tp[i].ev);
 	}
+}
+
+bool counters_tlb_na(const struct counters *c)
+{
+	return c->tlb_na;
 }
 
 bool counters_have_tp(const struct counters *c)

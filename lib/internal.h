@@ -166,6 +166,13 @@ int counters_delta(const struct counters *c, const struct snapshot *a,
 		   bool with_tp);
 void counters_tp_enable(struct counters *c, bool on);
 bool counters_have_tp(const struct counters *c);
+/*
+ * arm64 invalidates TLBs with broadcast TLBI instructions: there is no TLB
+ * IPI to count, and a zero would read as "no shootdown happened".
+ */
+#define MMB_TLB_NA "not applicable: TLB invalidation is a hardware broadcast " \
+	"(TLBI ...IS) on this architecture; no TLB IPIs exist"
+bool counters_tlb_na(const struct counters *c);
 /* Cycles between two snapshots and their source, for the result. */
 uint64_t snapshot_cycles(const struct snapshot *s);
 uint64_t snapshot_ns(const struct snapshot *s);

@@ -518,6 +518,10 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		json_object_set_new(res, "params", r.params);
 		json_object_set_new(res, "placement", placement_json(topo, &pl));
 		json_object_set_new(res, "metrics", metrics);
+		if (counters_tlb_na(*ctr))
+			json_object_set_new(res, "not_applicable", json_pack(
+				"{s:s, s:s}", "ipi_tlb_per_op", MMB_TLB_NA,
+				"ipi_tlb_net_per_op", MMB_TLB_NA));
 		json_object_set_new(res, "background", bgj);
 		json_object_set_new(res, "samples", samples);
 		json_object_set_new(res, "tracepoint_samples", tps);

@@ -170,6 +170,8 @@ void output_human(const json_t *res, FILE *f)
 			mean, sd, p95,
 			json_integer_value(json_object_get(m, "n")), li + 1);
 	}
+	json_object_foreach(json_object_get(res, "not_applicable"), k, m)
+		fprintf(f, "  %-40s %13s  %s\n", k, "n/a", json_string_value(m));
 	fprintf(f, "#\n");
 	for (int i = 0; i < nlegend; i++)
 		fprintf(f, "# [%d] %s\n", i + 1, legend[i]);

@@ -10,12 +10,17 @@
 #     shootdown-debug  the above plus DEBUG_VM_SHOOT_LAZIES
 #     custom           CUSTOM_CONFIG=<fragment> CUSTOM_PATCHES=<dir of *.patch>
 #
+#   MMB_ARCH=arm64   an arm64 guest, cross-built with CROSS_COMPILE (default
+#                    aarch64-linux-gnu-); refcount and custom only: arm64
+#                    does not maintain mm_cpumask (TLB invalidation is a
+#                    hardware broadcast), which shootdown relies on
 #   KSRC=<tree>   use this kernel tree instead of Debian's linux-source-6.12
 #   MMB_KERNEL_CACHE=<dir>  where builds are kept (default /var/cache/mmb/kernel
 #                           when writable, so clean clones and CI reuse them;
 #                           else build/kernel)
 #
-# Prints the directory holding bzImage, config and mmb_helper.ko last.
+# Prints the directory holding the kernel image (bzImage on x86_64, Image on
+# arm64), config and mmb_helper.ko last.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +40,20 @@ arch=${MMB_ARCH:-x86_64}
 
 die() { echo "build-kernel: $*" >&2; exit 2; }
 
-[ "$arch" = x86_64 ] || die "only x86_64 guests so far (MMB_ARCH=$arch)"
+case $arch in
+x86_64) karch=x86 image=bzImage cross= ;;
+arm64|aarch64)
+	arch=arm64 karch=arm64 image=Image
+	cross=${CROSS_COMPILE:-aarch64-linux-gnu-}
+	command -v "${cross}gcc" >/dev/null ||
+		die "${cross}gcc missing (apt-get install gcc-aarch64-linux-gnu)"
+	case $strategy in
+	refcount|custom) ;;
+	*) die "$strategy on arm64: MMU_LAZY_TLB_SHOOTDOWN needs an mm_cpumask that holds every lazy CPU, and arm64 does not maintain one (refcount, custom)" ;;
+	esac ;;
+*) die "MMB_ARCH=$arch: want x86_64 or arm64" ;;
+esac
+kmake=(ARCH="$karch" ${cross:+CROSS_COMPILE="$cross"})
 frags=("$kdir/base-$arch.config")
 patches=()
 case $strategy in
@@ -83,7 +101,9 @@ key=$( {
 	cat "${frags[@]}"
 	for p in "${patches[@]}"; do cat "$p"; done
 } | sha256sum | cut -c1-16)
+# x86_64 keeps its old names, so existing caches stay valid
 out=$cache/$strategy-$key
+[ "$arch" = x86_64 ] || out=$cache/$arch-$strategy-$key
 if [ -n "${MMB_KERNEL_PRINT_DIR:-}" ]; then
 	echo "$out"
 	exit 0
@@ -93,12 +113,12 @@ kmod_hash=$(cat "$top"/kmod-helper/*.[ch] "$top/kmod-helper/Kbuild" | sha256sum 
 build_kmod() {
 	echo "  MODULE mmb_helper.ko" >&2
 	rm -rf "$out/kmod" && cp -r "$top/kmod-helper" "$out/kmod"
-	make -C "$out/kmod" KDIR="$out/obj" >>"$out/build.log" 2>&1 ||
+	make -C "$out/kmod" KDIR="$out/obj" "${kmake[@]}" >>"$out/build.log" 2>&1 ||
 		{ tail -30 "$out/build.log" >&2; die "helper module build failed"; }
 	cp "$out/kmod/mmb_helper.ko" "$out/mmb_helper.ko"
 	echo "$kmod_hash" > "$out/kmod.hash"
 }
-if [ -f "$out/bzImage" ] && [ -f "$out/mmb_helper.ko" ]; then
+if [ -f "$out/$image" ] && [ -f "$out/mmb_helper.ko" ]; then
 	fresh=1
 	if [ "$(cat "$out/kmod.hash" 2>/dev/null)" != "$kmod_hash" ]; then
 		# a stale module without its kernel tree: build it all again
@@ -135,10 +155,10 @@ fi
 obj=$out/obj
 mkdir -p "$obj"
 echo "  CONFIG $strategy" >&2
-make -s -C "$tree" O="$obj" ARCH=x86 tinyconfig >>"$log" 2>&1
+make -s -C "$tree" O="$obj" "${kmake[@]}" tinyconfig >>"$log" 2>&1
 "$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
 	"${frags[@]}" >>"$log" 2>&1
-make -s -C "$tree" O="$obj" ARCH=x86 olddefconfig >>"$log" 2>&1
+make -s -C "$tree" O="$obj" "${kmake[@]}" olddefconfig >>"$log" 2>&1
 
 # every option asked for must have stuck, or the strategy is not what it says
 missing=0
@@ -157,10 +177,10 @@ done
 
 echo "  BUILD $strategy with $jobs jobs (log: $log)" >&2
 start=$SECONDS
-make -C "$tree" O="$obj" ARCH=x86 -j"$jobs" >>"$log" 2>&1 ||
+make -C "$tree" O="$obj" "${kmake[@]}" -j"$jobs" >>"$log" 2>&1 ||
 	{ tail -30 "$log" >&2; die "kernel build failed"; }
 build_kmod
-cp "$obj/arch/x86/boot/bzImage" "$out/bzImage"
+cp "$obj/arch/$karch/boot/$image" "$out/$image"
 cp "$obj/.config" "$out/config"
 echo "  DONE $strategy in $((SECONDS - start)) s" >&2
 echo "$out"

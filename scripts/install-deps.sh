@@ -4,9 +4,11 @@
 # Install what mmb needs from the distribution's packages, and nothing else.
 # Idempotent: installs only what is missing and says what it installs.
 #
-#   scripts/install-deps.sh [build|check|all]
+#   scripts/install-deps.sh [build|check|arm64|all]
 #
-# "build" is what `make` needs, "check" adds what the tests use.
+# "build" is what `make` needs, "check" adds what the tests use, "arm64" what
+# the arm64 cross build, its unit tests under qemu-user and the arm64 guest
+# need (and dpkg's arm64 architecture, for the sysroot's packages).
 set -eu
 
 want=${1:-build}
@@ -18,10 +20,22 @@ pkgs_check="python3 python3-jsonschema linux-perf hyperfine procps kmod \
 qemu-system-x86 busybox-static cpio flex bison bc libelf-dev gzip \
 linux-headers-6.12.117+deb12-$(dpkg --print-architecture 2>/dev/null || echo amd64)"
 
+pkgs_arm64="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static \
+qemu-system-arm"
+
 case $want in
 build) pkgs=$pkgs_build ;;
-check|all) pkgs="$pkgs_build $pkgs_check" ;;
-*) echo "install-deps: unknown set '$want' (build, check, all)" >&2; exit 2 ;;
+check) pkgs="$pkgs_build $pkgs_check" ;;
+arm64) pkgs="$pkgs_build $pkgs_arm64" ;;
+all) pkgs="$pkgs_build $pkgs_check $pkgs_arm64" ;;
+*) echo "install-deps: unknown set '$want' (build, check, arm64, all)" >&2; exit 2 ;;
+esac
+
+# The arm64 sysroot is unpacked from Debian's arm64 packages
+# (scripts/arm64-sysroot.sh): dpkg and apt must know the architecture.
+need_arch=0
+case $want in arm64|all)
+	dpkg --print-foreign-architectures 2>/dev/null | grep -qx arm64 || need_arch=1 ;;
 esac
 
 missing=
@@ -39,7 +53,7 @@ else
 	exit 1
 fi
 
-[ -z "$missing" ] && exit 0
+[ -z "$missing" ] && [ $need_arch -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps: missing packages:$missing" >&2
@@ -47,10 +61,14 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
-echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+if [ $need_arch -eq 1 ]; then
+	echo "install-deps: dpkg --add-architecture arm64 (for the arm64 sysroot)"
+	dpkg --add-architecture arm64
+fi
+echo "install-deps: installing:${missing:- nothing}"
 # One update per run; the package lists of a fresh machine are empty.
 apt-get update -q >/dev/null
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing >/dev/null
+[ -z "$missing" ] || apt-get install -y -q --no-install-recommends $missing >/dev/null
 echo "install-deps: done"

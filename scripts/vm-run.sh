@@ -7,7 +7,9 @@
 # fail on any WARN/BUG/KASAN/lockdep report in the guest's kernel log.
 #
 #   scripts/vm-run.sh --kernel DIR [options] [-- BENCH ARGS...]...
-#     --kernel DIR     a build-kernel.sh output (bzImage, mmb_helper.ko)
+#     --kernel DIR     a build-kernel.sh output (bzImage, mmb_helper.ko); an
+#                      arm64 one (Image) boots qemu-system-aarch64 -M virt
+#                      with the arm64 build (make ARCH=arm64), always TCG
 #     --vcpus N        default 4
 #     --nodes M        NUMA nodes, vCPUs split evenly; default 2
 #     --memory MB      default 2048
@@ -44,15 +46,29 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$kernel" ] || die "--kernel: required"
-[ -f "$kernel/bzImage" ] || die "--kernel: $kernel/bzImage missing (scripts/build-kernel.sh)"
+if [ -f "$kernel/bzImage" ]; then
+	arch=x86_64 image=$kernel/bzImage qemu=qemu-system-x86_64 busybox=/bin/busybox
+	qpkg=qemu-system-x86
+elif [ -f "$kernel/Image" ]; then
+	# the arm64 build is static: no shared libraries to carry
+	arch=arm64 image=$kernel/Image qemu=qemu-system-aarch64
+	bin=$top/build/arm64/bin busybox=$top/build/arm64/sysroot/bin/busybox
+	qpkg=qemu-system-arm
+	[ -x "$bin/mmb-null" ] || die "no arm64 build in $bin (make ARCH=arm64)"
+else
+	die "--kernel: no bzImage or Image in $kernel (scripts/build-kernel.sh)"
+fi
 case $vcpus in ''|*[!0-9]*) die "--vcpus: '$vcpus' is not a number" ;; esac
 case $nodes in ''|*[!0-9]*) die "--nodes: '$nodes' is not a number" ;; esac
 [ "$vcpus" -ge 1 ] && [ "$nodes" -ge 1 ] && [ $((vcpus % nodes)) -eq 0 ] ||
 	die "--nodes: $nodes must divide --vcpus $vcpus"
 [ $((memory % nodes)) -eq 0 ] || die "--memory: $memory MB must split evenly over $nodes nodes"
 case $accel in auto|kvm|tcg) ;; *) die "--accel: '$accel' is not auto, kvm or tcg" ;; esac
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
-[ -x /bin/busybox ] || die "/bin/busybox missing (apt-get install busybox-static)"
+command -v $qemu >/dev/null || die "$qemu missing (apt-get install $qpkg)"
+[ -x "$busybox" ] || die "$busybox missing (apt-get install busybox-static, or make ARCH=arm64 for the arm64 one)"
+# no arm64 KVM on an x86 host
+[ "$arch" = arm64 ] && [ "$accel" = kvm ] && die "--accel kvm: an arm64 guest on $(uname -m) is TCG only"
+[ "$arch" = arm64 ] && accel=tcg
 [ -n "$out" ] || out=$top/results/vm-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out" || exit 1
 
@@ -74,12 +90,12 @@ fi
 # --- initramfs: busybox, the benches, their shared libraries, the module
 root=$work/root
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,results,mmb/bin,mmb/libexec}
-cp /bin/busybox "$root/bin/busybox"
+cp "$busybox" "$root/bin/busybox"
 cp "$bin"/mmb-* "$root/mmb/bin/"
-cp "$top/build/libexec/mmb-exec-target" "$root/mmb/libexec/"
+cp "$bin/../libexec/mmb-exec-target" "$root/mmb/libexec/"
 cp "$work/plan" "$root/mmb/plan"
 [ -f "$kernel/mmb_helper.ko" ] && cp "$kernel/mmb_helper.ko" "$root/mmb/"
-for f in "$root"/mmb/bin/*; do
+[ "$arch" = arm64 ] || for f in "$root"/mmb/bin/*; do
 	ldd "$f" | awk '/=> \//{ print $3 } /^\t\/lib/{ print $1 }'
 done | sort -u | while read -r lib; do
 	mkdir -p "$root$(dirname "$lib")"
@@ -136,16 +152,22 @@ for n in $(seq 0 $((nodes - 1))); do
 done
 
 boot() {	# boot ACCEL TIMEOUT EXTRA-CMDLINE
-	local a=$1 t=$2 cpu=max acc=$1
+	local a=$1 t=$2 cpu=max acc=$1 machine=(-M q35) console=ttyS0 extra=lpj=4000000
 	[ "$a" = kvm ] && cpu=host
 	[ "$a" = tcg ] && acc=tcg,thread=multi
-	timeout --signal=KILL "$t" qemu-system-x86_64 -M q35 \
+	if [ "$arch" = arm64 ]; then
+		# GICv3 for more than 8 CPUs; TCG is slow enough to trip the
+		# soft-lockup watchdog, which is not what we are testing
+		machine=(-M virt,gic-version=3) console=ttyAMA0 extra=nowatchdog
+	fi
+	timeout --signal=KILL "$t" $qemu "${machine[@]}" \
 		-accel "$acc" \
 		-cpu "$cpu" -smp "$vcpus,sockets=$nodes,cores=$per,threads=1" \
 		-m "$memory" "${numa[@]}" \
-		-kernel "$kernel/bzImage" -initrd "$work/initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=4 lpj=4000000 $3" \
-		-drive "file=$work/disk.img,format=raw,if=virtio" \
+		-kernel "$image" -initrd "$work/initrd" \
+		-append "console=$console panic=-1 loglevel=4 $extra $3" \
+		-drive "file=$work/disk.img,format=raw,if=none,id=d0" \
+		-device virtio-blk-pci,drive=d0 \
 		-display none -serial "file:$work/console.log" -no-reboot \
 		-monitor none >"$work/qemu.log" 2>&1
 }
@@ -160,7 +182,7 @@ if [ "$accel" = auto ]; then
 	fi
 	: > "$work/console.log"
 fi
-echo "# vm-run: $(basename "$kernel"), $vcpus vCPUs over $nodes node(s), $accel" >&2
+echo "# vm-run: $(basename "$kernel"), $arch, $vcpus vCPUs over $nodes node(s), $accel" >&2
 start=$SECONDS
 boot "$accel" "$timeout" ""
 qrc=$?

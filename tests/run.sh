@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Runs every unit test (build/tests/*) and integration test
-# (tests/integration/*.sh), each under a time limit, prints their TAP, and
+# Runs every unit test (build/tests/*, and build/arm64/tests/* under
+# qemu-aarch64-static) and integration test (tests/integration/*.sh), each
+# under a time limit, prints their TAP, and
 # closes with one line: "N passed, N failed, N skipped".
 #
 #   tests/run.sh [PATTERN]    only tests whose name contains PATTERN
@@ -46,6 +47,17 @@ run_one() {
 for t in "$build"/tests/*; do
 	[ -x "$t" ] || continue
 	run_one "unit/$(basename "$t")" "$t"
+done
+# the arm64 cross build's unit tests, under user-mode emulation
+for t in "$build"/arm64/tests/*; do
+	[ -x "$t" ] || continue
+	if command -v qemu-aarch64-static >/dev/null; then
+		run_one "unit-arm64/$(basename "$t")" qemu-aarch64-static "$t"
+	else
+		echo "# --- unit-arm64/$(basename "$t")"
+		echo "    ok - # SKIP qemu-aarch64-static missing (apt-get install qemu-user-static)"
+		skip=$((skip + 1))
+	fi
 done
 for t in "$top"/tests/integration/*.sh; do
 	[ -f "$t" ] || continue

@@ -45,6 +45,19 @@ static double med(const json_t *res, const char *metric)
 	return json_number_value(json_object_get(m, "median"));
 }
 
+/* never a zero for what cannot happen (arm64 TLB IPIs) or was not counted */
+static void cell(const json_t *res, const char *metric, int width)
+{
+	const json_t *m = json_object_get(json_object_get(res, "metrics"), metric);
+
+	if (m)
+		printf("%*.2f", width, med(res, metric));
+	else if (json_object_get(json_object_get(res, "not_applicable"), metric))
+		printf("%*s", width, "n/a");
+	else
+		printf("%*s", width, "-");
+}
+
 static int load_dir(const char *dir, struct col *c)
 {
 	struct mmb_results rs = { 0 };
@@ -136,9 +149,11 @@ int main(int argc, char **argv)
 				printf(" | %-32s", "(none)");
 				continue;
 			}
-			printf(" | %6.2f %6.2f %6.2f %11.0f",
-			       med(res, "ipis_per_op"), med(res, "ipi_call_per_op"),
-			       med(res, "ipi_tlb_per_op"), med(res, "latency_ns"));
+			printf(" | ");
+			cell(res, "ipis_per_op", 6);
+			cell(res, "ipi_call_per_op", 7);
+			cell(res, "ipi_tlb_per_op", 7);
+			printf(" %11.0f", med(res, "latency_ns"));
 		}
 		putchar('\n');
 	}

@@ -3,7 +3,10 @@
  * mmb-summary: one table from a set of result files, the medians of what
  * matters for a first look: latency, cycles, and IPIs per op by kind.
  *
- *   mmb-summary RESULT.json...
+ *   mmb-summary RESULT.json|DIR|BUNDLE...
+ *
+ * "n/a" marks a metric that cannot exist on the machine (TLB IPIs on
+ * arm64), "-" one that was not measured.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -30,8 +33,10 @@ static void cell(FILE *f, const json_t *res, const char *metric,
 
 	if (have)
 		fprintf(f, fmt, width, v);
+	else if (json_object_get(json_object_get(res, "not_applicable"), metric))
+		fprintf(f, " %*s", width, "n/a");	/* arm64 TLB IPIs */
 	else
-		fprintf(f, "%*s", width, "-");
+		fprintf(f, " %*s", width, "-");
 }
 
 int main(int argc, char **argv)
