@@ -75,6 +75,8 @@ static void victim(struct mmb_task *t)
 	(void)sum;
 }
 
+static void teardown(struct mmb_run *r);
+
 static int setup_common(struct mmb_run *r, bool map)
 {
 	region_len = (size_t)pages * mmb_page_size();
@@ -96,6 +98,18 @@ nomem:
 static int setup_mapped(struct mmb_run *r)
 {
 	return setup_common(r, true);
+}
+
+/* Minimal kernels (tinyconfig guests) may leave madvise() out. */
+static int setup_madvise(struct mmb_run *r)
+{
+	int e = setup_common(r, true);
+
+	if (e || !madvise(region, region_len, MADV_DONTNEED) || errno != ENOSYS)
+		return e;
+	mmb_error(r, "skipped: this kernel has no madvise() (CONFIG_ADVISE_SYSCALLS=n)");
+	teardown(r);
+	return MMB_EXIT_SKIP;
 }
 
 static int setup_unmapped(struct mmb_run *r)
@@ -168,7 +182,7 @@ static const struct mmb_variant variants[] = {
 	{ .name = "madvise", .desc = "MADV_DONTNEED of a written region",
 	  .op_desc = "madvise(MADV_DONTNEED) of --pages pages (untimed: write each page)",
 	  .mode = MMB_MODE_THREADS, .mode_fixed = true,
-	  .setup = setup_mapped, .victim = victim, .prepare = touch_prepare,
+	  .setup = setup_madvise, .victim = victim, .prepare = touch_prepare,
 	  .op = madvise_op, .teardown = teardown },
 	{ .name = "mprotect", .desc = "write-protect a written region",
 	  .op_desc = "mprotect(PROT_READ) of --pages pages (untimed: mprotect RW + write)",

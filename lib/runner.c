@@ -336,7 +336,13 @@ struct sample {
 	json_t *irq;
 };
 
-/* Time a task has spent on a CPU, from schedstat's first field. */
+#define ONCPU_UNKNOWN UINT64_MAX
+
+/*
+ * Time a task has spent on a CPU, from schedstat's first field; unknown
+ * on kernels without CONFIG_SCHED_INFO (minimal guests), which must not
+ * read as "never ran".
+ */
 static uint64_t oncpu_ns(pid_t tid)
 {
 	char path[64];
@@ -346,9 +352,9 @@ static uint64_t oncpu_ns(pid_t tid)
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
 	f = fopen(path, "r");
 	if (!f)
-		return 0;
+		return ONCPU_UNKNOWN;
 	if (fscanf(f, "%llu", &v) != 1)
-		v = 0;
+		v = ONCPU_UNKNOWN;
 	fclose(f);
 	return v;
 }
@@ -377,6 +383,14 @@ static double victims_share(struct mmb_run *r, const uint64_t *a,
 
 		if (atomic_load(&r->ctl->task[i].state) != T_RUNNING)
 			continue;
+		if (a[i] == ONCPU_UNKNOWN || b[i] == ONCPU_UNKNOWN) {
+			static bool told;
+
+			if (!told)
+				mmb_error(r, "note: busy victims' on-CPU share unknown: no /proc/<tid>/schedstat (CONFIG_SCHED_INFO); busy_victim_oncpu left out");
+			told = true;
+			return -1;
+		}
 		share = window ? (double)(b[i] - a[i]) / (double)window : 0;
 		if (least < 0 || share < least)
 			least = share;

@@ -8,6 +8,9 @@
 #     refcount         mainline default
 #     shootdown        MMU_LAZY_TLB_SHOOTDOWN on x86 (scripts/kernel/patches/shootdown)
 #     shootdown-debug  the above plus DEBUG_VM_SHOOT_LAZIES
+#     shootdown-keepmask  shootdown, and a lazy CPU stays in mm_cpumask()
+#                      through a flush that frees page tables, so the final
+#                      __mmdrop() IPIs it (patches/shootdown-keepmask)
 #     custom           CUSTOM_CONFIG=<fragment> CUSTOM_PATCHES=<dir of *.patch>
 #
 #   MMB_ARCH=arm64   an arm64 guest, cross-built with CROSS_COMPILE (default
@@ -34,7 +37,7 @@ if [ -z "${MMB_KERNEL_CACHE:-}" ]; then
 fi
 cache=$MMB_KERNEL_CACHE
 tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-strategy=${1:?usage: build-kernel.sh refcount|shootdown|shootdown-debug|custom}
+strategy=${1:?usage: build-kernel.sh refcount|shootdown|shootdown-debug|shootdown-keepmask|custom}
 jobs=${JOBS:-$(nproc)}
 arch=${MMB_ARCH:-x86_64}
 
@@ -61,6 +64,9 @@ refcount) frags+=("$kdir/refcount.config") ;;
 shootdown|shootdown-debug)
 	frags+=("$kdir/$strategy.config")
 	patches=("$kdir"/patches/shootdown/*.patch) ;;
+shootdown-keepmask)
+	frags+=("$kdir/$strategy.config")
+	patches=("$kdir"/patches/shootdown/*.patch "$kdir"/patches/shootdown-keepmask/*.patch) ;;
 custom)
 	[ -n "${CUSTOM_CONFIG:-}" ] || die "custom needs CUSTOM_CONFIG=<config fragment>"
 	[ -f "$CUSTOM_CONFIG" ] || die "CUSTOM_CONFIG: $CUSTOM_CONFIG: no such file"
@@ -71,7 +77,7 @@ custom)
 		patches=("$CUSTOM_PATCHES"/*.patch)
 		shopt -u nullglob
 	fi ;;
-*) die "unknown strategy '$strategy' (refcount, shootdown, shootdown-debug, custom)" ;;
+*) die "unknown strategy '$strategy' (refcount, shootdown, shootdown-debug, shootdown-keepmask, custom)" ;;
 esac
 
 # --- the source tree

@@ -10,13 +10,16 @@
 #     --plan FILE           bench command lines (default: scripts/kernel/matrix.plan)
 #     --out DIR             default results/matrix-<timestamp>
 #     --timeout SEC         per guest run (default 900)
+#     --arch x86_64|arm64   guest architecture (default x86_64); arm64 is
+#                           cross-built (make ARCH=arm64), booted on qemu's
+#                           virt machine under TCG, results in arm64-<strategy>/
 #
 # Each result's detected lazy_tlb must match the kernel it ran on; a guest
 # kernel log with a WARN, BUG, KASAN or lockdep report fails the run.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-vcpus=4 nodes=2 plan=$top/scripts/kernel/matrix.plan out="" timeout=900
+vcpus=4 nodes=2 plan=$top/scripts/kernel/matrix.plan out="" timeout=900 arch=x86_64
 strategies=()
 die() { echo "matrix: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -26,12 +29,24 @@ while [ $# -gt 0 ]; do
 	--plan) plan=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
-	-h|--help) sed -n '4,15p' "$0"; exit 0 ;;
+	--arch) arch=${2:?}; shift 2 ;;
+	-h|--help) sed -n '4,18p' "$0"; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) strategies+=("$1"); shift ;;
 	esac
 done
-[ ${#strategies[@]} -gt 0 ] || strategies=(refcount shootdown)
+case $arch in
+x86_64) prefix="" ;;
+arm64|aarch64)
+	arch=arm64 prefix=arm64-
+	# the arm64 userspace the guest runs
+	make -s -C "$top" arm64 >&2 || die "the arm64 build failed (make arm64)" ;;
+*) die "--arch: '$arch' is not x86_64 or arm64" ;;
+esac
+if [ ${#strategies[@]} -eq 0 ]; then
+	strategies=(refcount shootdown)
+	[ "$arch" = arm64 ] && strategies=(refcount)
+fi
 [ -f "$plan" ] || die "--plan: $plan: no such file"
 [ -n "$out" ] || out=$top/results/matrix-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out"
@@ -40,17 +55,17 @@ failed=0 start=$SECONDS
 for s in "${strategies[@]}"; do
 	echo "# matrix: $s" >&2
 	t0=$SECONDS
-	kdir=$("$top/scripts/build-kernel.sh" "$s" | tail -1) || {
+	kdir=$(MMB_ARCH=$arch "$top/scripts/build-kernel.sh" "$s" | tail -1) || {
 		echo "matrix: $s: kernel build failed" >&2; failed=1; continue; }
 	echo "# matrix: $s kernel ready in $((SECONDS - t0)) s" >&2
 	"$top/scripts/vm-run.sh" --kernel "$kdir" --vcpus "$vcpus" --nodes "$nodes" \
-		--plan "$plan" --out "$out/$s" --timeout "$timeout"
+		--plan "$plan" --out "$out/$prefix$s" --timeout "$timeout"
 	rc=$?
 	[ $rc -eq 0 ] || { echo "matrix: $s: guest run failed ($rc)" >&2; failed=1; }
 	# the strategy each result detected is the one we built
-	want=$s
+	want=${s%-keepmask}	# keepmask is shootdown, as /proc/config.gz says
 	[ "$s" = custom ] && want=""
-	for f in "$out/$s"/*.json; do
+	for f in "$out/$prefix$s"/*.json; do
 		[ -f "$f" ] || continue
 		got=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["system"]["lazy_tlb"]["strategy"])' "$f")
 		if [ -n "$want" ] && [ "$got" != "$want" ]; then
@@ -60,6 +75,6 @@ for s in "${strategies[@]}"; do
 	done
 done
 echo >&2
-"$top/build/bin/mmb-matrix" "${strategies[@]/#/$out/}"
+"$top/build/bin/mmb-matrix" "${strategies[@]/#/$out/$prefix}"
 echo "# matrix: $out ($((SECONDS - start)) s)"
 exit $failed
