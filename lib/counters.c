@@ -373,7 +373,12 @@ static void tracepoints_open(struct counters *c)
 		if (e && e != -ENOENT && !err)
 			err = e;
 	}
-	tlb_reasons(c);
+	/*
+	 * tlb:tlb_flush exists on every architecture but only x86 fires it:
+	 * where TLBs are flushed by broadcast its zeros would mislead.
+	 */
+	if (!c->tlb_na)
+		tlb_reasons(c);
 	if (c->ntp)
 		snprintf(c->tp_status, sizeof(c->tp_status),
 			 "%d counters on %d CPUs from %s", c->ntp,
@@ -395,6 +400,16 @@ struct counters *counters_open(int initiator_cpu, bool tracepoints,
 	libperf_init(silent_print);
 	c->any = perf_thread_map__new_dummy();
 	cycles_open(c, initiator_cpu);
+	{
+		struct irq_table t;
+		struct ipi_kinds k;
+
+		if (!irq_read("/proc/interrupts", &t)) {
+			irq_ipi_kinds(&t, &k);
+			c->tlb_na = k.tlb_hw_broadcast;
+			irq_free(&t);
+		}
+	}
 	if (tracepoints)
 		tracepoints_open(c);
 	else
@@ -406,16 +421,6 @@ struct counters *counters_open(int initiator_cpu, bool tracepoints,
 	json_object_set_new(ipi, "proc_interrupts",
 		json_string("/proc/interrupts deltas, all CPUs, receiver side"));
 	json_object_set_new(ipi, "tracepoints", json_string(c->tp_status));
-	{
-		struct irq_table t;
-		struct ipi_kinds k;
-
-		if (!irq_read("/proc/interrupts", &t)) {
-			irq_ipi_kinds(&t, &k);
-			c->tlb_na = k.tlb_hw_broadcast;
-			irq_free(&t);
-		}
-	}
 	if (c->tlb_na)
 		json_object_set_new(ipi, "tlb", json_string(MMB_TLB_NA));
 	json_object_set_new(sys, "ipi_source", ipi);

@@ -171,7 +171,8 @@ bool counters_have_tp(const struct counters *c);
  * IPI to count, and a zero would read as "no shootdown happened".
  */
 #define MMB_TLB_NA "not applicable: TLB invalidation is a hardware broadcast " \
-	"(TLBI ...IS) on this architecture; no TLB IPIs exist"
+	"(TLBI ...IS) on this architecture; no TLB IPIs exist, and " \
+	"tlb:tlb_flush (x86 only) is not counted"
 bool counters_tlb_na(const struct counters *c);
 /* Cycles between two snapshots and their source, for the result. */
 uint64_t snapshot_cycles(const struct snapshot *s);

@@ -30,4 +30,21 @@ done
 # user space and module share one ABI header, verbatim
 grep -q '#include "mmb_helper.h"' "$MMB_TOP/kmod-helper/mmb_helper.c"
 ok $? "the module includes the shared ABI header"
+
+# the arm64 module, cross-built against the arm64 guest kernel's tree
+# (tests/integration/arm64.sh builds that kernel, or the cache has it)
+akdir=$(make -s -C "$MMB_TOP" -f - ARCH=arm64 print-kdir <<'MK' 2>/dev/null
+include Makefile
+print-kdir: ; @echo $(KDIR)
+MK
+)
+if [ -z "$akdir" ] || ! command -v aarch64-linux-gnu-gcc >/dev/null; then
+	skip "arm64 module cross build" "no arm64 kernel tree (MMB_ARCH=arm64 scripts/build-kernel.sh refcount)"
+else
+	cp -r "$MMB_TOP/kmod-helper" "$tmp/a"
+	make -C "$tmp/a" KDIR="$akdir" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- >"$tmp/alog" 2>&1 &&
+		! grep -iE 'warning:|error:' "$tmp/alog" >/dev/null &&
+		file "$tmp/a/mmb_helper.ko" | grep -q 'ARM aarch64'
+	ok $? "mmb_helper.ko cross-builds for arm64 against $akdir, no warning"
+fi
 done_testing

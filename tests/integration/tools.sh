@@ -61,6 +61,11 @@ bad "bundle: a result without metrics" "bundle-metrics.json: results\[2\]: field
 	"$BIN/mmb-compare" "$fx/compare/base.json" "$tmp/bundle-metrics.json"
 bad "bundle: no -o" "-o OUT.json" "$BIN/mmb-bundle" "$fx/compare"
 
+# arm64 (recorded in the aarch64 guest): TLB IPIs n/a, never 0
+"$BIN/mmb-summary" "$fx/results/arm64-shootdown-munmap.json" > "$tmp/a64"
+awk '$1 == "shootdown" && $2 == "munmap" && $6 == "n/a" { found = 1 } END { exit !found }' "$tmp/a64"
+ok $? "summary of an arm64 result: the tlb column says n/a"
+
 # --- sweep: checked before it starts, one result per point, progress
 bad "sweep: bad range" "--victims: '3..1'" "$MMB" sweep --victims 3..1 shootdown
 bad "sweep: zero" "--pages: '0'" "$MMB" sweep --victims 1 --pages 0 shootdown

@@ -95,6 +95,23 @@ static void atomic_write(void)
 	rmdir(dir);
 }
 
+/* arm64 has no TLB IPIs: the table must say n/a and why, never 0 */
+static void tlb_not_applicable(void)
+{
+	json_t *res = json_load_file(fixture_path("results/arm64-shootdown-munmap.json"),
+				     JSON_PRESERVE_ORDER, NULL);
+	char *got = res ? render(res, FMT_HUMAN) : NULL;
+	char *line = got ? strstr(got, "  ipi_tlb_per_op ") : NULL;
+
+	ok(res && !json_object_get(json_object_get(res, "metrics"), "ipi_tlb_per_op"),
+	   "arm64 result: no ipi_tlb_per_op metric");
+	ok(line && strstr(line, "n/a") && strstr(line, "hardware broadcast") &&
+	   strstr(line, "n/a") < strchr(line, '\n'),
+	   "arm64 human output: ipi_tlb_per_op n/a, with the reason");
+	free(got);
+	json_decref(res);
+}
+
 int main(void)
 {
 	golden("results/shootdown-munmap.json", "shootdown-munmap.human",
@@ -104,6 +121,9 @@ int main(void)
 	       FMT_JSON);
 	golden("results/membarrier-sync-core.json", "membarrier-sync-core.human",
 	       FMT_HUMAN);
+	golden("results/arm64-shootdown-munmap.json", "arm64-shootdown-munmap.human",
+	       FMT_HUMAN);
+	tlb_not_applicable();
 	atomic_write();
 	return done_testing();
 }
