@@ -74,6 +74,16 @@ int main(int argc, char **argv)
 		printf("# latency: clock_gettime; cycles: %s\n",
 		       mmb_jstr(sys, "cycles_source"));
 		printf("# IPIs per op: /proc/interrupts, all CPUs, medians of each run's samples\n");
+		for (int i = 1; i < n; i++) {
+			const json_t *si = json_object_get(res[i], "system");
+
+			if (strcmp(mmb_jstr(si, "kernel.release"), mmb_jstr(sys, "kernel.release")) ||
+			    strcmp(mmb_jstr(si, "arch"), mmb_jstr(sys, "arch")) ||
+			    strcmp(mmb_jstr(si, "hostname"), mmb_jstr(sys, "hostname"))) {
+				printf("# note: the results come from more than one machine or kernel; the lines above describe the first\n");
+				break;
+			}
+		}
 	}
 	printf("%-10s %-13s %13s %12s %8s %8s %8s %8s  %s\n", "bench",
 	       "variant", "latency_ns", "cycles", "ipis", "tlb", "call",

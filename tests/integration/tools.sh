@@ -61,6 +61,12 @@ bad "bundle: a result without metrics" "bundle-metrics.json: results\[2\]: field
 	"$BIN/mmb-compare" "$fx/compare/base.json" "$tmp/bundle-metrics.json"
 bad "bundle: no -o" "-o OUT.json" "$BIN/mmb-bundle" "$fx/compare"
 
+# the tables of mmb-summary and mmb-matrix, golden
+(cd "$fx" && "$BIN/mmb-summary" results) > "$tmp/summary.txt"
+gold_file summary.txt "$tmp/summary.txt"
+(cd "$fx" && "$BIN/mmb-matrix" results sweep) > "$tmp/matrix.txt"
+gold_file matrix.txt "$tmp/matrix.txt"
+
 # arm64 (recorded in the aarch64 guest): TLB IPIs n/a, never 0
 "$BIN/mmb-summary" "$fx/results/arm64-shootdown-munmap.json" > "$tmp/a64"
 awk '$1 == "shootdown" && $2 == "munmap" && $6 == "n/a" { found = 1 } END { exit !found }' "$tmp/a64"
