@@ -101,7 +101,8 @@ if [ "$(nproc)" -ge 2 ]; then
 		grep -q '^# \[2/6\]' "$tmp/swi.err" && break
 		sleep 0.1
 	done
-	kill -INT -- "-$pid"
+	kill -INT -- "-$pid" 2> "$tmp/kill.err"
+	krc=$?
 	wait $pid
 	rc=$?
 	npts=$(ls "$tmp/swi" | wc -l)
@@ -111,7 +112,8 @@ if [ "$(nproc)" -ge 2 ]; then
 	done
 	[ $rc -eq 130 ] && [ "$npts" -ge 1 ] && [ "$npts" -lt 6 ] && [ $whole -eq 0 ] &&
 		grep -q 'interrupted at point' "$tmp/swi.err"
-	ok $? "sweep: SIGINT stops it, exit 130, $npts point(s) kept, each whole JSON (rc $rc)"
+	ok $? "sweep: SIGINT stops it, exit 130, $npts point(s) kept, each whole JSON (rc $rc, kill $krc)"
+	[ $rc -eq 130 ] || { cat "$tmp/kill.err"; tail -4 "$tmp/swi.err"; } | sed 's/^/#   /' 
 else
 	skip "sweep runs" "needs 2 CPUs"
 	skip "sweep progress" "needs 2 CPUs"
