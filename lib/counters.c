@@ -349,6 +349,12 @@ static void tracepoints_open(struct counters *c)
 		{ "ipi", "ipi_send_cpumask", "ipi_send_cpumask" },
 		{ "ipi", "ipi_raise", "ipi_raise" },	/* arm64: sender side */
 		{ "ipi", "ipi_entry", "ipi_entry" },	/* arm64: receiver side */
+		/*
+		 * One per cross-call queued to a CPU: unlike IPIs, calls
+		 * queued to a CPU that has not yet drained its queue are not
+		 * merged, so this counts the CPUs a shootdown reached.
+		 */
+		{ "csd", "csd_queue_cpu", "csd_queue_cpu" },
 		{ "irq_vectors", "call_function_entry", "call_function_entry" },
 		{ "irq_vectors", "call_function_single_entry",
 		  "call_function_single_entry" },

@@ -5,9 +5,11 @@
 #  - each result's detected lazy_tlb matches the kernel it ran on
 #  - the helper's use-unuse and exit-race run on every kernel
 #  - a clean guest kernel log, DEBUG_VM_SHOOT_LAZIES's check included
-#  - walk-exit and exit-race: clearly more call IPIs per op on
-#    shootdown-keepmask than on refcount, in every sample: its lazy CPUs
-#    stay in mm_cpumask through the exit's flush, and __mmdrop IPIs them
+#  - walk-exit and exit-race: clearly more cross-calls per op
+#    (csd:csd_queue_cpu) on shootdown-keepmask than on refcount, in every
+#    sample: its lazy CPUs stay in mm_cpumask through the exit's flush, and
+#    __mmdrop IPIs them; for walk-exit also in received call IPIs
+#    (/proc/interrupts), which for exit-race merge too much to assert
 #  - walk-exit: the same for shootdown-debug (its __mmdrop IPIs every CPU)
 #  - shootdown (lazy CPUs leave the mask at the exit's flush) against
 #    refcount is reported, not asserted: on x86 the exit's own TLB flush
@@ -62,11 +64,23 @@ def calls(s, b, v):
     return [x["ipi_call"] / x["ops"] for x in res[(s, b, v)]["samples"]]
 def span(x):
     return f"{min(x):.2f}..{max(x):.2f}"
-# the expectation, on the kernel that keeps lazy CPUs in the mask
+def csds(s, b, v):
+    return [x["tp_csd_queue_cpu"] / x["ops"] for x in res[(s, b, v)]["tracepoint_samples"]]
+# the expectation, on the kernel that keeps lazy CPUs in the mask.
+# Received call IPIs (/proc/interrupts) merge when calls queue up faster
+# than a CPU drains them, more or less from boot to boot under TCG:
+# exit-race's refcount level moved 14.1..17.0 between runs, once touching
+# keepmask's.  csd:csd_queue_cpu counts each call queued to a CPU, unmerged.
 for b, v in (("exec-exit", "walk-exit"), ("kthread-mm", "exit-race")):
     try:
+        ref, kpm = csds("refcount", b, v), csds("shootdown-keepmask", b, v)
+        say(min(kpm) > max(ref), f"{b} {v}: cross-calls/op (csd_queue_cpu) shootdown-keepmask {span(kpm)} > refcount {span(ref)}, every sample")
         ref, kpm = calls("refcount", b, v), calls("shootdown-keepmask", b, v)
-        say(min(kpm) > max(ref), f"{b} {v}: call IPIs/op shootdown-keepmask {span(kpm)} > refcount {span(ref)}, every sample")
+        text = f"{b} {v}: call IPIs/op (/proc/interrupts) shootdown-keepmask {span(kpm)} > refcount {span(ref)}"
+        if v == "walk-exit":
+            say(min(kpm) > max(ref), text + ", every sample")
+        else:
+            print(f"# {text}: {min(kpm) > max(ref)} (reported)")
     except KeyError as e:
         say(False, f"{b} {v}: missing result {e}")
 # /proc/interrupts counts IPIs received: cross-calls queued to a CPU that
