@@ -380,6 +380,14 @@ static void tracepoints_open(struct counters *c)
 			err = e;
 	}
 	/*
+	 * The shoot-lazies cross-calls themselves: calls of __mmdrop()'s
+	 * do_shoot_lazy_tlb.  A .function filter needs kallsyms; refcount
+	 * kernels have no such function (the compiler drops it), so the
+	 * counter is absent there, and nothing of the kind can run.
+	 */
+	tp_add(c, "csd", "csd_function_entry",
+	       "func.function == do_shoot_lazy_tlb", "shoot_lazy_tlb");
+	/*
 	 * tlb:tlb_flush exists on every architecture but only x86 fires it:
 	 * where TLBs are flushed by broadcast its zeros would mislead.
 	 */
