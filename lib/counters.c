@@ -22,6 +22,7 @@
 #include <linux/perf_event.h>
 #include <perf/core.h>
 #include <perf/cpumap.h>
+#include <perf/evlist.h>
 #include <perf/evsel.h>
 #include <perf/threadmap.h>
 #include <stdarg.h>
@@ -254,6 +255,24 @@ static int tp_add(struct counters *c, const char *sys, const char *ev,
 	t->ev = perf_evsel__new(&attr);
 	if (!t->ev)
 		return -ENOMEM;
+	/*
+	 * perf_evsel__apply_filter() sets the filter on each CPU of the
+	 * evsel's own map, which only an evlist fills in: without it the
+	 * filter reached the first CPU's counter alone, and every other CPU
+	 * counted the event unfiltered.
+	 */
+	if (filter) {
+		struct perf_evlist *el = perf_evlist__new();
+
+		if (!el) {
+			perf_evsel__delete(t->ev);
+			return -ENOMEM;
+		}
+		perf_evlist__add(el, t->ev);
+		perf_evlist__set_maps(el, c->cpus, c->any);
+		perf_evlist__remove(el, t->ev);
+		perf_evlist__delete(el);
+	}
 	err = perf_evsel__open(t->ev, c->cpus, c->any);
 	if (!err && filter)
 		err = perf_evsel__apply_filter(t->ev, filter);
@@ -328,6 +347,37 @@ static void tlb_reasons(struct counters *c)
 	free(buf);
 }
 
+/*
+ * The shoot-lazies cross-calls themselves: csd_function_entry events whose
+ * func is __mmdrop()'s do_shoot_lazy_tlb, by its address in kallsyms (the
+ * ".function" filter suffix only exists since 6.3).  Refcount kernels have
+ * no such function (the compiler drops it) and kernels without kallsyms
+ * cannot name it: the counter is absent there.
+ */
+static void shoot_lazies(struct counters *c)
+{
+	char line[256], filter[64];
+	unsigned long long addr = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char type, name[128];
+		unsigned long long a;
+
+		if (sscanf(line, "%llx %c %127s", &a, &type, name) == 3 &&
+		    !strcmp(name, "do_shoot_lazy_tlb")) {
+			addr = a;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!addr)
+		return;
+	snprintf(filter, sizeof(filter), "func == 0x%llx", addr);
+	tp_add(c, "csd", "csd_function_entry", filter, "shoot_lazy_tlb");
+}
+
 static void raise_nofile(int need)
 {
 	struct rlimit rl;
@@ -379,14 +429,7 @@ static void tracepoints_open(struct counters *c)
 		if (e && e != -ENOENT && !err)
 			err = e;
 	}
-	/*
-	 * The shoot-lazies cross-calls themselves: calls of __mmdrop()'s
-	 * do_shoot_lazy_tlb.  A .function filter needs kallsyms; refcount
-	 * kernels have no such function (the compiler drops it), so the
-	 * counter is absent there, and nothing of the kind can run.
-	 */
-	tp_add(c, "csd", "csd_function_entry",
-	       "func.function == do_shoot_lazy_tlb", "shoot_lazy_tlb");
+	shoot_lazies(c);
 	/*
 	 * tlb:tlb_flush exists on every architecture but only x86 fires it:
 	 * where TLBs are flushed by broadcast its zeros would mislead.
