@@ -33,7 +33,8 @@ static const char *const lazy_keys[] = {
 
 /*
  * Keeps the lines that decide the strategy, set or "is not set", plus any
- * other MMU_LAZY_TLB option a patched kernel may add (hazard pointers...).
+ * other LAZY_TLB option a patched kernel may add (hazard pointers, an arch
+ * knob...), so that kernels of one strategy can still be told apart.
  */
 /* "# Linux/arm64 6.1.192 Kernel Configuration" */
 static void config_version(struct lazy_tlb *lt, const char *line)
@@ -49,7 +50,8 @@ static void lazy_line(struct lazy_tlb *lt, const char *line, bool *on)
 {
 	if (!lt->version)
 		config_version(lt, line);
-	bool relevant = strstr(line, "MMU_LAZY_TLB") ||
+	/* LAZY_TLB: arch knobs too (X86_LAZY_TLB_KEEP_MASK of our patches) */
+	bool relevant = strstr(line, "LAZY_TLB") ||
 			strstr(line, "DEBUG_VM_SHOOT_LAZIES");
 
 	if (!relevant || lt->nlines == (int)ARRAY_SIZE(lt->lines))

@@ -5,7 +5,7 @@
  * lazy-TLB strategy.
  *
  *   mmb-plot [--out PREFIX] [--x auto|victims|pages] [--by input|strategy]
- *            [--ipis all|tlb|call|resched|irq_work] INPUT...
+ *            [--ipis all|tlb|call|resched|irq_work|METRIC_per_op] INPUT...
  *
  * Writes PREFIX.dat (the points), PREFIX.gp (the gnuplot script, to tweak
  * and re-run), PREFIX.png and PREFIX.svg.  Every point is the median of a
@@ -52,7 +52,7 @@ static int usage(const char *why)
 		fprintf(stderr, "mmb-plot: %s\n", why);
 	fprintf(why ? stderr : stdout,
 		"usage: mmb-plot [--out PREFIX] [--x auto|victims|pages] [--by input|strategy]\n"
-		"                [--ipis all|tlb|call|resched|irq_work] INPUT...\n"
+		"                [--ipis all|tlb|call|resched|irq_work|METRIC_per_op] INPUT...\n"
 		"INPUT: result files, directories (a sweep, a matrix kernel) or bundles.\n"
 		"Writes PREFIX.dat, PREFIX.gp, PREFIX.png and PREFIX.svg.\n");
 	return why ? MMB_EXIT_USAGE : MMB_EXIT_OK;
@@ -201,8 +201,12 @@ int main(int argc, char **argv)
 		snprintf(ipibuf, sizeof(ipibuf), "ipi_%s_per_op", ipis);
 		ipi_metric = ipibuf;
 		ipi_label = ipis;
+	} else if (strlen(ipis) > 7 && !strcmp(ipis + strlen(ipis) - 7, "_per_op")) {
+		/* any per-op metric, e.g. tp_shoot_lazy_tlb_per_op */
+		ipi_metric = ipis;
+		ipi_label = ipis;
 	} else {
-		return usage("--ipis: want all, tlb, call, resched or irq_work");
+		return usage("--ipis: want all, tlb, call, resched, irq_work or a metric ending in _per_op");
 	}
 	nin = argc - optind;
 	if (nin < 1)
@@ -373,9 +377,14 @@ int main(int argc, char **argv)
 				imax = fmax(imax, metric(pt[k].doc, ipi_metric, "max"));
 				n++, k++;
 			}
-			fprintf(f, "%g %.6g %.6g %.6g %.6g %.6g %.6g\n", pt[j].x,
-				median(lat, n), lmin, lmax,
-				median(ipi, n), imin, imax);
+			/* a metric a kernel cannot have (refcount's shoot-lazies): a gap */
+			if (!isfinite(imin) || !isfinite(imax))
+				fprintf(f, "%g %.6g %.6g %.6g NaN NaN NaN\n", pt[j].x,
+					median(lat, n), lmin, lmax);
+			else
+				fprintf(f, "%g %.6g %.6g %.6g %.6g %.6g %.6g\n", pt[j].x,
+					median(lat, n), lmin, lmax,
+					median(ipi, n), imin, imax);
 			j = k;
 		}
 		i = j;
@@ -420,8 +429,23 @@ int main(int argc, char **argv)
 			int s = 0;
 
 			if (pass) {
-				fprintf(f, "set ylabel \"%s (/proc/interrupts)\\nmedian; bars min-max of samples\"\n",
-					ipi_label);
+				/* the source as the result states it, up to its detail */
+				char srcl[64] = "?";
+
+				for (int i = 0; i < npt; i++) {
+					const char *sr = json_string_value(json_object_get(json_object_get(
+						json_object_get(pt[i].doc, "metrics"), ipi_metric), "source"));
+
+					if (sr) {
+						snprintf(srcl, sizeof(srcl), "%.*s", (int)strcspn(sr, "(["), sr);
+						srcl[strcspn(srcl, "\"")] = '\0';
+						while (*srcl && srcl[strlen(srcl) - 1] == ' ')
+							srcl[strlen(srcl) - 1] = '\0';
+						break;
+					}
+				}
+				fprintf(f, "set ylabel \"%s (%s)\\nmedian; bars min-max of samples\"\n",
+					ipi_label, srcl);
 			}
 			fprintf(f, "plot ");
 			for (int i = 0; i < npt;) {

@@ -41,6 +41,12 @@ check "$tmp/sd1.json" ipi_tlb_per_op 0.8 1.3 "munmap, one busy victim"
 check "$tmp/sd1.json" tp_tlb_flush_remote_shootdown_per_op 0.8 1.3 \
 	"munmap, one busy victim (tracepoint)"
 check "$tmp/sd1.json" busy_victim_oncpu 0.9 1.01 "the victim really ran"
+# tlb:tlb_flush split by reason, filtered on every CPU: the victim's flush
+# is remote, the initiator's local; no flush is "wrong CPU" or a task switch
+# (a filter that reached only CPU 0 once counted 1.0 of each per op)
+check "$tmp/sd1.json" tp_tlb_flush_remote_wrong_cpu_per_op 0 0.1 "munmap, filtered by reason"
+check "$tmp/sd1.json" tp_tlb_flush_flush_on_task_switch_per_op 0 0.1 "munmap, filtered by reason"
+check "$tmp/sd1.json" tp_tlb_flush_remote_ipi_send_per_op 0.8 1.3 "munmap, filtered by reason"
 
 run "$tmp/sd0.json" shootdown --variant munmap --initiator 0 --victims 0
 ok $? "shootdown munmap, no victim runs"

@@ -93,8 +93,10 @@ if [ "$(nproc)" -ge 2 ]; then
 	ok $? "sweep: progress per point, with time left"
 
 	# Ctrl-C between points: the finished points stay, exit 130
-	# its own process group, signalled whole, like a terminal does
-	setsid "$MMB" sweep --out "$tmp/swi" --victims 1 --pages 1,2,4,8,16,32 --duration 0.2 \
+	# its own process group, signalled whole, like a terminal does; an
+	# async command of a script starts with SIGINT ignored, which a shell
+	# cannot undo: env restores it, as an interactive shell would have it
+	setsid env --default-signal=INT "$MMB" sweep --out "$tmp/swi" --victims 1 --pages 1,2,4,8,16,32 --duration 0.2 \
 		--repeat 3 shootdown > /dev/null 2> "$tmp/swi.err" &
 	pid=$!
 	for _ in $(seq 1 100); do
