@@ -78,7 +78,7 @@ if s:
     call = s["metrics"]["ipi_call_per_op"]["median"] / nv
     say(0.7 <= call <= 1.3, f"sync-core: {call:.3f} call IPIs per victim per op (/proc/interrupts), {nv} victims")
     tp = s["metrics"].get("tp_ipi_entry_per_op", {}).get("median")
-    say(tp is not None and 0.7 <= tp / nv <= 1.5,
+    say(tp is not None and 0.8 <= tp / nv <= 1.2,
         f"sync-core: ipi:ipi_entry counts {tp if tp is None else round(tp / nv, 3)} per victim per op")
 else:
     say(False, "membarrier sync-core result missing")
