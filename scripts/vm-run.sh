@@ -173,14 +173,26 @@ boot() {	# boot ACCEL TIMEOUT EXTRA-CMDLINE
 }
 
 if [ "$accel" = auto ]; then
-	accel=tcg
-	# Stock kernels hang under KVM on some hosts: a short probe decides.
-	# (a subshell: qemu aborting under KVM must not spray the terminal)
-	if [ -w /dev/kvm ] && (boot kvm 60 mmb.probe) 2>/dev/null &&
-	   grep -q MMB-BOOTED "$work/console.log"; then
-		accel=kvm
+	# Stock kernels hang under KVM on some hosts: a short probe decides,
+	# once per host kernel and qemu (a hang costs a minute, and a matrix
+	# boots several guests).  rm the file to probe again.
+	probe_dir=/var/cache/mmb
+	mkdir -p "$probe_dir" 2>/dev/null && [ -w "$probe_dir" ] || probe_dir=${TMPDIR:-/tmp}
+	probe_key="$(uname -r) $($qemu --version | head -1)"
+	probe_file=$probe_dir/kvm-probe
+	accel=$(awk -v k="$probe_key" 'index($0, k " => ") == 1 { print $NF }' "$probe_file" 2>/dev/null | tail -1)
+	if [ -z "$accel" ]; then
+		accel=tcg
+		# (a subshell: qemu aborting under KVM must not spray the terminal)
+		if [ -w /dev/kvm ] && (boot kvm 60 mmb.probe) 2>/dev/null &&
+		   grep -q MMB-BOOTED "$work/console.log"; then
+			accel=kvm
+		fi
+		[ -w /dev/kvm ] && echo "$probe_key => $accel" >> "$probe_file"
+		: > "$work/console.log"
+	else
+		echo "# vm-run: KVM probe verdict from $probe_file: $accel" >&2
 	fi
-	: > "$work/console.log"
 fi
 echo "# vm-run: $(basename "$kernel"), $arch, $vcpus vCPUs over $nodes node(s), $accel" >&2
 start=$SECONDS
