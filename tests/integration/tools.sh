@@ -81,6 +81,13 @@ bad "sweep: unknown spread" "--spread: 'far'" "$MMB" sweep --victims 1 --spread 
 bad "sweep: unknown variant" "--variant: 'nope'" "$MMB" sweep --victims 1 --variant nope shootdown
 bad "sweep: swept option after --" "--pages is set by the sweep" "$MMB" sweep --victims 1 shootdown -- --pages 2
 bad "sweep: no bench" "give a BENCH" "$MMB" sweep
+bad "sweep --print-plan: victims needed" "--print-plan: give --victims" "$MMB" sweep --print-plan shootdown
+# a sweep for a guest: bench lines that name their result files
+"$MMB" sweep --print-plan --victims 1..3 --pages 1,8 shootdown -- --victim-state idle > "$tmp/plan"
+[ "$(wc -l < "$tmp/plan")" = 6 ] &&
+	[ "$(grep -c -- '--victim-state idle --output /results/shootdown-munmap-victims[1-3]-compact-pages[18].json$' "$tmp/plan")" = 6 ] &&
+	[ "$(sort -u "$tmp/plan" | wc -l)" = 6 ]
+ok $? "sweep --print-plan: one vm-run plan line per point, each naming its own result"
 if [ "$(nproc)" -ge 2 ]; then
 	"$MMB" sweep --out "$tmp/sw" --victims 1 --pages 1,16 --duration 0.05 \
 		--repeat 3 --warmup 0.05 shootdown -- --tracepoint-repeat 0 > "$tmp/sw.out" 2> "$tmp/sw.err"
