@@ -66,17 +66,18 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build \
 	/usr/src/linux-headers-6.12.117+deb12-$(shell dpkg --print-architecture 2>/dev/null)))
 endif
 
-.PHONY: all deps deps-check run check clean kmod tests arm64
+.PHONY: all deps deps-check run check clean kmod kmod-if-tree tests arm64
 .SECONDARY:
 
 all: $(BINS) $(TOOLS) $(EXEC_TARGET)
 
 tests: $(TESTS)
 
-# the arm64 cross build and its unit tests, as make check builds them
+# the arm64 cross build, its unit tests and (with its kernel tree) the
+# module, as make check builds them
 arm64:
 	@scripts/install-deps.sh arm64
-	$(MAKE) ARCH=arm64 all tests
+	$(MAKE) ARCH=arm64 all tests kmod-if-tree
 
 deps:
 	@scripts/install-deps.sh build
@@ -129,7 +130,18 @@ kmod:
 	@if [ -z "$(KDIR)" ]; then \
 		echo "kmod: no kernel build tree: install linux-headers-\$$(uname -r) or pass KDIR=$(if $(CROSS_COMPILE), (arm64: MMB_ARCH=arm64 scripts/build-kernel.sh refcount))" >&2; \
 		exit 1; fi
-	$(MAKE) -C kmod-helper KDIR=$(KDIR) $(if $(CROSS_COMPILE),ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE))
+ifeq ($(ARCH),arm64)
+	@# in a copy: the host's module builds in kmod-helper/ itself
+	@mkdir -p $(BUILD)/kmod && cp kmod-helper/*.[ch] kmod-helper/Kbuild kmod-helper/Makefile $(BUILD)/kmod/
+	$(MAKE) -C $(BUILD)/kmod KDIR=$(KDIR) ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE)
+else
+	$(MAKE) -C kmod-helper KDIR=$(KDIR)
+endif
+
+# the module too, when its kernel tree is there (make arm64)
+kmod-if-tree:
+	@if [ -n "$(KDIR)" ]; then $(MAKE) --no-print-directory ARCH=$(ARCH) kmod; \
+	else echo "kmod: no $(if $(CROSS_COMPILE),arm64 )kernel tree yet: module not built$(if $(CROSS_COMPILE), (MMB_ARCH=arm64 scripts/build-kernel.sh refcount))"; fi
 
 clean:
 	-$(MAKE) -C kmod-helper clean KDIR=$(KDIR) >/dev/null 2>&1
