@@ -215,6 +215,7 @@ struct mmb_results {
 int mmb_results_load(struct mmb_results *rs, const char *path, char *err,
 		     size_t len);
 void mmb_results_free(struct mmb_results *rs);
+bool mmb_param_is_sampling(const char *key);
 
 /* ---- runner.c ---- */
 extern volatile sig_atomic_t mmb_interrupted;

@@ -160,6 +160,23 @@ int mmb_results_load(struct mmb_results *rs, const char *path, char *err,
 	return r;
 }
 
+/*
+ * Params that set how precisely a result was sampled, not what it
+ * measured: results that differ only in these measure the same thing.
+ */
+bool mmb_param_is_sampling(const char *key)
+{
+	static const char *const sampling[] = {
+		"duration", "iterations", "warmup", "repeat", "tracepoint-repeat",
+		"quiet", "no-tracepoints", "cpu-dma-latency", "variant",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(sampling); i++)
+		if (!strcmp(key, sampling[i]))
+			return true;
+	return false;
+}
+
 void mmb_results_free(struct mmb_results *rs)
 {
 	for (int i = 0; i < rs->n; i++) {

@@ -89,21 +89,19 @@ static void die_input(const char *file, const char *fmt, ...)
 	exit(MMB_EXIT_USAGE);
 }
 
-/* Sampling settings change precision, not the workload: not in the key. */
-static const char *const sampling[] = {
-	"duration", "iterations", "warmup", "repeat", "tracepoint-repeat",
-	"quiet", "no-tracepoints", "cpu-dma-latency", "variant",
-};
-
 static char *pair_key(const char *file, json_t *doc)
 {
 	json_t *params = json_deep_copy(json_object_get(doc, "params"));
 	json_t *pl = json_object_get(doc, "placement"), *v, *k;
+	const char *name;
 	char *p, *key;
+	void *tmp;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(sampling); i++)
-		json_object_del(params, sampling[i]);
+	/* sampling settings change precision, not the workload: not in the key */
+	json_object_foreach_safe(params, tmp, name, v)
+		if (mmb_param_is_sampling(name))
+			json_object_del(params, name);
 	k = json_pack("{s:O, s:O, s:o, s:O, s:O}",
 		      "bench", json_object_get(doc, "bench"),
 		      "variant", json_object_get(doc, "variant"),

@@ -39,13 +39,6 @@ struct point {
 
 static const char *xvar = "auto", *by = "input", *ipis = "all";
 
-/* params that say how a result was sampled, not what it measured */
-static const char *const sampling[] = {
-	"duration", "iterations", "warmup", "repeat", "tracepoint-repeat",
-	"quiet", "no-tracepoints", "cpu-dma-latency", "variant", "initiator",
-	"ipis_include_prepare",
-};
-
 static int usage(const char *why)
 {
 	if (why)
@@ -58,12 +51,14 @@ static int usage(const char *why)
 	return why ? MMB_EXIT_USAGE : MMB_EXIT_OK;
 }
 
+/*
+ * Not a line of its own: how a result was sampled, and what follows from
+ * the variant or placement (the initiator; whether IPIs include prepare).
+ */
 static bool is_sampling(const char *k)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(sampling); i++)
-		if (!strcmp(k, sampling[i]))
-			return true;
-	return false;
+	return mmb_param_is_sampling(k) || !strcmp(k, "initiator") ||
+	       !strcmp(k, "ipis_include_prepare");
 }
 
 static double xval(const json_t *doc, const char *var)
