@@ -41,14 +41,6 @@ ok $? "text output fits 80 columns"
 ok $? "json output parses"
 
 # --- bad input: exit 2, the file and the field named, never a crash
-bad() {		# bad DESCRIPTION WANT-IN-MESSAGE FILE...
-	local desc=$1 want=$2 rc
-	shift 2
-	"$C" "$@" > /dev/null 2> "$tmp/err"
-	rc=$?
-	[ $rc -eq 2 ] && grep -q -- "$want" "$tmp/err"
-	ok $? "$desc: exit 2 naming '$want' (got $rc: $(head -c 150 "$tmp/err"))"
-}
 head -c 700 "$fx/base.json" > "$tmp/truncated.json"
 echo 'hello' > "$tmp/text.json"
 sed 's/"mmb-result\/1"/"mmb-result\/9"/' "$fx/base.json" > "$tmp/schema.json"
@@ -67,20 +59,20 @@ json.dump(x, open(t + "/nobench.json", "w"))
 json.dump([1, 2], open(t + "/array.json", "w"))
 PY
 mkdir -p "$tmp/empty"
-bad "truncated JSON" "truncated.json: not JSON" "$fx/base.json" "$tmp/truncated.json"
-bad "not JSON" "text.json: not JSON" "$tmp/text.json" "$fx/base.json"
-bad "wrong schema" "schema.json: field 'schema'" "$fx/base.json" "$tmp/schema.json"
-bad "no per-sample values" "novalues.json: metrics.cycles.values" "$fx/base.json" "$tmp/novalues.json"
-bad "a value not a number" "badvalue.json: metrics.cycles.values\[1\]" "$fx/base.json" "$tmp/badvalue.json"
-bad "metrics not an object" "metrics.json: field 'metrics'" "$fx/base.json" "$tmp/metrics.json"
-bad "no bench" "nobench.json: field 'bench'" "$fx/base.json" "$tmp/nobench.json"
-bad "not an object" "array.json: not an mmb result" "$fx/base.json" "$tmp/array.json"
-bad "missing file" "nope.json: No such file" "$fx/base.json" "$tmp/nope.json"
-bad "empty directory" "empty: no result files" "$fx/base.json" "$tmp/empty"
-bad "one input" "give a BASE" "$fx/base.json"
-bad "unknown format" "--format" --format xml "$fx/base.json" "$fx/same.json"
-bad "bad threshold" "--threshold" --threshold abc "$fx/base.json" "$fx/same.json"
-bad "bad match" "--match" --match none "$fx/base.json" "$fx/same.json"
+bad "truncated JSON" "truncated.json: not JSON" "$C" "$fx/base.json" "$tmp/truncated.json"
+bad "not JSON" "text.json: not JSON" "$C" "$tmp/text.json" "$fx/base.json"
+bad "wrong schema" "schema.json: field 'schema'" "$C" "$fx/base.json" "$tmp/schema.json"
+bad "no per-sample values" "novalues.json: metrics.cycles.values" "$C" "$fx/base.json" "$tmp/novalues.json"
+bad "a value not a number" "badvalue.json: metrics.cycles.values\[1\]" "$C" "$fx/base.json" "$tmp/badvalue.json"
+bad "metrics not an object" "metrics.json: field 'metrics'" "$C" "$fx/base.json" "$tmp/metrics.json"
+bad "no bench" "nobench.json: field 'bench'" "$C" "$fx/base.json" "$tmp/nobench.json"
+bad "not an object" "array.json: not an mmb result" "$C" "$fx/base.json" "$tmp/array.json"
+bad "missing file" "nope.json: No such file" "$C" "$fx/base.json" "$tmp/nope.json"
+bad "empty directory" "empty: no result files" "$C" "$fx/base.json" "$tmp/empty"
+bad "one input" "give a BASE" "$C" "$fx/base.json"
+bad "unknown format" "--format" "$C" --format xml "$fx/base.json" "$fx/same.json"
+bad "bad threshold" "--threshold" "$C" --threshold abc "$fx/base.json" "$fx/same.json"
+bad "bad match" "--match" "$C" --match none "$fx/base.json" "$fx/same.json"
 
 # --- A/A: two runs of the same suite find no significant change in >= 95%
 if [ "$(nproc)" -ge 2 ]; then

@@ -11,6 +11,16 @@ skip() {	# skip DESCRIPTION REASON
 	echo "ok $n - $1 # SKIP $2"
 }
 done_testing() { echo "1..$n"; }
+# bad DESCRIPTION WANT-IN-MESSAGE COMMAND...: a usage error or unreadable
+# input must exit 2 with a message naming what was wrong
+bad() {
+	local desc=$1 want=$2 rc
+	shift 2
+	"$@" > /dev/null 2> "$tmp/err"
+	rc=$?
+	[ $rc -eq 2 ] && grep -q -- "$want" "$tmp/err"
+	ok $? "$desc: exit 2 naming '$want' (got $rc: $(head -c 150 "$tmp/err"))"
+}
 # jget FILE KEY.PATH: one value out of a result, through Python's json
 jget() {
 	/usr/bin/python3 - "$1" "$2" <<'PY'

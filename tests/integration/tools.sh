@@ -14,14 +14,6 @@ gold_file() {	# gold_file NAME FILE: FILE must equal tests/golden/NAME
 	ok $? "golden $1"
 	cmp -s "$2" "$golden/$1" || diff "$golden/$1" "$2" | head -10 | sed 's/^/#   /'
 }
-bad() {		# bad DESCRIPTION WANT-IN-MESSAGE COMMAND...
-	local desc=$1 want=$2 rc
-	shift 2
-	"$@" > /dev/null 2> "$tmp/err"
-	rc=$?
-	[ $rc -eq 2 ] && grep -q -- "$want" "$tmp/err"
-	ok $? "$desc: exit 2 naming '$want' (got $rc: $(head -c 150 "$tmp/err"))"
-}
 
 # --- bundles: many results in one file, read like a directory
 "$BIN/mmb-bundle" -o "$tmp/b.json" "$fx/compare" 2> /dev/null
