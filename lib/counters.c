@@ -66,6 +66,7 @@ struct counters {
 	char tp_status[320];
 	char tracefs[32];
 	bool tlb_na;		/* no TLB IPIs exist here (arm64) */
+	bool refcount;		/* lazy_tlb detected as refcount */
 };
 
 struct snapshot {
@@ -351,20 +352,22 @@ static void tlb_reasons(struct counters *c)
  * The shoot-lazies cross-calls themselves: csd_function_entry events whose
  * func is __mmdrop()'s do_shoot_lazy_tlb, by its address in kallsyms (the
  * ".function" filter suffix only exists since 6.3).  Refcount kernels have
- * no such function (the compiler drops it) and kernels without kallsyms
- * cannot name it: the counter is absent there.
+ * no such function (the compiler drops it), so their kallsyms (100k lines
+ * and more) is not read at every start; kernels without kallsyms cannot
+ * name it.  The counter is absent there.
  */
 static void shoot_lazies(struct counters *c)
 {
 	char line[256], filter[64];
 	unsigned long long addr = 0;
-	FILE *f = fopen("/proc/kallsyms", "r");
+	FILE *f = c->refcount ? NULL : fopen("/proc/kallsyms", "r");
 
 	while (f && fgets(line, sizeof(line), f)) {
 		char type, name[128];
 		unsigned long long a;
 
-		if (sscanf(line, "%llx %c %127s", &a, &type, name) == 3 &&
+		if (strstr(line, " do_shoot_lazy_tlb") &&
+		    sscanf(line, "%llx %c %127s", &a, &type, name) == 3 &&
 		    !strcmp(name, "do_shoot_lazy_tlb")) {
 			addr = a;
 			break;
@@ -456,6 +459,7 @@ struct counters *counters_open(int initiator_cpu, bool tracepoints,
 		return NULL;
 	libperf_init(silent_print);
 	c->any = perf_thread_map__new_dummy();
+	c->refcount = !strcmp(mmb_jstr(sys, "lazy_tlb.strategy"), "refcount");
 	cycles_open(c, initiator_cpu);
 	{
 		struct irq_table t;
