@@ -66,7 +66,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build \
 	/usr/src/linux-headers-6.12.117+deb12-$(shell dpkg --print-architecture 2>/dev/null)))
 endif
 
-.PHONY: all deps deps-check run check clean kmod kmod-if-tree tests arm64
+.PHONY: all deps deps-check run check clean kmod kmod-if-tree tests arm64 kernels
 .SECONDARY:
 
 all: $(BINS) $(TOOLS) $(EXEC_TARGET)
@@ -122,8 +122,15 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libmmb.a
 run: deps all
 	@scripts/mmb run
 
+# Every guest kernel the tests boot, built (or found in the cache) before
+# any test runs, with progress: no test's time limit covers a build.
+kernels: deps-check
+	@scripts/install-deps.sh arm64
+	@scripts/kernels.sh
+
 # The arm64 build's unit tests run under qemu-aarch64-static (tests/run.sh).
-check: deps deps-check all $(TESTS) arm64
+# kernels before arm64: make arm64 builds the module against its tree.
+check: deps deps-check all $(TESTS) kernels arm64
 	@tests/run.sh
 
 kmod:

@@ -21,6 +21,16 @@
 #   MMB_KERNEL_CACHE=<dir>  where builds are kept (default /var/cache/mmb/kernel
 #                           when writable, so clean clones and CI reuse them;
 #                           else build/kernel)
+#   MMB_KERNEL_NO_BUILD=1   only look in the cache: exit 3 when the kernel is
+#                           not there (the tests set it: make kernels builds)
+#
+# Compiles go through ccache (in the cache directory) when it is installed.
+# Every strategy builds in its own hard-linked copy of the source with the
+# object tree inside it (<tree>/obj), so Kbuild names every file relative
+# to the object tree ("../mm/memory.c") and the command lines of two
+# strategies are the same: ccache then serves every file their configs and
+# patches do not touch, and a strategy after the first takes about a
+# fifth of the first one's time.
 #
 # Prints the directory holding the kernel image (bzImage on x86_64, Image on
 # arm64), config and mmb_helper.ko last.
@@ -84,7 +94,7 @@ esac
 if [ -n "${KSRC:-}" ]; then
 	src=$(cd "$KSRC" && pwd) || die "KSRC: $KSRC: no such directory"
 	[ -f "$src/Makefile" ] || die "KSRC: $src is not a kernel tree"
-	if git -C "$src" rev-parse HEAD >/dev/null 2>&1; then
+	if command -v git >/dev/null && git -C "$src" rev-parse HEAD >/dev/null 2>&1; then
 		src_id="git $(git -C "$src" rev-parse HEAD) $(git -C "$src" diff HEAD | sha256sum)"
 	else
 		# not git: the build dir is kept per path and make is incremental
@@ -103,7 +113,7 @@ fi
 
 # Bump the version when what a build produces changes.
 key=$( {
-	echo "mmb-kernel/1 $arch $src_id"
+	echo "mmb-kernel/2 $arch $src_id"
 	cat "${frags[@]}"
 	for p in "${patches[@]}"; do cat "$p"; done
 } | sha256sum | cut -c1-16)
@@ -113,6 +123,10 @@ out=$cache/$strategy-$key
 if [ -n "${MMB_KERNEL_PRINT_DIR:-}" ]; then
 	echo "$out"
 	exit 0
+fi
+if [ -n "${MMB_KERNEL_NO_BUILD:-}" ] && ! [ -f "$out/$image" ]; then
+	echo "build-kernel: $strategy ($arch) is not built in $cache: make kernels builds it" >&2
+	exit 3
 fi
 # The module follows our source, not the kernel's: rebuilt when it changed.
 kmod_hash=$(cat "$top"/kmod-helper/*.[ch] "$top/kmod-helper/Kbuild" | sha256sum | cut -c1-16)
@@ -140,26 +154,34 @@ mkdir -p "$out"
 log=$out/build.log
 : > "$log"
 
-# --- patches go on a hard-linked copy: patch(1) replaces the files it
-# changes, so the pristine tree shared by every strategy stays pristine
-tree=$src
-if [ ${#patches[@]} -gt 0 ]; then
-	tree=$cache/trees/$key
-	if [ ! -f "$tree/.mmb-patched" ]; then
-		rm -rf "$tree"
-		mkdir -p "$cache/trees"
-		cp -al "$src" "$tree"
-		for p in "${patches[@]}"; do
-			echo "  PATCH $(basename "$p")" >&2
-			patch -s -p1 -d "$tree" < "$p" >>"$log" 2>&1 ||
-				die "$p does not apply (see $log)"
-		done
-		touch "$tree/.mmb-patched"
-	fi
+# --- every strategy gets a hard-linked copy of the pristine tree (patch(1)
+# replaces the files it changes, so the shared tree stays pristine) with
+# its object tree inside, at the same relative place: see the header
+tree=$cache/trees/$key obj=$cache/trees/$key/obj
+if [ -n "${KSRC:-}" ] && [ ${#patches[@]} -eq 0 ]; then
+	# your own tree, unpatched: built where it is (hard links may not
+	# reach it), the object tree beside the result
+	tree=$src obj=$out/obj.d
+elif [ ! -f "$tree/.mmb-patched" ]; then
+	rm -rf "$tree"
+	mkdir -p "$cache/trees"
+	cp -al "$src" "$tree"
+	for p in "${patches[@]}"; do
+		echo "  PATCH $(basename "$p")" >&2
+		patch -s -p1 -d "$tree" < "$p" >>"$log" 2>&1 ||
+			die "$p does not apply (see $log)"
+	done
+	touch "$tree/.mmb-patched"
 fi
 
-obj=$out/obj
 mkdir -p "$obj"
+ln -sfn "$obj" "$out/obj"
+if command -v ccache >/dev/null; then
+	export CCACHE_DIR=$cache/ccache CCACHE_NOHASHDIR=1
+	: "${CCACHE_MAXSIZE:=5G}"
+	export CCACHE_MAXSIZE
+	kmake+=(CC="ccache ${cross}gcc" HOSTCC="ccache gcc")
+fi
 echo "  CONFIG $strategy" >&2
 make -s -C "$tree" O="$obj" "${kmake[@]}" tinyconfig >>"$log" 2>&1
 "$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \

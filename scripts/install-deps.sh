@@ -4,7 +4,10 @@
 # Install what mmb needs from the distribution's packages, and nothing else.
 # Idempotent: installs only what is missing and says what it installs.
 #
-#   scripts/install-deps.sh [build|check|arm64|all]
+#   scripts/install-deps.sh [build|check|arm64|all|list]
+#
+# "list" prints every package of every set, one per line, and installs
+# nothing (tests/integration/deps.sh checks the scripts' commands against it).
 #
 # "build" is what `make` needs, "check" adds what the tests use, "arm64" what
 # the arm64 cross build, its unit tests under qemu-user and the arm64 guest
@@ -16,8 +19,11 @@ want=${1:-build}
 pkgs_build="gcc make libc6-dev xz-utils libnuma-dev likwid libjansson-dev libgsl-dev zlib1g-dev linux-source-6.12"
 # The helper module is built in CI against Debian's 6.12 headers.
 # The matrix smoke test builds kernels and boots them under qemu.
+# gnuplot-nox draws mmb plot's PNG and SVG; ccache lets the guest kernels of
+# every strategy share their unchanged objects (scripts/build-kernel.sh).
 pkgs_check="python3 python3-jsonschema linux-perf hyperfine procps kmod \
 qemu-system-x86 busybox-static cpio flex bison bc libelf-dev gzip \
+gnuplot-nox ccache patch file \
 linux-headers-6.12.117+deb12-$(dpkg --print-architecture 2>/dev/null || echo amd64)"
 
 pkgs_arm64="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static \
@@ -28,7 +34,8 @@ build) pkgs=$pkgs_build ;;
 check) pkgs="$pkgs_build $pkgs_check" ;;
 arm64) pkgs="$pkgs_build $pkgs_arm64" ;;
 all) pkgs="$pkgs_build $pkgs_check $pkgs_arm64" ;;
-*) echo "install-deps: unknown set '$want' (build, check, arm64, all)" >&2; exit 2 ;;
+list) printf '%s\n' $pkgs_build $pkgs_check $pkgs_arm64; exit 0 ;;
+*) echo "install-deps: unknown set '$want' (build, check, arm64, all, list)" >&2; exit 2 ;;
 esac
 
 # The arm64 sysroot is unpacked from Debian's arm64 packages

@@ -17,7 +17,7 @@
 #    (page tables freed) already reaches every lazy CPU, which then drops
 #    the mm, so __mmdrop finds no one left to IPI (the piggy-back
 #    kernel/fork.c describes)
-# MMB_SKIP_MATRIX=1 skips it (it builds kernels: minutes on a cold cache).
+# MMB_SKIP_MATRIX=1 skips it; its kernels come from make kernels.
 . "$(dirname "$0")/tap.bash"
 
 reason=""
@@ -32,18 +32,9 @@ if [ -n "$reason" ]; then
 	exit 0
 fi
 
-strategies=(refcount shootdown shootdown-keepmask)
-# A cold CI machine builds every kernel (about 5 minutes each on 2 cores):
-# there the debug kernel, a fourth build, would take make check past its
-# half-hour budget.  It runs wherever it is cached, outside CI, or when
-# MMB_MATRIX_DEBUG=1.
-dbgdir=$(MMB_KERNEL_PRINT_DIR=1 "$MMB_TOP/scripts/build-kernel.sh" shootdown-debug)
-if [ -z "${CI:-}" ] || [ -n "${MMB_MATRIX_DEBUG:-}" ] || [ -f "$dbgdir/bzImage" ]; then
-	strategies+=(shootdown-debug)
-else
-	skip "shootdown-debug (DEBUG_VM_SHOOT_LAZIES) in the matrix" \
-		"CI with a cold kernel cache: a fourth kernel build exceeds the budget; MMB_MATRIX_DEBUG=1 runs it"
-fi
+# make kernels built all four before the tests (ccache makes the three after
+# the first cheap)
+strategies=(refcount shootdown shootdown-keepmask shootdown-debug)
 "$MMB_TOP/scripts/matrix.sh" --out "$tmp/m" --plan "$MMB_TOP/scripts/kernel/smoke.plan" \
 	--timeout 600 "${strategies[@]}" > "$tmp/table" 2> "$tmp/err"
 rc=$?

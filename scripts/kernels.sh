@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build (or find in the cache) every guest kernel that make check boots, one
+# after the other, with progress and the time each took, so that no test's
+# time limit ever covers a kernel build: the tests only boot and run.
+#
+#   scripts/kernels.sh [STRATEGY...]   default: the x86 matrix's four and
+#                                      arm64-refcount
+#
+# MMB_SKIP_MATRIX=1 builds nothing (the tests that boot them skip too).
+# The first build takes ~5 minutes on 2 cores; the other x86 strategies
+# share most of its objects through ccache (scripts/build-kernel.sh).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ $# -gt 0 ]; then
+	list=("$@")
+else
+	list=(refcount shootdown shootdown-keepmask shootdown-debug arm64-refcount)
+fi
+
+reason=""
+[ "$(uname -m)" = x86_64 ] || reason="not an x86_64 host"
+[ -n "${MMB_SKIP_MATRIX:-}" ] && reason="MMB_SKIP_MATRIX is set"
+[ -f /usr/src/linux-source-6.12.tar.xz ] || [ -n "${KSRC:-}" ] ||
+	reason="no kernel source (apt-get install linux-source-6.12)"
+if [ -n "$reason" ]; then
+	echo "kernels: none built: $reason"
+	exit 0
+fi
+
+n=${#list[@]} i=0 start=$SECONDS built=0 built_s=0 failed=()
+for k in "${list[@]}"; do
+	i=$((i + 1))
+	case $k in
+	arm64-*) arch=arm64 s=${k#arm64-} ;;
+	*) arch=x86_64 s=$k ;;
+	esac
+	dir=$(MMB_ARCH=$arch MMB_KERNEL_PRINT_DIR=1 "$top/scripts/build-kernel.sh" "$s") || exit 2
+	if [ -f "$dir/bzImage" ] || [ -f "$dir/Image" ]; then
+		state="cached"
+	else
+		state="building"
+	fi
+	left=""
+	# later builds mostly hit ccache: the average so far overestimates
+	[ $built -gt 0 ] && left=", at most ~$(( (n - i + 1) * built_s / built )) s left"
+	echo "kernels: [$i/$n] $k: $state ($((SECONDS - start)) s elapsed$left)"
+	t0=$SECONDS
+	if ! MMB_ARCH=$arch "$top/scripts/build-kernel.sh" "$s" 2>&1 >/dev/null |
+		sed 's/^/kernels:   /'; then
+		failed+=("$k")
+		continue
+	fi
+	if [ "$state" = building ]; then
+		built=$((built + 1)) built_s=$((built_s + SECONDS - t0))
+	fi
+	echo "kernels: [$i/$n] $k: ready in $((SECONDS - t0)) s"
+done
+echo "kernels: ${n} kernels ready in $((SECONDS - start)) s${failed:+; FAILED: ${failed[*]}}"
+[ ${#failed[@]} -eq 0 ]
