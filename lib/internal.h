@@ -95,6 +95,34 @@ void lazy_tlb_detect(struct lazy_tlb *lt);
 json_t *sysinfo_json(void);
 const char *mmb_arch(void);
 
+/* ---- flush.c: how remote TLB flushes are delivered ---- */
+enum remote_flush_kind {
+	RF_IPI,		/* call-function IPIs, counted in the TLB row */
+	RF_HYPERCALL,	/* never an IPI: TLB IPIs are not applicable */
+	RF_PARTIAL,	/* some are IPIs (KVM PV flush skips preempted vCPUs) */
+	RF_BROADCAST,	/* INVLPGB for some processes, IPIs for the rest */
+};
+extern const char *const remote_flush_names[];
+struct remote_flush {
+	enum remote_flush_kind kind;
+	char mechanism[160];
+	char evidence[160];
+};
+/* What the system says: boot log text, /sys/hypervisor/guest_type, the
+ * invlpgb flag and the kernel version (615 for 6.15). */
+void remote_flush_from_text(const char *bootlog, const char *xen_guest_type,
+			    bool invlpgb, int kernel_version,
+			    struct remote_flush *rf);
+/* system.remote_flush: {delivery, mechanism, evidence} */
+json_t *remote_flush_json(const json_t *sys);
+/* One result's verdict from flush requests and TLB IPIs received per op
+ * and the busy victims' least on-CPU share (NAN: not counted / none);
+ * RF_HYPERCALL and RF_PARTIAL fill why. */
+enum remote_flush_kind remote_flush_judge(const char *delivery,
+					  double requests, double received,
+					  double busy, const char *mechanism,
+					  char *why, size_t len);
+
 /* ---- topo.c: topology (libnuma, likwid) and placement ---- */
 struct cpu_topo {
 	int cpu, node, core, package, smt_index;

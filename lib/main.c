@@ -422,6 +422,64 @@ static json_t *argv_json(int argc, char **argv)
 	return a;
 }
 
+static double metric_stat(const json_t *metrics, const char *name,
+			  const char *stat)
+{
+	const json_t *v = json_object_get(json_object_get(metrics, name), stat);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static double metric_median(const json_t *metrics, const char *name)
+{
+	return metric_stat(metrics, name, "median");
+}
+
+static double metric_min(const json_t *metrics, const char *name)
+{
+	return metric_stat(metrics, name, "min");
+}
+
+/*
+ * This result's own evidence on how remote flushes travel (lib/flush.c):
+ * where they are not IPIs, the TLB IPI figures leave the metrics for
+ * not_applicable with the reason, so no table prints a zero that was never
+ * a measurement; where only some are, the note goes with the result.
+ * The raw TLB row stays in every sample.  Returns the result's system
+ * block: the shared one plus what this result measured.
+ */
+static json_t *judge_remote_flush(json_t *res, const json_t *sys)
+{
+	json_t *out = json_deep_copy(sys), *metrics, *na, *rf;
+	double req, got;
+	char why[512] = "";
+	enum remote_flush_kind k;
+
+	rf = json_object_get(out, "remote_flush");
+	if (!rf || json_object_get(res, "not_applicable"))
+		return out;	/* arm64: no TLB IPIs at all, said already */
+	metrics = json_object_get(res, "metrics");
+	req = metric_median(metrics, "tp_tlb_flush_remote_ipi_send_per_op");
+	got = metric_median(metrics, "ipi_tlb_per_op");
+	k = remote_flush_judge(mmb_jstr(rf, "delivery"), req, got,
+			       metric_min(metrics, "busy_victim_oncpu"),
+			       mmb_jstr(rf, "mechanism"), why, sizeof(why));
+	json_object_set_new(rf, "measured", json_pack("{s:o, s:o, s:s}",
+		"flush_requests_per_op", req == req ? json_real(req) : json_null(),
+		"tlb_ipis_per_op", got == got ? json_real(got) : json_null(),
+		"verdict", remote_flush_names[k]));
+	if (k == RF_PARTIAL)
+		json_object_set_new(rf, "note", json_string(why));
+	if (k != RF_HYPERCALL)
+		return out;
+	na = json_pack("{s:s, s:s}", "ipi_tlb_per_op", why,
+		       "ipi_tlb_net_per_op", why);
+	json_object_set_new(res, "not_applicable", na);
+	json_object_del(metrics, "ipi_tlb_per_op");
+	json_object_del(metrics, "ipi_tlb_net_per_op");
+	return out;
+}
+
 static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		       const struct topology *topo, struct counters **ctr,
 		       json_t *sys, json_t *argvj, int nvariants,
@@ -514,7 +572,6 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		json_object_set_new(res, "started_at", json_string(started));
 		json_object_set_new(res, "interrupted",
 				    json_boolean(mmb_interrupted));
-		json_object_set(res, "system", sys);
 		json_object_set_new(res, "params", r.params);
 		json_object_set_new(res, "placement", placement_json(topo, &pl));
 		json_object_set_new(res, "metrics", metrics);
@@ -522,6 +579,7 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 			json_object_set_new(res, "not_applicable", json_pack(
 				"{s:s, s:s}", "ipi_tlb_per_op", MMB_TLB_NA,
 				"ipi_tlb_net_per_op", MMB_TLB_NA));
+		json_object_set_new(res, "system", judge_remote_flush(res, sys));
 		json_object_set_new(res, "background", bgj);
 		json_object_set_new(res, "samples", samples);
 		json_object_set_new(res, "tracepoint_samples", tps);

@@ -107,6 +107,19 @@ static void params_line(const json_t *params, FILE *f)
 	fputc('\n', f);
 }
 
+/* Where remote flushes are not (all) IPIs, say so above the figures. */
+static void remote_flush_line(const json_t *sys, FILE *f)
+{
+	const json_t *rf = json_object_get(sys, "remote_flush");
+	const char *d = mmb_jstr(rf, "delivery");
+
+	if (!rf || !strcmp(d, "ipi") || !strcmp(d, "unknown"))
+		return;
+	fprintf(f, "# remote TLB flushes: %s\n", mmb_jstr(rf, "mechanism"));
+	if (json_object_get(rf, "note"))
+		fprintf(f, "# note: %s\n", mmb_jstr(rf, "note"));
+}
+
 void output_human(const json_t *res, FILE *f)
 {
 	const json_t *sys = json_object_get(res, "system");
@@ -150,6 +163,7 @@ void output_human(const json_t *res, FILE *f)
 		" (interrupted: partial)" : "");
 	fprintf(f, "# background: %.3f s idle window, net figures subtract it\n",
 		num(bg, "window_s"));
+	remote_flush_line(sys, f);
 	fprintf(f, "#\n# %-40s %13s %13s %12s %13s %4s  src\n", "metric",
 		"median", "mean", "stddev", "p95", "n");
 	json_object_foreach((json_t *)metrics, k, m) {

@@ -287,6 +287,7 @@ json_t *sysinfo_json(void)
 		     "/sys/kernel/mm/transparent_hugepage/enabled");
 	set_file_str(sys, "cpufreq_governor",
 		     "/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+	json_object_set_new(sys, "remote_flush", remote_flush_json(sys));
 	/* x86's flush-all ceiling: past it a range flush becomes a full one */
 	set_file_int(sys, "tlb_single_page_flush_ceiling",
 		     "/sys/kernel/debug/x86/tlb_single_page_flush_ceiling");

@@ -73,7 +73,11 @@ int main(int argc, char **argv)
 		       json_integer_value(json_object_get(sys, "nr_cpus_online")));
 		printf("# latency: clock_gettime; cycles: %s\n",
 		       mmb_jstr(sys, "cycles_source"));
-		printf("# IPIs per op: /proc/interrupts, all CPUs, medians of each run's samples\n");
+		printf("# IPIs per op: /proc/interrupts, all CPUs, medians of each run's samples; rflush: remote TLB flushes requested per op (tlb:tlb_flush remote_ipi_send)\n");
+		if (strcmp(mmb_jstr(sys, "remote_flush.delivery"), "ipi") &&
+		    json_object_get(sys, "remote_flush"))
+			printf("# remote TLB flushes: %s\n",
+			       mmb_jstr(sys, "remote_flush.mechanism"));
 		for (int i = 1; i < n; i++) {
 			const json_t *si = json_object_get(res[i], "system");
 
@@ -85,9 +89,9 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	printf("%-10s %-13s %13s %12s %8s %8s %8s %8s  %s\n", "bench",
-	       "variant", "latency_ns", "cycles", "ipis", "tlb", "call",
-	       "resched", "initiator>victims");
+	printf("%-10s %-13s %13s %12s %8s %8s %8s %8s %8s  %s\n", "bench",
+	       "variant", "latency_ns", "cycles", "ipis", "tlb", "rflush",
+	       "call", "resched", "initiator>victims");
 	for (int i = 0; i < n; i++) {
 		const json_t *pl = json_object_get(res[i], "placement");
 		const json_t *vic = json_object_get(pl, "victims");
@@ -107,6 +111,8 @@ int main(int argc, char **argv)
 		cell(stdout, res[i], "cycles", " %*.0f", 12);
 		cell(stdout, res[i], "ipis_per_op", " %*.3f", 8);
 		cell(stdout, res[i], "ipi_tlb_per_op", " %*.3f", 8);
+		cell(stdout, res[i], "tp_tlb_flush_remote_ipi_send_per_op",
+		     " %*.3f", 8);
 		cell(stdout, res[i], "ipi_call_per_op", " %*.3f", 8);
 		cell(stdout, res[i], "ipi_resched_per_op", " %*.3f", 8);
 		printf("  %lld>%s%s\n",
