@@ -15,8 +15,10 @@
  * that run's conditions.  Per metric: medians, % change,
  * a bootstrap 95% confidence interval of the change of medians (seeded, so
  * the same inputs always give the same table), and Welch's t-test on the
- * per-sample values.  A change is significant when p < alpha and the
- * interval excludes zero; a regression is a significant change for the
+ * per-sample values.  The p-values of all the metrics compared for one NEW
+ * input are adjusted together (Holm), so an A/A comparison flags nothing
+ * with probability at least 1 - alpha.  A change is significant when the
+ * adjusted p < alpha and the interval excludes zero; a regression is a significant change for the
  * worse (every mmb metric is lower-is-better) beyond --threshold.
  *
  * Exit: 0 no regression, 1 regressions (listed), 2 usage or unreadable
@@ -72,6 +74,62 @@ static double threshold = 5.0, alpha = 0.05, noise = 5.0;
  */
 static double ipi_floor = 0.05;
 static int format;	/* 0 text, 1 markdown, 2 json */
+/*
+ * Multiplicity: one comparison tests tens of metrics, and a gate decides on
+ * all of them at once, so at p < alpha each a clean A/A run would flag one
+ * metric in twenty.  Holm's step-down procedure (Holm 1979, "A simple
+ * sequentially rejective multiple test procedure") keeps the chance of any
+ * false flag among the metrics of one NEW input below alpha.  Pass one
+ * collects every p-value of an input (the family), pass two decides with
+ * the adjusted ones, in the same order.
+ */
+static bool collecting;
+static struct family {
+	double *p, *adj;
+	size_t n, cap, at;
+} fam[MAX_INPUTS];
+
+static void family_add(int input, double p)
+{
+	struct family *f = &fam[input];
+
+	if (f->n == f->cap) {
+		f->cap = f->cap ? f->cap * 2 : 64;
+		f->p = realloc(f->p, f->cap * sizeof(double));
+		if (!f->p)
+			exit(MMB_EXIT_FAIL);
+	}
+	f->p[f->n++] = p;
+}
+
+static int cmp_idx_p(const void *a, const void *b, void *arg)
+{
+	const double *p = arg;
+	double x = p[*(const size_t *)a], y = p[*(const size_t *)b];
+
+	return x < y ? -1 : x > y;
+}
+
+/* Holm-adjusted p-values: max over j <= i of (m - j + 1) p_(j), capped at 1. */
+static void family_adjust(struct family *f)
+{
+	size_t *idx = calloc(f->n + 1, sizeof(size_t));
+	double run = 0;
+
+	f->adj = calloc(f->n + 1, sizeof(double));
+	if (!idx || !f->adj)
+		exit(MMB_EXIT_FAIL);
+	for (size_t i = 0; i < f->n; i++)
+		idx[i] = i;
+	qsort_r(idx, f->n, sizeof(size_t), cmp_idx_p, f->p);
+	for (size_t i = 0; i < f->n; i++) {
+		double v = (double)(f->n - i) * f->p[idx[i]];
+
+		run = v > run ? v : run;
+		f->adj[idx[i]] = run < 1 ? run : 1;
+	}
+	free(idx);
+}
 static bool match_variant;	/* --match variant: ignore params and placement */
 
 static void die_input(const char *file, const char *fmt, ...)
@@ -321,13 +379,22 @@ struct cmp {
 };
 
 static struct cmp compare(const struct side *a, const struct side *b,
-			  const char *metric, const char *unit)
+			  const char *metric, const char *unit, int input)
 {
 	struct cmp c = { .p = a->runs && b->runs && a->runs->n >= 2 &&
 				b->runs->n >= 2 ? welch_p(a->runs, b->runs) :
 				welch_p(a, b) };
 	bool tiny = unit && !strcmp(unit, "ipis/op") &&
 		    fabs(b->median - a->median) < ipi_floor;
+
+	/* untestable (too few values) stays NAN and out of the family */
+	if (collecting) {
+		if (!isnan(c.p))
+			family_add(input, c.p);
+		return c;
+	}
+	if (!isnan(c.p))
+		c.p = fam[input].adj[fam[input].at++];
 
 	if (a->median == 0) {
 		/* from nothing to something: no percentage, but a change */
@@ -422,11 +489,11 @@ static void compare_pair(struct group *gs, int nr)
 			side_of(&gs[i], name, &b[i]);
 			any |= b[i].median != 0;
 			c[i] = compare(&a, &b[i], name, json_string_value(
-					       json_object_get(m, "unit")));
-			if (c[i].regression)
+					       json_object_get(m, "unit")), i);
+			if (c[i].regression && !collecting)
 				report_regression(rs[0]->label, name, &c[i], i);
 		}
-		if (a.median == 0 && !any)
+		if ((a.median == 0 && !any) || collecting)
 			goto next;	/* zero on every side: nothing to say */
 		mj = json_pack("{s:s, s:{s:f, s:f, s:I}, s:[]}", "metric", name,
 			       "base", "median", a.median, "stddev_pct",
@@ -514,7 +581,10 @@ next:
 			free(b[i].runs);
 		}
 	}
-	json_array_append_new(json_object_get(out_json, "pairs"), pj);
+	if (collecting)
+		json_decref(pj);
+	else
+		json_array_append_new(json_object_get(out_json, "pairs"), pj);
 }
 
 static void usage(void)
@@ -561,6 +631,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct group (*groups)[MAX_INPUTS];
 	int c, nreg, unpaired = 0, npairs = 0;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -614,20 +685,21 @@ int main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		load_input(&in[ninputs++], argv[i]);
 
-	out_json = json_pack("{s:s, s:[], s:f, s:f, s:f, s:[], s:[]}", "schema",
-			     "mmb-compare/1", "inputs", "threshold_pct",
+	out_json = json_pack("{s:s, s:[], s:f, s:f, s:f, s:s, s:[], s:[], s:[]}",
+			     "schema", "mmb-compare/1", "inputs", "threshold_pct",
 			     threshold, "noise_pct", noise, "alpha", alpha,
-			     "pairs", "unpaired");
+			     "multiplicity", "holm: p is adjusted over every metric compared for one input",
+			     "family_sizes", "pairs", "unpaired");
 	regressions = json_array();
 	for (int i = 0; i < ninputs; i++)
 		json_array_append_new(json_object_get(out_json, "inputs"),
 				      json_string(in[i].path));
-	if (format == 0)
-		printf("# mmb compare: base %s; * significant: Welch p < %g, 95%% bootstrap\n#   CI excludes 0, |change| >= %g%%; ! regression beyond %g%%\n#         base ±%%sd    %%change          new ±%%sd  metric\n",
-		       in[0].path, alpha, noise, threshold);
 
+	groups = calloc(in[0].n + 1, sizeof(*groups));
+	if (!groups)
+		return MMB_EXIT_FAIL;
 	for (int j = 0; j < in[0].n; j++) {
-		static struct group gs[MAX_INPUTS];
+		struct group *gs = groups[npairs];
 		const char *key = in[0].r[j].key;
 		bool all = true;
 
@@ -647,9 +719,24 @@ int main(int argc, char **argv)
 		for (int i = 0; i < ninputs; i++)
 			for (int k = 0; k < gs[i].n; k++)
 				gs[i].r[k]->paired = true;
-		compare_pair(gs, ninputs);
 		npairs++;
 	}
+	/* pass one: the p-values of each input's family; pass two: decide */
+	collecting = true;
+	for (int j = 0; j < npairs; j++)
+		compare_pair(groups[j], ninputs);
+	collecting = false;
+	for (int i = 1; i < ninputs; i++) {
+		family_adjust(&fam[i]);
+		json_array_append_new(json_object_get(out_json, "family_sizes"),
+				      json_integer((json_int_t)fam[i].n));
+	}
+	if (format == 0)
+		printf("# mmb compare: base %s; * significant: Welch p < %g after Holm's\n#   correction over the %zu metrics compared, 95%% bootstrap CI excludes 0,\n#   |change| >= %g%%; ! regression beyond %g%%\n#         base ±%%sd    %%change          new ±%%sd  metric\n",
+		       in[0].path, alpha, fam[1].n, noise, threshold);
+	for (int j = 0; j < npairs; j++)
+		compare_pair(groups[j], ninputs);
+	free(groups);
 	for (int i = 0; i < ninputs; i++) {
 		for (int k = 0; k < in[i].n; k++) {
 			if (in[i].r[k].paired)
