@@ -9,6 +9,7 @@
  * arm64 rows are classified by their description, never by index.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -325,14 +326,34 @@ void irq_ipi_kinds(const struct irq_table *t, struct ipi_kinds *out)
 	kinds_finish(out, table_is_x86(t));
 }
 
-static unsigned long long row_delta(const struct irq_row *a,
+/*
+ * One row's increase, column by column: the kernel keeps these counters
+ * per CPU as unsigned int (kstat_irqs_cpu(), irq_stats), so each wraps at
+ * 2^32 on its own and a delta of row totals would lose a whole CPU's
+ * count at a wrap.  Columns pair by CPU number: a CPU that went offline or
+ * came online mid-run adds nothing.  Rows with one number (ERR, MIS) wrap
+ * the same way.
+ */
+static unsigned long long row_delta(const struct irq_table *ta,
+				    const struct irq_row *a,
+				    const struct irq_table *tb,
 				    const struct irq_row *b)
 {
-	/*
-	 * Columns can change when a CPU goes offline mid-run; totals over the
-	 * columns present keep the figure meaningful, and counters only grow.
-	 */
-	return b->total >= a->total ? b->total - a->total : 0;
+	unsigned long long d = 0;
+
+	if (a->ncount != ta->ncpus || b->ncount != tb->ncpus)
+		return (uint32_t)(b->total - a->total);
+	for (int j = 0; j < b->ncount; j++) {
+		int k = j;
+
+		if (k >= a->ncount || ta->cpu[k] != tb->cpu[j])
+			for (k = 0; k < a->ncount; k++)
+				if (ta->cpu[k] == tb->cpu[j])
+					break;
+		if (k < a->ncount)
+			d += (uint32_t)(b->count[j] - a->count[k]);
+	}
+	return d;
 }
 
 void irq_ipi_delta(const struct irq_table *before,
@@ -345,7 +366,8 @@ void irq_ipi_delta(const struct irq_table *before,
 		const char *kind = irq_kind_of(b->label, b->desc);
 
 		if (kind && a)
-			kinds_add(out, kind, b->label, row_delta(a, b));
+			kinds_add(out, kind, b->label,
+				  row_delta(before, a, after, b));
 	}
 	kinds_finish(out, table_is_x86(after));
 }
@@ -358,7 +380,7 @@ json_t *irq_delta_json(const struct irq_table *before,
 	for (int i = 0; i < after->nrows; i++) {
 		const struct irq_row *b = &after->row[i];
 		const struct irq_row *a = irq_find(before, b->label);
-		unsigned long long d = a ? row_delta(a, b) : 0;
+		unsigned long long d = a ? row_delta(before, a, after, b) : 0;
 
 		if (d)
 			json_object_set_new(o, b->label, json_integer(d));

@@ -158,12 +158,45 @@ static void delta(void)
 	is_int(k.total, 16, "delta total");
 	d = irq_delta_json(&ta, &tb);
 	is_int(json_integer_value(json_object_get(d, "CAL")), 15, "row delta CAL");
-	ok(!json_object_get(d, "RES") || json_integer_value(
-	   json_object_get(d, "RES")) == 1, "row delta RES");
+	is_int(json_integer_value(json_object_get(d, "RES")), 1,
+	       "row delta RES");
 	ok(!json_object_get(d, "NEW"), "a row absent before has no delta");
 	json_decref(d);
 	irq_free(&ta);
 	irq_free(&tb);
+}
+
+/*
+ * Per-CPU counters are 32 bits and wrap one CPU at a time: CPU1's CAL goes
+ * 4294967290 -> 5 (+11) while CPU0's grows by 100, and TLB wraps by 4.
+ * A delta of row totals would read CAL as 0 (the total went down).
+ */
+static void wrap(void)
+{
+	struct irq_table ta, tb, tc;
+	struct ipi_kinds k;
+	json_t *d;
+	const char *one = "   CPU0\nCAL:  817800  Function call interrupts\n"
+			  "TLB:  5520  TLB shootdowns\n";
+
+	if (!load("interrupts/x86_64-6.18-2cpu-wrap-before.txt", &ta) ||
+	    !load("interrupts/x86_64-6.18-2cpu-wrap-after.txt", &tb))
+		return;
+	irq_ipi_delta(&ta, &tb, &k);
+	is_int(kind_total(&k, "tlb"), 4, "TLB wrapped on CPU1: +4");
+	is_int(kind_total(&k, "call"), 100 + 11 - 4,
+	       "CAL wrapped on CPU1, grew on CPU0: +111, less TLB");
+	d = irq_delta_json(&ta, &tb);
+	is_int(json_integer_value(json_object_get(d, "CAL")), 111,
+	       "row delta CAL across the wrap");
+	json_decref(d);
+	/* CPU1 went offline: only CPU0's columns pair */
+	ok(!irq_parse(one, &tc), "parse a one-CPU snapshot");
+	irq_ipi_delta(&tb, &tc, &k);
+	is_int(kind_total(&k, "tlb"), 3, "CPU1 offline: CPU0's +3 only");
+	irq_free(&ta);
+	irq_free(&tb);
+	irq_free(&tc);
 }
 
 static void malformed(void)
@@ -204,6 +237,7 @@ int main(void)
 	arm64_612();
 	arm64_61();
 	delta();
+	wrap();
 	malformed();
 	arm64_names();
 	return done_testing();
