@@ -246,7 +246,8 @@ int placement_resolve(const struct topology *t, const char *cpus,
 	}
 
 	/* An explicit list: a comma or a range, e.g. "1," or "2-5". */
-	if (victims && (strchr(victims, ',') || strchr(victims + 1, '-'))) {
+	if (victims && (strchr(victims, ',') ||
+			(*victims && strchr(victims + 1, '-')))) {
 		if (cpulist_parse(victims, -1, &vl)) {
 			snprintf(err, errlen,
 				 "--victims: '%s' is neither a count nor a CPU list",
@@ -255,6 +256,14 @@ int placement_resolve(const struct topology *t, const char *cpus,
 		}
 		if (check_cpus(t, &vl, "--victims", err, errlen))
 			goto fail;
+		for (int i = 0; i < vl.n; i++) {
+			if (!cpulist_has(&p->cpus, vl.cpu[i])) {
+				snprintf(err, errlen,
+					 "--victims: CPU %d is not in --cpus",
+					 vl.cpu[i]);
+				goto fail;
+			}
+		}
 		if (max_victims && vl.n > max_victims) {
 			snprintf(err, errlen,
 				 "--victims: at most %d victim(s) for this bench",

@@ -94,6 +94,9 @@ int main(void)
 	fails(NULL, 0, "1-17", 0, -1, "--victims: CPU 16 does not exist");
 	fails(NULL, 0, "x", 0, -1, "--victims: 'x' is neither");
 	fails(NULL, 0, "-3", 0, -1, "--victims: '-3' is neither");
+	fails(NULL, 0, "", 0, -1, "--victims: '' is neither");
+	fails("0", 0, "1,", 0, -1, "--victims: CPU 1 is not in --cpus");
+	fails("0-3", 0, "2-5", 0, -1, "--victims: CPU 4 is not in --cpus");
 	fails(NULL, 0, NULL, 0, 2, "--node: node 2 does not exist");
 	fails("a-b", 0, NULL, 0, -1, "--cpus: 'a-b' is not a CPU list");
 	return done_testing();
