@@ -525,25 +525,57 @@ void snapshot_free(struct snapshot *s)
  * time and cycles inside, so the window the op figures use is tight and the
  * background window covers everything that was counted.
  */
-int counters_snap(struct counters *c, struct snapshot *s)
+static int snap_irq(struct snapshot *s)
 {
 	if (s->irq_ok)
 		irq_free(&s->irq);
 	s->irq_ok = !irq_read("/proc/interrupts", &s->irq);
-	for (int i = 0; i < c->ntp; i++) {
-		int n = perf_cpu_map__nr(c->cpus);
+	return s->irq_ok ? 0 : -1;
+}
 
+static int snap_tp(struct counters *c, struct snapshot *s)
+{
+	int n = c->cpus ? perf_cpu_map__nr(c->cpus) : 0;
+
+	for (int i = 0; i < c->ntp; i++) {
 		s->tp[i] = 0;
 		for (int j = 0; j < n; j++) {
 			struct perf_counts_values v = { 0 };
 
-			if (!perf_evsel__read(c->tp[i].ev, j, 0, &v))
-				s->tp[i] += v.val;
+			if (perf_evsel__read(c->tp[i].ev, j, 0, &v))
+				return -1;
+			s->tp[i] += v.val;
 		}
 	}
-	s->cycles = counters_cycles(c);
+	return 0;
+}
+
+/*
+ * The two ends of a window nest: time and cycles innermost, so the ops
+ * alone are timed; /proc/interrupts next; tracepoint counters outermost,
+ * because reading a counter active on another CPU IPIs it
+ * (perf_event_read()), and those IPIs must land outside the window that
+ * /proc/interrupts counts.  Tracepoints are read only for a window that
+ * counts them.  A failed read fails the window: a sample with a missing
+ * counter would shift every later value into the wrong metric.
+ */
+int counters_snap(struct counters *c, struct snapshot *s, bool end,
+		  bool with_tp)
+{
+	if (!end) {
+		if (with_tp && snap_tp(c, s))
+			return -1;
+		if (snap_irq(s))
+			return -1;
+		s->cycles = counters_cycles(c);
+		s->ns = mmb_now_ns();
+		return 0;
+	}
 	s->ns = mmb_now_ns();
-	return s->irq_ok ? 0 : -1;
+	s->cycles = counters_cycles(c);
+	if (snap_irq(s))
+		return -1;
+	return with_tp ? snap_tp(c, s) : 0;
 }
 
 uint64_t snapshot_cycles(const struct snapshot *s)

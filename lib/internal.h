@@ -180,7 +180,10 @@ struct counters *counters_open(int initiator_cpu, bool tracepoints,
 void counters_close(struct counters *c);
 struct snapshot *snapshot_new(const struct counters *c);
 void snapshot_free(struct snapshot *s);
-int counters_snap(struct counters *c, struct snapshot *s);
+/* One end of a window (end: the closing one); 0, or -1 when a counter could
+ * not be read. */
+int counters_snap(struct counters *c, struct snapshot *s, bool end,
+		  bool with_tp);
 /* Cheap cycle reading for per-op accounting. */
 uint64_t counters_cycles(struct counters *c);
 struct cval {

@@ -450,7 +450,7 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 	uint64_t op_ns = 0, cyc = 0, i;
 	uint64_t *va = calloc(r->ntasks + 1, sizeof(*va));
 	uint64_t *vb = calloc(r->ntasks + 1, sizeof(*vb));
-	int ret = 0;
+	int ret = 0, snap_failed;
 
 	if (!va || !vb) {
 		free(va);
@@ -461,8 +461,10 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 	memset(r->csum, 0, sizeof(r->csum));
 	if (with_tp)
 		counters_tp_enable(r->ctr, true);
-	counters_snap(r->ctr, a);
-	if (!v->prepare) {
+	snap_failed = counters_snap(r->ctr, a, false, with_tp);
+	if (snap_failed) {
+		/* nothing runs: the window has no beginning */
+	} else if (!v->prepare) {
 		for (i = 0; i < nops && !mmb_interrupted; i++) {
 			ret = v->op(r);
 			if (ret)
@@ -475,7 +477,8 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 				break;
 		}
 	}
-	counters_snap(r->ctr, b);
+	if (!snap_failed)
+		snap_failed = counters_snap(r->ctr, b, true, with_tp);
 	if (with_tp)
 		counters_tp_enable(r->ctr, false);
 	victims_oncpu(r, vb);
@@ -484,6 +487,10 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 	memcpy(s->csum, r->csum, sizeof(s->csum));
 	free(va);
 	free(vb);
+	if (snap_failed) {
+		mmb_error(r, "reading the counters failed (/proc/interrupts or a tracepoint counter): no sample without them");
+		return -1;
+	}
 	if (ret)
 		return op_failed(r, ret);
 	if (mmb_interrupted)
@@ -755,10 +762,18 @@ static int idle_window(struct mmb_run *r, struct sample *s, int ns,
 	ts.tv_nsec = len % 1000000000ull;
 	/* nothing runs here for tracepoints to slow: count them too */
 	counters_tp_enable(r->ctr, true);
-	counters_snap(r->ctr, a);
+	if (counters_snap(r->ctr, a, false, true)) {
+		counters_tp_enable(r->ctr, false);
+		mmb_error(r, "reading the counters for the idle window failed");
+		return -1;
+	}
 	while (nanosleep(&ts, &ts) && errno == EINTR && !mmb_interrupted)
 		;
-	counters_snap(r->ctr, b);
+	if (counters_snap(r->ctr, b, true, true)) {
+		counters_tp_enable(r->ctr, false);
+		mmb_error(r, "reading the counters for the idle window failed");
+		return -1;
+	}
 	counters_tp_enable(r->ctr, false);
 	bg->window_ns = snapshot_ns(b) - snapshot_ns(a);
 	bg->nval = counters_delta(r->ctr, a, b, bg->val, MAX_CVAL, true);
