@@ -376,7 +376,54 @@ static bool gated(const char *metric)
 struct cmp {
 	double change, lo, hi, p;
 	bool significant, regression, defined;
+	const char *incomparable;	/* why, when the sides measure apart */
 };
+
+/* "pmu", "tsc", "/proc/interrupts": the kind of counter a source names */
+static size_t source_kind(const char *s)
+{
+	return strcspn(s, ":(");
+}
+
+/*
+ * A metric pairs on its name, its unit and the kind of its source: PMU
+ * cycles against TSC cycles, or a metric one side lacks, is no change of
+ * anything.  NULL when every run of g agrees with the base's metric bm,
+ * else the reason (in why).
+ */
+static const char *incomparable(const struct group *g, const char *name,
+				const json_t *bm, char *why, size_t len)
+{
+	const char *unit = json_string_value(json_object_get(bm, "unit"));
+	const char *src = json_string_value(json_object_get(bm, "source"));
+
+	for (int j = 0; j < g->n; j++) {
+		const json_t *m = json_object_get(json_object_get(
+			g->r[j]->doc, "metrics"), name);
+		const char *u = json_string_value(json_object_get(m, "unit"));
+		const char *sr = json_string_value(json_object_get(m, "source"));
+
+		if (!m) {
+			snprintf(why, len, "%s in %s",
+				 json_object_get(json_object_get(g->r[j]->doc,
+					"not_applicable"), name) ?
+				 "not applicable" : "absent", g->r[j]->file);
+			return why;
+		}
+		if (unit && u && strcmp(unit, u)) {
+			snprintf(why, len, "unit %s against %s", unit, u);
+			return why;
+		}
+		if (src && sr && (source_kind(src) != source_kind(sr) ||
+				  strncmp(src, sr, source_kind(src)))) {
+			snprintf(why, len, "source %.*s against %.*s",
+				 (int)source_kind(src), src,
+				 (int)source_kind(sr), sr);
+			return why;
+		}
+	}
+	return NULL;
+}
 
 static struct cmp compare(const struct side *a, const struct side *b,
 			  const char *metric, const char *unit, int input)
@@ -452,7 +499,9 @@ static void fmt_num(char *buf, size_t len, double v)
 
 static void fmt_change(char *buf, size_t len, const struct cmp *c)
 {
-	if (!c->defined)
+	if (c->incomparable)
+		snprintf(buf, len, "incomparable");
+	else if (!c->defined)
 		snprintf(buf, len, "from 0%s",
 			 c->regression ? "!" : c->significant ? "*" : "");
 	else
@@ -479,6 +528,7 @@ static void compare_pair(struct group *gs, int nr)
 	json_object_foreach(bm, name, m) {
 		struct side a, b[MAX_INPUTS];
 		struct cmp c[MAX_INPUTS];
+		char why[MAX_INPUTS][160];
 		bool any = false;
 		json_t *mj;
 
@@ -488,6 +538,15 @@ static void compare_pair(struct group *gs, int nr)
 		for (int i = 1; i < nr; i++) {
 			side_of(&gs[i], name, &b[i]);
 			any |= b[i].median != 0;
+			c[i] = (struct cmp){ .p = NAN, .change = NAN,
+					     .lo = NAN, .hi = NAN };
+			c[i].incomparable = incomparable(&gs[i], name, m,
+							 why[i], sizeof(why[i]));
+			if (!c[i].incomparable)
+				c[i].incomparable = incomparable(&gs[0], name, m,
+								 why[i], sizeof(why[i]));
+			if (c[i].incomparable)
+				continue;
 			c[i] = compare(&a, &b[i], name, json_string_value(
 					       json_object_get(m, "unit")), i);
 			if (c[i].regression && !collecting)
@@ -500,14 +559,16 @@ static void compare_pair(struct group *gs, int nr)
 			       pct_sd(&a), "n", (json_int_t)a.n, "new");
 		for (int i = 1; i < nr; i++)
 			json_array_append_new(json_object_get(mj, "new"), json_pack(
-				"{s:s, s:f, s:f, s:I, s:o, s:[o,o], s:f, s:b, s:b}",
+				"{s:s, s:f, s:f, s:I, s:o, s:[o,o], s:f, s:b, s:b, s:o}",
 				"input", in[i].path, "median", b[i].median,
 				"stddev_pct", pct_sd(&b[i]), "n", (json_int_t)b[i].n,
 				"change_pct", jnum(c[i].change),
 				"ci_pct", jnum(c[i].lo), jnum(c[i].hi),
 				"p", isnan(c[i].p) ? 1.0 : c[i].p,
 				"significant", c[i].significant,
-				"regression", c[i].regression));
+				"regression", c[i].regression,
+				"incomparable", c[i].incomparable ?
+				json_string(c[i].incomparable) : json_null()));
 		json_array_append_new(json_object_get(pj, "metrics"), mj);
 
 		if (format == 2)
@@ -540,8 +601,12 @@ static void compare_pair(struct group *gs, int nr)
 
 			fmt_num(va, sizeof(va), a.median);
 			fmt_num(vb, sizeof(vb), b[1].median);
-			printf("%12s ±%4.0f%%  %9s  %12s ±%4.0f%%  %s\n",
-			       va, pct_sd(&a), ch, vb, pct_sd(&b[1]), name);
+			printf("%12s ±%4.0f%%  %9s  %12s ±%4.0f%%  %s%s%s%s\n",
+			       va, pct_sd(&a), c[1].incomparable ? "n/a" : ch,
+			       vb, pct_sd(&b[1]), name,
+			       c[1].incomparable ? " (incomparable: " : "",
+			       c[1].incomparable ? c[1].incomparable : "",
+			       c[1].incomparable ? ")" : "");
 		} else if (format == 0) {
 			printf("%11.4g", a.median);
 			for (int i = 1; i < nr; i++) {
@@ -555,10 +620,16 @@ static void compare_pair(struct group *gs, int nr)
 			char ch[24];
 
 			fmt_change(ch, sizeof(ch), &c[1]);
-			printf("| %s | %.4g | %.0f%% | %s | %+.1f%% .. %+.1f%% | %.3g | %.4g | %.0f%% |\n",
-			       name, a.median, pct_sd(&a), ch, c[1].lo, c[1].hi,
-			       isnan(c[1].p) ? 1.0 : c[1].p, b[1].median,
-			       pct_sd(&b[1]));
+			if (c[1].incomparable)
+				printf("| %s | %.4g | %.0f%% | %s: %s | - | - | %.4g | %.0f%% |\n",
+				       name, a.median, pct_sd(&a), ch,
+				       c[1].incomparable, b[1].median,
+				       pct_sd(&b[1]));
+			else
+				printf("| %s | %.4g | %.0f%% | %s | %+.1f%% .. %+.1f%% | %.3g | %.4g | %.0f%% |\n",
+				       name, a.median, pct_sd(&a), ch, c[1].lo,
+				       c[1].hi, isnan(c[1].p) ? 1.0 : c[1].p,
+				       b[1].median, pct_sd(&b[1]));
 		} else {
 			printf("| %s | %.4g |", name, a.median);
 			for (int i = 1; i < nr; i++) {

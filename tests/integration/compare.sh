@@ -74,6 +74,38 @@ bad "unknown format" "--format" "$C" --format xml "$fx/base.json" "$fx/same.json
 bad "bad threshold" "--threshold" "$C" --threshold abc "$fx/base.json" "$fx/same.json"
 bad "bad match" "--match" "$C" --match none "$fx/base.json" "$fx/same.json"
 
+# --- metrics pair on name, unit and kind of source: PMU cycles against TSC
+# cycles (values x0.8, as a 0.8 GHz TSC ratio would give) and a metric one
+# side lacks are incomparable, never a change (they read -20% and -100%)
+/usr/bin/python3 - "$fx/base.json" "$tmp/relabel.json" <<'PY'
+import json, sys
+x = json.load(open(sys.argv[1]))
+m = x["metrics"]["cycles"]
+m["unit"], m["source"] = "cycles", "pmu: cpu-cycles on the initiator's CPU 0 (libperf)"
+m["values"] = [v * 0.8 for v in m["values"]]
+m["median"] *= 0.8
+del x["metrics"]["ipi_tlb_per_op"]
+x["not_applicable"] = {"ipi_tlb_per_op": "not applicable: hypercall flush"}
+json.dump(x, open(sys.argv[2], "w"))
+PY
+"$C" --format json "$fx/base.json" "$tmp/relabel.json" > "$tmp/rl.json"
+rc=$?
+/usr/bin/python3 - "$tmp/rl.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = {x["metric"]: x["new"][0] for x in d["pairs"][0]["metrics"]}
+c, t = m["cycles"], m["ipi_tlb_per_op"]
+sys.exit(0 if c["incomparable"] and "unit" in c["incomparable"] and
+         c["change_pct"] is None and not c["significant"] and
+         t["incomparable"] and "not applicable" in t["incomparable"] and
+         t["change_pct"] is None and not d["regressions"] else 1)
+PY
+ok $? "cycles in another unit and an n/a metric: incomparable, no change, no regression"
+[ $rc -eq 0 ]
+ok $? "  and the gate passes (exit $rc)"
+"$C" "$fx/base.json" "$tmp/relabel.json" | grep -q "cycles (incomparable: unit tsc-cycles against cycles)"
+ok $? "  the text table says why"
+
 # --- A/A: two runs of the same suite find no significant change in >= 95%
 if [ "$(nproc)" -ge 2 ]; then
 	# three runs a side, interleaved; the run is the unit of the t-test
