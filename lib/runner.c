@@ -339,16 +339,29 @@ struct sample {
 #define ONCPU_UNKNOWN UINT64_MAX
 
 /*
- * Time a task has spent on a CPU, from schedstat's first field; unknown
- * on kernels without CONFIG_SCHED_INFO (minimal guests), which must not
- * read as "never ran".
+ * Time a task has spent on a CPU, from its CPU-time clock: the kernel
+ * brings a running task's runtime up to date when the clock is read
+ * (task_sched_runtime()), where /proc/<tid>/schedstat only moves at ticks
+ * and switches and read a spinning victim up to 5% high.  A victim thread
+ * shares our thread group, so its own thread clock is readable; a victim
+ * process is single-threaded, so its process clock is its time.  The
+ * clockids are the kernel's encoding (MAKE_PROCESS_CPUCLOCK,
+ * CPUCLOCK_SCHED, CPUCLOCK_PERTHREAD_MASK), as glibc's
+ * clock_getcpuclockid() builds them.  Without CONFIG_POSIX_TIMERS
+ * (minimal guests) schedstat is the fallback; without that too, unknown,
+ * which must not read as "never ran".
  */
-static uint64_t oncpu_ns(pid_t tid)
+static uint64_t oncpu_ns(pid_t tid, bool thread)
 {
-	char path[64];
+	clockid_t clk = (clockid_t)((~(unsigned int)tid) << 3) |
+			2 /* CPUCLOCK_SCHED */ | (thread ? 4 : 0);
 	unsigned long long v = 0;
+	struct timespec ts;
+	char path[64];
 	FILE *f;
 
+	if (!clock_gettime(clk, &ts))
+		return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	snprintf(path, sizeof(path), "/proc/%d/schedstat", tid);
 	f = fopen(path, "r");
 	if (!f)
@@ -362,23 +375,30 @@ static uint64_t oncpu_ns(pid_t tid)
 /*
  * A "busy" victim only means something while it runs: other load on its
  * CPU would preempt it and hide the IPIs it should receive.  Busy victims
- * are those that did not park.
+ * are those that did not park.  Each victim's time is read with the wall
+ * time of the same moment (t[ntasks + i]), so the share's numerator and
+ * denominator span one interval.
  */
 static void victims_oncpu(struct mmb_run *r, uint64_t *t)
 {
 	if (r->variant->victims_wait)
 		return;
-	for (int i = 0; i < r->ntasks; i++)
-		t[i] = atomic_load(&r->ctl->task[i].state) == T_RUNNING ?
-		       oncpu_ns(atomic_load(&r->ctl->task[i].tid)) : 0;
+	for (int i = 0; i < r->ntasks; i++) {
+		bool running = atomic_load(&r->ctl->task[i].state) == T_RUNNING;
+
+		t[i] = running ? oncpu_ns(atomic_load(&r->ctl->task[i].tid),
+					  r->mode == MMB_MODE_THREADS) : 0;
+		t[r->ntasks + i] = mmb_now_ns();
+	}
 }
 
 static double victims_share(struct mmb_run *r, const uint64_t *a,
-			    const uint64_t *b, uint64_t window)
+			    const uint64_t *b)
 {
 	double least = -1;
 
 	for (int i = 0; i < r->ntasks && !r->variant->victims_wait; i++) {
+		uint64_t wall = b[r->ntasks + i] - a[r->ntasks + i];
 		double share;
 
 		if (atomic_load(&r->ctl->task[i].state) != T_RUNNING)
@@ -387,11 +407,11 @@ static double victims_share(struct mmb_run *r, const uint64_t *a,
 			static bool told;
 
 			if (!told)
-				mmb_error(r, "note: busy victims' on-CPU share unknown: no /proc/<tid>/schedstat (CONFIG_SCHED_INFO); busy_victim_oncpu left out");
+				mmb_error(r, "note: busy victims' on-CPU share unknown: no CPU-time clock (CONFIG_POSIX_TIMERS) and no /proc/<tid>/schedstat (CONFIG_SCHED_INFO); busy_victim_oncpu left out");
 			told = true;
 			return -1;
 		}
-		share = window ? (double)(b[i] - a[i]) / (double)window : 0;
+		share = wall ? (double)(b[i] - a[i]) / (double)wall : 0;
 		if (least < 0 || share < least)
 			least = share;
 	}
@@ -448,8 +468,8 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 {
 	const struct mmb_variant *v = r->variant;
 	uint64_t op_ns = 0, cyc = 0, i;
-	uint64_t *va = calloc(r->ntasks + 1, sizeof(*va));
-	uint64_t *vb = calloc(r->ntasks + 1, sizeof(*vb));
+	uint64_t *va = calloc(2 * r->ntasks + 1, sizeof(*va));
+	uint64_t *vb = calloc(2 * r->ntasks + 1, sizeof(*vb));
 	int ret = 0, snap_failed;
 
 	if (!va || !vb) {
@@ -483,7 +503,7 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 		counters_tp_enable(r->ctr, false);
 	victims_oncpu(r, vb);
 	s->window_ns = snapshot_ns(b) - snapshot_ns(a);
-	s->victim_share = victims_share(r, va, vb, s->window_ns);
+	s->victim_share = victims_share(r, va, vb);
 	memcpy(s->csum, r->csum, sizeof(s->csum));
 	free(va);
 	free(vb);
@@ -676,7 +696,7 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 		for (int i = 0; i < ns; i++)
 			v[i] = s[i].victim_share;
 		add_metric(metrics, "busy_victim_oncpu", "fraction",
-			   "/proc/<tid>/schedstat: least on-CPU share of a busy victim per sample",
+			   "the victim's CPU-time clock (schedstat without POSIX timers) against wall time over the same interval: least on-CPU share of a busy victim per sample",
 			   v, ns);
 		warn_preempted(r, v, ns);
 	}
