@@ -29,7 +29,12 @@
 
 volatile sig_atomic_t mmb_interrupted;
 
-enum task_state { T_INIT, T_READY, T_RUNNING, T_PARKING };
+/*
+ * T_STARTED: in the variant's victim(), not yet in the state it promises;
+ * T_RUNNING: in its busy loop (it asked mmb_task_stopping() once);
+ * T_PARKING: on its way to sleep, or asleep, in mmb_task_park().
+ */
+enum task_state { T_INIT, T_READY, T_STARTED, T_RUNNING, T_PARKING };
 
 struct ctl {
 	_Atomic uint32_t stop;		/* futex: victims leave */
@@ -79,6 +84,11 @@ int mmb_victim_cpu(const struct mmb_run *r, int i)
 
 bool mmb_task_stopping(const struct mmb_task *t)
 {
+	_Atomic uint32_t *st = &t->run->ctl->task[t->idx].state;
+
+	/* the first question comes from inside the busy loop: now it runs */
+	if (atomic_load_explicit(st, memory_order_relaxed) == T_STARTED)
+		atomic_store(st, T_RUNNING);
 	return atomic_load_explicit(&t->run->ctl->stop, memory_order_relaxed);
 }
 
@@ -169,7 +179,7 @@ static void task_body(struct mmb_task *t)
 		futex(&ctl->go, FUTEX_WAIT, 0, NULL);
 	if (atomic_load(&ctl->stop) || atomic_load(&ctl->failed))
 		return;
-	atomic_store(&ctl->task[t->idx].state, T_RUNNING);
+	atomic_store(&ctl->task[t->idx].state, T_STARTED);
 	t->run->variant->victim(t);
 }
 
@@ -265,13 +275,21 @@ static int victims_go(struct mmb_run *r)
 			uint32_t st = atomic_load(&ctl->task[i].state);
 			struct timespec ts = { 0, 200 * 1000 };
 
-			if (st == T_RUNNING && r->variant->victim)
+			/* a partner that blocks by design is ready once started */
+			if (st == T_STARTED && r->variant->victims_wait)
+				break;
+			if (st == T_RUNNING)
 				break;
 			if (st == T_PARKING &&
 			    proc_state(atomic_load(&ctl->task[i].tid)) == 'S')
 				break;
-			if (mmb_interrupted || mmb_now_ns() > deadline)
+			if (mmb_interrupted)
 				return -1;
+			if (mmb_now_ns() > deadline) {
+				mmb_error(r, "victim %u on CPU %d did not reach its state (busy loop or asleep) in 10 s",
+					  i, r->tasks[i].cpu);
+				return -1;
+			}
 			nanosleep(&ts, NULL);
 		}
 	}
