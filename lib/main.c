@@ -546,14 +546,15 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 	}
 	r.ctr = *ctr;
 
-	json_object_set_new(r.params, "mode", json_string(mode_names[r.mode]));
 	opts_json(common_opts, r.params);
+	/* the mode that ran, not --mode's default (fork-exit is processes) */
+	json_object_set_new(r.params, "mode", json_string(mode_names[r.mode]));
 	json_object_del(r.params, "help");
 	json_object_del(r.params, "version");
 	json_object_del(r.params, "format");
 	json_object_del(r.params, "output");
 	json_object_del(r.params, "quiet");
-	json_object_set(r.params, "variant", json_string(v->name));
+	json_object_set_new(r.params, "variant", json_string(v->name));
 	opts_json(b->opts, r.params);
 	if (b->params)
 		b->params(&r);
