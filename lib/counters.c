@@ -67,6 +67,8 @@ struct counters {
 	char tracefs[32];
 	bool tlb_na;		/* no TLB IPIs exist here (arm64) */
 	bool refcount;		/* lazy_tlb detected as refcount */
+	const struct counter_script *script;	/* tests: scripted readings */
+	int nsnap;		/* snapshots taken from the script */
 };
 
 struct snapshot {
@@ -181,6 +183,8 @@ uint64_t counters_cycles(struct counters *c)
 {
 	struct perf_counts_values v = { 0 };
 
+	if (c->script)
+		return 0;
 	if (c->cyc == CYC_PMU) {
 		if (perf_evsel__read(c->cyc_ev, 0, 0, &v))
 			return 0;
@@ -488,10 +492,36 @@ struct counters *counters_open(int initiator_cpu, bool tracepoints,
 	return c;
 }
 
+/*
+ * The runner's accounting under test: no PMU, no tracefs, no
+ * /proc/interrupts; the script's tracepoint names become tp_ counters.
+ */
+struct counters *counters_open_scripted(const struct counter_script *sc)
+{
+	struct counters *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->script = sc;
+	c->cyc = CYC_CLOCK;
+	snprintf(c->cyc_source, sizeof(c->cyc_source), "scripted");
+	for (int i = 0; i < sc->ntp && i < 8; i++) {
+		snprintf(c->tp[i].metric, sizeof(c->tp[i].metric), "%s",
+			 sc->tp_names[i]);
+		snprintf(c->tp[i].source, sizeof(c->tp[i].source), "scripted");
+		c->ntp++;
+	}
+	return c;
+}
+
 void counters_close(struct counters *c)
 {
 	if (!c)
 		return;
+	if (c->script) {
+		free(c);
+		return;
+	}
 	for (int i = 0; i < c->ntp; i++) {
 		perf_evsel__close(c->tp[i].ev);
 		perf_evsel__delete(c->tp[i].ev);
@@ -520,16 +550,29 @@ void snapshot_free(struct snapshot *s)
 	free(s);
 }
 
-/*
- * Order: slow readers (/proc/interrupts, per-CPU tracepoint reads) outside,
- * time and cycles inside, so the window the op figures use is tight and the
- * background window covers everything that was counted.
- */
 static int snap_irq(struct snapshot *s)
 {
 	if (s->irq_ok)
 		irq_free(&s->irq);
 	s->irq_ok = !irq_read("/proc/interrupts", &s->irq);
+	return s->irq_ok ? 0 : -1;
+}
+
+/* A scripted source: every reading comes from the test's callback. */
+static int snap_scripted(struct counters *c, struct snapshot *s, bool end,
+			 bool with_tp)
+{
+	struct counter_reading rd = { 0 };
+
+	if (c->script->snap(c->script->arg, c->nsnap++, end, with_tp, &rd))
+		return -1;
+	if (s->irq_ok)
+		irq_free(&s->irq);
+	s->irq_ok = !irq_parse(rd.interrupts, &s->irq);
+	s->ns = rd.ns;
+	s->cycles = rd.cycles;
+	for (int i = 0; with_tp && i < c->ntp; i++)
+		s->tp[i] = rd.tp[i];
 	return s->irq_ok ? 0 : -1;
 }
 
@@ -562,6 +605,8 @@ static int snap_tp(struct counters *c, struct snapshot *s)
 int counters_snap(struct counters *c, struct snapshot *s, bool end,
 		  bool with_tp)
 {
+	if (c->script)
+		return snap_scripted(c, s, end, with_tp);
 	if (!end) {
 		if (with_tp && snap_tp(c, s))
 			return -1;
@@ -595,7 +640,7 @@ uint64_t snapshot_ns(const struct snapshot *s)
  */
 void counters_tp_enable(struct counters *c, bool on)
 {
-	for (int i = 0; i < c->ntp; i++) {
+	for (int i = 0; !c->script && i < c->ntp; i++) {
 		if (on)
 			perf_evsel__enable(c->tp[i].ev);
 		else

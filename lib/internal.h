@@ -177,6 +177,25 @@ struct snapshot;
 
 struct counters *counters_open(int initiator_cpu, bool tracepoints,
 			       json_t *sys);
+/*
+ * A counter source a test scripts, for the runner's accounting: snapshot
+ * k (from 0, in the order the runner takes them; end: the closing one of a
+ * window, with_tp: a window that counts tracepoints) reads what snap()
+ * fills in.  A non-zero return is a failed read.
+ */
+struct counter_reading {
+	uint64_t ns, cycles;
+	const char *interrupts;		/* /proc/interrupts text */
+	uint64_t tp[8];
+};
+struct counter_script {
+	int (*snap)(void *arg, int k, bool end, bool with_tp,
+		    struct counter_reading *out);
+	void *arg;
+	int ntp;			/* at most 8 */
+	const char *const *tp_names;	/* metric names: "tp_ipi_send_cpu" */
+};
+struct counters *counters_open_scripted(const struct counter_script *sc);
 void counters_close(struct counters *c);
 struct snapshot *snapshot_new(const struct counters *c);
 void snapshot_free(struct snapshot *s);
