@@ -79,6 +79,30 @@ struct mmb_stats {
 };
 void mmb_stats_compute(const double *v, size_t n, struct mmb_stats *s);
 
+/* ---- cmpstats.c: what mmb compare tests (see there) ---- */
+struct cmp_side {
+	int nruns;
+	double **v;		/* v[j]: the per-sample values of run j */
+	size_t *n;		/* n[j]: how many */
+};
+struct cmp_stat {
+	double base, new_;	/* mean of each side's replicates */
+	size_t na, nb;		/* replicates: runs, or samples of one run */
+	double change;		/* % of base; INFINITY from 0 */
+	double lo, hi;		/* its 95% interval (Welch) */
+	double p;		/* two-sided; NAN: too few values to test */
+	bool run_level;		/* runs were the unit (2+ a side) */
+};
+double cmp_median(double *v, size_t n);	/* sorts v */
+/* by_run: runs are the unit (every side of the comparison has 2+) */
+void cmp_stat(const struct cmp_side *a, const struct cmp_side *b,
+	      bool by_run, struct cmp_stat *out);
+/* The replicates themselves (out: room for every sample), how many. */
+size_t cmp_replicates(const struct cmp_side *s, bool by_run, double *out);
+bool cmp_significant(const struct cmp_stat *st, double p, double alpha,
+		     double noise_pct);
+void cmp_holm(const double *p, double *adj, size_t m);
+
 /* ---- sysinfo.c ---- */
 struct lazy_tlb {
 	char strategy[24];	/* refcount, shootdown, shootdown-debug, unknown */

@@ -8,25 +8,24 @@
  * BASE and NEW are result files or directories of them.  Results pair by
  * bench, variant, workload parameters and placement; sampling parameters
  * (duration, repeat, warm-up) may differ.  Several results of one pair in
- * one input (repeated runs) are pooled: their spread then includes the
- * run-to-run drift that the samples of a single run cannot show, and with
- * two or more runs on each side the t-test takes the run as its unit: it
- * compares run medians, since samples of one run are not independent of
- * that run's conditions.  Per metric: medians, % change,
- * a bootstrap 95% confidence interval of the change of medians (seeded, so
- * the same inputs always give the same table), and Welch's t-test on the
- * per-sample values.  The p-values of all the metrics compared for one NEW
+ * one input (repeated runs) are pooled.  Per metric: the mean of each
+ * side's replicates (each run's median with two or more runs on every
+ * side, so run-to-run drift is in the test; else the samples of the one
+ * run), its % change, Welch's t-test and its 95% interval
+ * (lib/cmpstats.c).  With one run on a side the drift between runs cannot
+ * be seen, and a change smaller than --noise is never
+ * significant there.  The p-values of all the metrics compared for one NEW
  * input are adjusted together (Holm), so an A/A comparison flags nothing
  * with probability at least 1 - alpha.  A change is significant when the
- * adjusted p < alpha and the interval excludes zero; a regression is a significant change for the
- * worse (every mmb metric is lower-is-better) beyond --threshold.
+ * adjusted p < alpha and the interval excludes zero; a regression is a
+ * significant change for the worse (every mmb metric is lower-is-better)
+ * beyond --threshold.
  *
  * Exit: 0 no regression, 1 regressions (listed), 2 usage or unreadable
  * input (the message names the file and the field).
  */
 #include <errno.h>
 #include <getopt.h>
-#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -40,7 +39,6 @@
 #include "internal.h"
 
 #define MAX_INPUTS 8
-#define BOOT 2000
 
 struct result {
 	char *file;
@@ -102,33 +100,13 @@ static void family_add(int input, double p)
 	f->p[f->n++] = p;
 }
 
-static int cmp_idx_p(const void *a, const void *b, void *arg)
-{
-	const double *p = arg;
-	double x = p[*(const size_t *)a], y = p[*(const size_t *)b];
-
-	return x < y ? -1 : x > y;
-}
-
-/* Holm-adjusted p-values: max over j <= i of (m - j + 1) p_(j), capped at 1. */
+/* Holm-adjusted p-values of one input's family (lib/cmpstats.c) */
 static void family_adjust(struct family *f)
 {
-	size_t *idx = calloc(f->n + 1, sizeof(size_t));
-	double run = 0;
-
 	f->adj = calloc(f->n + 1, sizeof(double));
-	if (!idx || !f->adj)
+	if (!f->adj)
 		exit(MMB_EXIT_FAIL);
-	for (size_t i = 0; i < f->n; i++)
-		idx[i] = i;
-	qsort_r(idx, f->n, sizeof(size_t), cmp_idx_p, f->p);
-	for (size_t i = 0; i < f->n; i++) {
-		double v = (double)(f->n - i) * f->p[idx[i]];
-
-		run = v > run ? v : run;
-		f->adj[idx[i]] = run < 1 ? run : 1;
-	}
-	free(idx);
+	cmp_holm(f->p, f->adj, f->n);
 }
 static bool match_variant;	/* --match variant: ignore params and placement */
 
@@ -236,134 +214,106 @@ static void load_input(struct input *inp, const char *path)
 	mmb_results_free(&rs);
 }
 
-/* ---- statistics ---- */
+/* ---- statistics (lib/cmpstats.c) ---- */
 
+/* One side of one metric, as compared: its replicates' mean and spread. */
 struct side {
-	double *v;
 	size_t n;
-	double median, mean, sd;
-	struct side *runs;	/* one value per run: its median */
+	double value, sd;
 };
-
-static double median_of(double *v, size_t n);
 
 struct group {
 	struct result *r[64];	/* the runs of one pair in one input */
 	int n;
 };
 
-/* One metric's values over every run of the group. */
-static void side_of(const struct group *g, const char *name, struct side *s)
+static json_t *values_of(const struct result *r, const char *name)
 {
-	size_t total = 0, k = 0, i;
-	json_t *x;
+	return json_object_get(json_object_get(json_object_get(r->doc,
+		"metrics"), name), "values");
+}
+
+/* The same values, run by run, for the test. */
+static void cmp_side_of(const struct group *g, const char *name,
+			struct cmp_side *cs)
+{
+	cs->nruns = 0;
+	cs->v = calloc(g->n + 1, sizeof(double *));
+	cs->n = calloc(g->n + 1, sizeof(size_t));
+	for (int j = 0; cs->v && cs->n && j < g->n; j++) {
+		json_t *vals = values_of(g->r[j], name), *x;
+		size_t i, m = json_array_size(vals);
+
+		if (!m)
+			continue;
+		cs->v[cs->nruns] = calloc(m, sizeof(double));
+		json_array_foreach(vals, i, x)
+			cs->v[cs->nruns][i] = json_number_value(x);
+		cs->n[cs->nruns++] = m;
+	}
+}
+
+static void cmp_side_free(struct cmp_side *cs)
+{
+	for (int j = 0; cs->v && j < cs->nruns; j++)
+		free(cs->v[j]);
+	free(cs->v);
+	free(cs->n);
+}
+
+/* For the table: the mean and spread of the replicates the test uses. */
+static void side_of(const struct group *g, const char *name, bool by_run,
+		    struct side *s)
+{
+	struct cmp_side cs;
+	size_t total = 0;
+	double *r;
 
 	memset(s, 0, sizeof(*s));
-	for (int j = 0; j < g->n; j++)
-		total += json_array_size(json_object_get(json_object_get(
-			json_object_get(g->r[j]->doc, "metrics"), name), "values"));
-	s->v = calloc(total + 1, sizeof(double));
-	for (int j = 0; j < g->n; j++)
-		json_array_foreach(json_object_get(json_object_get(json_object_get(
-			g->r[j]->doc, "metrics"), name), "values"), i, x)
-			s->v[k++] = json_number_value(x);
-	s->n = k;
-	if (g->n >= 2) {
-		/* the run medians, as a side of their own */
-		s->runs = calloc(1, sizeof(*s->runs));
-		s->runs->v = calloc(g->n, sizeof(double));
-		for (int j = 0; j < g->n; j++) {
-			json_t *vals = json_object_get(json_object_get(json_object_get(
-				g->r[j]->doc, "metrics"), name), "values");
-			size_t m = json_array_size(vals);
-			double *tmp = calloc(m + 1, sizeof(double));
-
-			json_array_foreach(vals, i, x)
-				tmp[i] = json_number_value(x);
-			if (m)
-				s->runs->v[s->runs->n++] = median_of(tmp, m);
-			free(tmp);
-		}
-		if (s->runs->n) {
-			struct mmb_stats st;
-
-			mmb_stats_compute(s->runs->v, s->runs->n, &st);
-			s->runs->median = st.median;
-			s->runs->mean = st.mean;
-			s->runs->sd = st.stddev;
+	cmp_side_of(g, name, &cs);
+	for (int j = 0; j < cs.nruns; j++)
+		total += cs.n[j];
+	r = calloc(total + cs.nruns + 1, sizeof(double));
+	if (r) {
+		s->n = cmp_replicates(&cs, by_run, r);
+		if (s->n) {
+			s->value = gsl_stats_mean(r, 1, s->n);
+			s->sd = s->n > 1 ? gsl_stats_sd_m(r, 1, s->n, s->value) : 0;
 		}
 	}
-	if (!s->n)
-		return;
-	{
-		struct mmb_stats st;
-
-		mmb_stats_compute(s->v, s->n, &st);
-		s->median = st.median;
-		s->mean = st.mean;
-		s->sd = st.stddev;
-	}
+	free(r);
+	cmp_side_free(&cs);
 }
 
-static double welch_p(const struct side *a, const struct side *b)
+/*
+ * Pass one computes every test once, in order; pass two, which decides
+ * with Holm-adjusted p-values, takes them back in the same order.
+ */
+static struct cmp_stat *done;
+static size_t ndone, capdone, atdone;
+
+static struct cmp_stat test_pair(const struct group *ga,
+				 const struct group *gb, const char *name,
+				 bool by_run)
 {
-	double va, vb, se, t, df;
+	struct cmp_side a, b;
+	struct cmp_stat st;
 
-	if (a->n < 2 || b->n < 2)
-		return NAN;
-	va = a->sd * a->sd / a->n;
-	vb = b->sd * b->sd / b->n;
-	se = sqrt(va + vb);
-	if (se == 0)
-		return a->mean == b->mean ? 1.0 : 0.0;
-	t = (b->mean - a->mean) / se;
-	df = (va + vb) * (va + vb) /
-	     (va * va / (a->n - 1) + vb * vb / (b->n - 1));
-	return 2 * gsl_cdf_tdist_Q(fabs(t), df);
-}
-
-static double median_of(double *v, size_t n)
-{
-	if (!n)
-		return 0;
-	gsl_sort(v, 1, n);
-	return gsl_stats_median_from_sorted_data(v, 1, n);
-}
-
-/* 95% bootstrap interval of the % change of medians; seeded. */
-static void boot_ci(const struct side *a, const struct side *b, double *lo,
-		    double *hi)
-{
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	double *d = calloc(BOOT, sizeof(double));
-	double *ra = calloc(a->n, sizeof(double));
-	double *rb = calloc(b->n, sizeof(double));
-	int k = 0;
-
-	gsl_rng_set(rng, 1);
-	for (int i = 0; i < BOOT; i++) {
-		double ma, mb;
-
-		for (size_t j = 0; j < a->n; j++)
-			ra[j] = a->v[gsl_rng_uniform_int(rng, a->n)];
-		for (size_t j = 0; j < b->n; j++)
-			rb[j] = b->v[gsl_rng_uniform_int(rng, b->n)];
-		ma = median_of(ra, a->n);
-		mb = median_of(rb, b->n);
-		if (ma != 0)
-			d[k++] = (mb - ma) / fabs(ma) * 100;
+	if (!collecting)
+		return done[atdone++];
+	cmp_side_of(ga, name, &a);
+	cmp_side_of(gb, name, &b);
+	cmp_stat(&a, &b, by_run, &st);
+	cmp_side_free(&a);
+	cmp_side_free(&b);
+	if (ndone == capdone) {
+		capdone = capdone ? capdone * 2 : 64;
+		done = realloc(done, capdone * sizeof(*done));
+		if (!done)
+			exit(MMB_EXIT_FAIL);
 	}
-	if (k) {
-		gsl_sort(d, 1, k);
-		*lo = gsl_stats_quantile_from_sorted_data(d, 1, k, 0.025);
-		*hi = gsl_stats_quantile_from_sorted_data(d, 1, k, 0.975);
-	} else {
-		*lo = *hi = NAN;
-	}
-	free(d);
-	free(ra);
-	free(rb);
-	gsl_rng_free(rng);
+	done[ndone++] = st;
+	return st;
 }
 
 /* Informational: not better or worse in either direction. */
@@ -425,14 +375,15 @@ static const char *incomparable(const struct group *g, const char *name,
 	return NULL;
 }
 
-static struct cmp compare(const struct side *a, const struct side *b,
-			  const char *metric, const char *unit, int input)
+static struct cmp compare(const struct group *ga, const struct group *gb,
+			  const char *metric, const char *unit, int input,
+			  bool by_run)
 {
-	struct cmp c = { .p = a->runs && b->runs && a->runs->n >= 2 &&
-				b->runs->n >= 2 ? welch_p(a->runs, b->runs) :
-				welch_p(a, b) };
+	struct cmp_stat st = test_pair(ga, gb, metric, by_run);
+	struct cmp c = { .p = st.p, .change = st.change, .lo = st.lo,
+			 .hi = st.hi };
 	bool tiny = unit && !strcmp(unit, "ipis/op") &&
-		    fabs(b->median - a->median) < ipi_floor;
+		    fabs(st.new_ - st.base) < ipi_floor;
 
 	/* untestable (too few values) stays NAN and out of the family */
 	if (collecting) {
@@ -442,30 +393,17 @@ static struct cmp compare(const struct side *a, const struct side *b,
 	}
 	if (!isnan(c.p))
 		c.p = fam[input].adj[fam[input].at++];
-
-	if (a->median == 0) {
-		/* from nothing to something: no percentage, but a change */
-		c.change = b->median == 0 ? 0 : INFINITY;
-		c.lo = c.hi = c.change;
-		c.defined = b->median == 0;
-		c.significant = b->median != 0 && !isnan(c.p) && c.p < alpha &&
-				!tiny;
-		c.regression = c.significant && gated(metric) && b->median > 0;
-		return c;
-	} else {
-		c.change = (b->median - a->median) / fabs(a->median) * 100;
-		boot_ci(a, b, &c.lo, &c.hi);
-		c.defined = true;
-	}
-	c.significant = c.defined && !isnan(c.p) && c.p < alpha &&
-			(c.lo > 0 || c.hi < 0) && fabs(c.change) >= noise && !tiny;
-	c.regression = c.significant && gated(metric) && c.change > threshold;
+	/* from nothing to something: no percentage, but a change */
+	c.defined = st.base != 0 || st.new_ == 0;
+	c.significant = cmp_significant(&st, c.p, alpha, noise) && !tiny;
+	c.regression = c.significant && gated(metric) &&
+		       (st.base == 0 ? st.new_ > 0 : c.change > threshold);
 	return c;
 }
 
 static double pct_sd(const struct side *s)
 {
-	return s->mean != 0 ? fabs(s->sd / s->mean) * 100 : 0;
+	return s->value != 0 ? fabs(s->sd / s->value) * 100 : 0;
 }
 
 /* ---- output ---- */
@@ -523,8 +461,14 @@ static void compare_pair(struct group *gs, int nr)
 		json_array_append_new(json_object_get(pj, "runs"),
 				      json_integer(gs[i].n));
 	const char *name;
-	bool header = false;
+	bool header = false, by_run = true;
 
+	/* runs are the unit where every input has two or more of them */
+	for (int i = 0; i < nr; i++)
+		by_run &= gs[i].n >= 2;
+	json_object_set_new(pj, "replicates", json_string(by_run ?
+		"runs (each run's median)" :
+		"samples (one run on a side: run-to-run drift not measured)"));
 	json_object_foreach(bm, name, m) {
 		struct side a, b[MAX_INPUTS];
 		struct cmp c[MAX_INPUTS];
@@ -534,10 +478,10 @@ static void compare_pair(struct group *gs, int nr)
 
 		if (!strncmp(name, "tp_", 3) || strstr(name, "_net_per_op"))
 			continue;	/* in the JSON files; the table stays short */
-		side_of(&gs[0], name, &a);
+		side_of(&gs[0], name, by_run, &a);
 		for (int i = 1; i < nr; i++) {
-			side_of(&gs[i], name, &b[i]);
-			any |= b[i].median != 0;
+			side_of(&gs[i], name, by_run, &b[i]);
+			any |= b[i].value != 0;
 			c[i] = (struct cmp){ .p = NAN, .change = NAN,
 					     .lo = NAN, .hi = NAN };
 			c[i].incomparable = incomparable(&gs[i], name, m,
@@ -547,20 +491,20 @@ static void compare_pair(struct group *gs, int nr)
 								 why[i], sizeof(why[i]));
 			if (c[i].incomparable)
 				continue;
-			c[i] = compare(&a, &b[i], name, json_string_value(
-					       json_object_get(m, "unit")), i);
+			c[i] = compare(&gs[0], &gs[i], name, json_string_value(
+					       json_object_get(m, "unit")), i, by_run);
 			if (c[i].regression && !collecting)
 				report_regression(rs[0]->label, name, &c[i], i);
 		}
-		if ((a.median == 0 && !any) || collecting)
+		if ((a.value == 0 && !any) || collecting)
 			goto next;	/* zero on every side: nothing to say */
 		mj = json_pack("{s:s, s:{s:f, s:f, s:I}, s:[]}", "metric", name,
-			       "base", "median", a.median, "stddev_pct",
+			       "base", "value", a.value, "stddev_pct",
 			       pct_sd(&a), "n", (json_int_t)a.n, "new");
 		for (int i = 1; i < nr; i++)
 			json_array_append_new(json_object_get(mj, "new"), json_pack(
 				"{s:s, s:f, s:f, s:I, s:o, s:[o,o], s:f, s:b, s:b, s:o}",
-				"input", in[i].path, "median", b[i].median,
+				"input", in[i].path, "value", b[i].value,
 				"stddev_pct", pct_sd(&b[i]), "n", (json_int_t)b[i].n,
 				"change_pct", jnum(c[i].change),
 				"ci_pct", jnum(c[i].lo), jnum(c[i].hi),
@@ -575,13 +519,15 @@ static void compare_pair(struct group *gs, int nr)
 			goto next;
 		if (!header) {
 			if (format == 0 && nr == 2)
-				printf("\n%s  (%d vs %d run(s), n %zu vs %zu)\n",
-				       rs[0]->label, gs[0].n, gs[1].n, a.n, b[1].n);
+				printf("\n%s  (%d vs %d run(s): mean of %s)\n",
+				       rs[0]->label, gs[0].n, gs[1].n,
+				       by_run ? "run medians" : "samples");
 			else if (format == 0)
 				printf("\n%s\n", rs[0]->label);
 			else if (nr == 2)
-				printf("\n**%s** (%d vs %d run(s), n %zu vs %zu)\n\n| metric | base | ±%% | change | 95%% CI | p | new | ±%% |\n|---|---:|---:|---:|---|---:|---:|---:|\n",
-				       rs[0]->label, gs[0].n, gs[1].n, a.n, b[1].n);
+				printf("\n**%s** (%d vs %d run(s): mean of %s)\n\n| metric | base | ±%% | change | 95%% CI | p | new | ±%% |\n|---|---:|---:|---:|---|---:|---:|---:|\n",
+				       rs[0]->label, gs[0].n, gs[1].n,
+				       by_run ? "run medians" : "samples");
 			else {
 				printf("\n**%s**\n\n| metric | base |", rs[0]->label);
 				for (int i = 1; i < nr; i++)
@@ -599,8 +545,8 @@ static void compare_pair(struct group *gs, int nr)
 			fmt_change(ch, sizeof(ch), &c[1]);
 			char va[24], vb[24];
 
-			fmt_num(va, sizeof(va), a.median);
-			fmt_num(vb, sizeof(vb), b[1].median);
+			fmt_num(va, sizeof(va), a.value);
+			fmt_num(vb, sizeof(vb), b[1].value);
 			printf("%12s ±%4.0f%%  %9s  %12s ±%4.0f%%  %s%s%s%s\n",
 			       va, pct_sd(&a), c[1].incomparable ? "n/a" : ch,
 			       vb, pct_sd(&b[1]), name,
@@ -608,12 +554,12 @@ static void compare_pair(struct group *gs, int nr)
 			       c[1].incomparable ? c[1].incomparable : "",
 			       c[1].incomparable ? ")" : "");
 		} else if (format == 0) {
-			printf("%11.4g", a.median);
+			printf("%11.4g", a.value);
 			for (int i = 1; i < nr; i++) {
 				char ch[24];
 
 				fmt_change(ch, sizeof(ch), &c[i]);
-				printf(" %8s %10.4g", ch, b[i].median);
+				printf(" %8s %10.4g", ch, b[i].value);
 			}
 			printf("  %s\n", name);
 		} else if (nr == 2) {
@@ -622,35 +568,26 @@ static void compare_pair(struct group *gs, int nr)
 			fmt_change(ch, sizeof(ch), &c[1]);
 			if (c[1].incomparable)
 				printf("| %s | %.4g | %.0f%% | %s: %s | - | - | %.4g | %.0f%% |\n",
-				       name, a.median, pct_sd(&a), ch,
-				       c[1].incomparable, b[1].median,
+				       name, a.value, pct_sd(&a), ch,
+				       c[1].incomparable, b[1].value,
 				       pct_sd(&b[1]));
 			else
 				printf("| %s | %.4g | %.0f%% | %s | %+.1f%% .. %+.1f%% | %.3g | %.4g | %.0f%% |\n",
-				       name, a.median, pct_sd(&a), ch, c[1].lo,
+				       name, a.value, pct_sd(&a), ch, c[1].lo,
 				       c[1].hi, isnan(c[1].p) ? 1.0 : c[1].p,
-				       b[1].median, pct_sd(&b[1]));
+				       b[1].value, pct_sd(&b[1]));
 		} else {
-			printf("| %s | %.4g |", name, a.median);
+			printf("| %s | %.4g |", name, a.value);
 			for (int i = 1; i < nr; i++) {
 				char ch[24];
 
 				fmt_change(ch, sizeof(ch), &c[i]);
-				printf(" %s | %.4g |", ch, b[i].median);
+				printf(" %s | %.4g |", ch, b[i].value);
 			}
 			putchar('\n');
 		}
 next:
-		free(a.v);
-		if (a.runs)
-			free(a.runs->v);
-		free(a.runs);
-		for (int i = 1; i < nr; i++) {
-			free(b[i].v);
-			if (b[i].runs)
-				free(b[i].runs->v);
-			free(b[i].runs);
-		}
+
 	}
 	if (collecting)
 		json_decref(pj);
@@ -664,9 +601,10 @@ static void usage(void)
 	       "                   [--alpha A] [--match all|variant] BASE NEW [NEW...]\n"
 	       "  BASE, NEW: mmb result files or directories of them\n"
 	       "  --threshold PCT  a regression is worse by more than this (default 5)\n"
-	       "  --alpha A        significance level of Welch's test (default 0.05)\n"
-	       "  --noise PCT      smaller changes are never significant (default 5:\n"
-	       "                   run-to-run drift that per-run samples cannot see)\n"
+	       "  --alpha A        family-wise significance level (default 0.05)\n"
+	       "  --noise PCT      with one run on a side, smaller changes are never\n"
+	       "                   significant (default 5: the run-to-run drift its\n"
+	       "                   samples cannot see; 2+ runs a side measure it)\n"
 	       "  --ipi-floor N    smaller changes in IPIs/op are never significant\n"
 	       "                   (default 0.05: background, not the op)\n"
 	       "  --match all|variant  pair by bench, variant, params and placement (all,\n"
@@ -803,7 +741,7 @@ int main(int argc, char **argv)
 				      json_integer((json_int_t)fam[i].n));
 	}
 	if (format == 0)
-		printf("# mmb compare: base %s; * significant: Welch p < %g after Holm's\n#   correction over the %zu metrics compared, 95%% bootstrap CI excludes 0,\n#   |change| >= %g%%; ! regression beyond %g%%\n#         base ±%%sd    %%change          new ±%%sd  metric\n",
+		printf("# mmb compare: base %s; * significant: Welch p < %g (run medians,\n#   or samples where a side has one run) after Holm's correction over the\n#   %zu metrics compared, 95%% CI excludes 0, and with one run a side\n#   |change| >= %g%%; ! regression beyond %g%%\n#         base ±%%sd    %%change          new ±%%sd  metric\n",
 		       in[0].path, alpha, fam[1].n, noise, threshold);
 	for (int j = 0; j < npairs; j++)
 		compare_pair(groups[j], ninputs);
