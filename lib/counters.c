@@ -669,13 +669,17 @@ int counters_delta(const struct counters *c, const struct snapshot *a,
 		irq_ipi_delta(&a->irq, &b->irq, &k);
 		snprintf(out[n].name, sizeof(out[n].name), "ipis");
 		out[n].v = (double)k.total;
-		out[n].source = "/proc/interrupts";
+		out[n].source = "/proc/interrupts: every IPI row that counts interrupts received (x86: not TLB, which counts flush runs)";
 		n++;
 		for (int i = 0; i < k.n && n < max; i++, n++) {
 			snprintf(out[n].name, sizeof(out[n].name), "ipi_%s",
 				 k.k[i].kind);
 			out[n].v = (double)k.k[i].total;
-			out[n].source = "/proc/interrupts";
+			out[n].source = !strcmp(k.k[i].label, "TLB") ?
+				"/proc/interrupts TLB row: remote flush-function runs, not interrupts (most came by a call IPI, counted in ipi_call too; a polling idle CPU's by none)" :
+				!strcmp(k.k[i].label, "CAL") ?
+				"/proc/interrupts CAL row: call-function interrupts received, those that carried TLB flushes included" :
+				"/proc/interrupts";
 		}
 	}
 	for (int i = 0; with_tp && i < c->ntp && n < max; i++, n++) {

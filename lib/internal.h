@@ -47,9 +47,10 @@ const struct irq_row *irq_find(const struct irq_table *t, const char *label);
 
 /*
  * IPI kinds, by the kernel's own labels (x86) or names (arm64).
- * On x86 a TLB shootdown IPI is counted both in CAL and in TLB (see
- * arch/x86/kernel/smp.c and flush_tlb_func()), so "call" is CAL - TLB
- * there and the kinds partition the IPIs received.
+ * On x86 the TLB row counts flush_tlb_func() runs for other CPUs' requests
+ * (most came by a call-function IPI, counted in CAL; a polling idle CPU's
+ * came without one), so it is reported as runs, "call" is CAL, and the
+ * total of IPIs received leaves the TLB row out.
  */
 #define IRQ_MAX_KINDS 16
 struct ipi_kinds {

@@ -291,20 +291,22 @@ static long kinds_find(const struct ipi_kinds *k, const char *kind)
 	return -1;
 }
 
-/* A TLB IPI on x86 is also a function-call IPI: count it once. */
+/*
+ * On x86 the TLB row is not an interrupt count: flush_tlb_func() bumps it
+ * each time it runs for another CPU's request, whether a call-function
+ * IPI brought it (that IPI is counted in CAL) or a polling idle CPU ran it
+ * from its queue without any IPI (call_function_single_prep_ipi()).  So
+ * CAL stays CAL, TLB stays runs, and "all IPIs received" sums the rows
+ * that count interrupts: never one derived from the other's difference.
+ */
 static void kinds_finish(struct ipi_kinds *out, bool x86)
 {
-	long call = kinds_find(out, "call"), tlb = kinds_find(out, "tlb");
+	long tlb = kinds_find(out, "tlb");
 
-	if (x86 && call >= 0 && tlb >= 0) {
-		unsigned long long t = out->k[tlb].total;
-
-		out->k[call].total = out->k[call].total >= t ?
-				     out->k[call].total - t : 0;
-	}
 	out->total = 0;
 	for (int i = 0; i < out->n; i++)
-		out->total += out->k[i].total;
+		if (!(x86 && i == tlb))
+			out->total += out->k[i].total;
 	out->tlb_hw_broadcast = !x86 && out->n > 0 && tlb < 0;
 }
 
