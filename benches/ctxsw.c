@@ -138,7 +138,7 @@ static const struct mmb_variant variants[] = {
 	  .setup = setup, .victim = partner,
 	  .wake = wake, .op = op, .teardown = teardown },
 	{ .name = "idle",
-	  .desc = "partner on another CPU: both CPUs pass through idle (lazy mm)",
+	  .desc = "partner on another CPU: both CPUs pass through idle (lazy mm); shallow polling idle under --cpu-dma-latency on (default), deep idle and wake-up IPIs with off",
 	  .op_desc = CTXSW_OP, .mode = MMB_MODE_THREADS, .victims_wait = true,
 	  .setup = setup, .victim = partner, .wake = wake, .op = op,
 	  .teardown = teardown },

@@ -165,7 +165,10 @@ static const struct mmb_variant variants[] = {
 
 static const struct mmb_opt opts[] = {
 	{ "victim-state", MMB_OPT_CHOICE, &victim_state, "STATE",
-	  "victims spin in user space or sleep in the kernel", 0, 0, states },
+	  "victims spin in user space or sleep in the kernel; a sleeping "
+	  "victim's CPU polls in shallow idle under --cpu-dma-latency on (the "
+	  "default) and sleeps deep with off: a different workload, so "
+	  "compare never pairs the two", 0, 0, states },
 	{ NULL }
 };
 

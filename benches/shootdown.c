@@ -195,8 +195,11 @@ static const struct mmb_variant variants[] = {
 static const struct mmb_opt opts[] = {
 	{ "pages", MMB_OPT_INT, &pages, "N", "pages per op", 1, 1 << 20 },
 	{ "victim-state", MMB_OPT_CHOICE, &victim_state, "STATE",
-	  "victims read the region (busy) or sleep (idle: lazy mm)", 0, 0,
-	  states },
+	  "victims read the region (busy) or sleep (idle: lazy mm); an idle "
+	  "victim's CPU polls in shallow idle under --cpu-dma-latency on (the "
+	  "default: a flush queued to it may run without an IPI) and sleeps "
+	  "deep with off (an IPI must wake it): a different workload, so "
+	  "compare never pairs the two", 0, 0, states },
 	{ NULL }
 };
 

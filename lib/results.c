@@ -164,11 +164,17 @@ int mmb_results_load(struct mmb_results *rs, const char *path, char *err,
  * Params that set how precisely a result was sampled, not what it
  * measured: results that differ only in these measure the same thing.
  */
+/*
+ * Parameters that change how precisely a workload is measured, not the
+ * workload.  cpu-dma-latency is not one: it decides whether an idle
+ * (lazy) victim's CPU polls or sleeps deep, which is what idle variants
+ * measure.
+ */
 bool mmb_param_is_sampling(const char *key)
 {
 	static const char *const sampling[] = {
 		"duration", "iterations", "warmup", "repeat", "tracepoint-repeat",
-		"quiet", "no-tracepoints", "cpu-dma-latency", "variant",
+		"quiet", "no-tracepoints", "variant",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(sampling); i++)

@@ -106,6 +106,16 @@ ok $? "  and the gate passes (exit $rc)"
 "$C" "$fx/base.json" "$tmp/relabel.json" | grep -q "cycles (incomparable: unit tsc-cycles against cycles)"
 ok $? "  the text table says why"
 
+# --- cpu_dma_latency decides what an idle victim is: runs with it on and
+# off are different workloads and never pair
+/usr/bin/python3 - "$fx/base.json" "$tmp/dmaoff.json" <<'PY'
+import json, sys
+x = json.load(open(sys.argv[1]))
+x["params"]["cpu-dma-latency"] = "off"
+json.dump(x, open(sys.argv[2], "w"))
+PY
+bad "cpu-dma-latency on against off" "no result pairs" "$C" "$fx/base.json" "$tmp/dmaoff.json"
+
 # --- A/A: two runs of the same suite find no significant change in >= 95%
 if [ "$(nproc)" -ge 2 ]; then
 	# three runs a side, interleaved; the run is the unit of the t-test
