@@ -7,9 +7,12 @@
  * frequency), so they are not independent replicates: with two or more
  * runs on each side the run is the unit of replication, each run
  * summarised by its median (robust to a sample hit by an interrupt storm).
- * With one run on a side there is nothing else: its samples are the
- * replicates, and the caller keeps a floor under the change it may call
- * significant, for the drift between runs that those samples cannot see.
+ * One run against several is still a comparison of runs: the side with
+ * several says how far runs drift, and the one run is a new draw (a
+ * baseline of 3 runs against one run of a new kernel).  With one run on
+ * each side there is nothing else: its samples are the replicates, and the
+ * caller keeps a floor under the change it may call significant, for the
+ * drift between runs that those samples cannot see.
  *
  * What is reported is what is tested: the mean of the replicates on each
  * side, the % change of those means, Welch's t-test of the difference and
@@ -39,7 +42,7 @@ double cmp_median(double *v, size_t n)
 	return gsl_stats_median_from_sorted_data(v, 1, n);
 }
 
-/* The side's replicates: run medians with 2+ runs, else its samples. */
+/* The side's replicates: run medians when runs are the unit, else samples. */
 static size_t replicates(const struct cmp_side *s, bool by_run, double *out)
 {
 	size_t k = 0;
@@ -102,11 +105,24 @@ void cmp_stat(const struct cmp_side *a, const struct cmp_side *b,
 	scale = out->base != 0 ? 100 / fabs(out->base) : 1;
 	out->change = out->base != 0 ? diff * scale :
 		      (out->new_ == 0 ? 0 : INFINITY);
-	/* two replicates or fewer on a side say nothing about spread */
-	if (na < 2 || nb < 2)
-		goto out;
-	va = gsl_stats_variance_m(ra, 1, na, out->base) / na;
-	vb = gsl_stats_variance_m(rb, 1, nb, out->new_) / nb;
+	if (na < 2 && nb < 2)
+		goto out;	/* one value a side: no spread to test against */
+	if (na >= 2 && nb >= 2) {
+		va = gsl_stats_variance_m(ra, 1, na, out->base) / na;
+		vb = gsl_stats_variance_m(rb, 1, nb, out->new_) / nb;
+	} else {
+		/*
+		 * One run against several (a new kernel's run against a
+		 * baseline's): the spread between runs comes from the side
+		 * that has it, and the one run is a new draw from it (the
+		 * prediction interval's t, df of that side).
+		 */
+		double v = na >= 2 ? gsl_stats_variance_m(ra, 1, na, out->base) :
+				     gsl_stats_variance_m(rb, 1, nb, out->new_);
+
+		va = v / na;
+		vb = v / nb;
+	}
 	se = sqrt(va + vb);
 	if (se == 0) {
 		/* no spread at all: equal, or certainly apart */
@@ -115,8 +131,11 @@ void cmp_stat(const struct cmp_side *a, const struct cmp_side *b,
 		goto out;
 	}
 	t = diff / se;
-	df = (va + vb) * (va + vb) /
-	     (va * va / (na - 1) + vb * vb / (nb - 1));
+	if (na >= 2 && nb >= 2)
+		df = (va + vb) * (va + vb) /
+		     (va * va / (na - 1) + vb * vb / (nb - 1));
+	else
+		df = (na >= 2 ? na : nb) - 1;
 	out->p = 2 * gsl_cdf_tdist_Q(fabs(t), df);
 	q = gsl_cdf_tdist_Qinv(0.025, df);
 	if (out->base != 0) {

@@ -95,7 +95,7 @@ struct cmp_stat {
 	bool run_level;		/* runs were the unit (2+ a side) */
 };
 double cmp_median(double *v, size_t n);	/* sorts v */
-/* by_run: runs are the unit (every side of the comparison has 2+) */
+/* by_run: runs are the unit (a side of the comparison has 2+ runs) */
 void cmp_stat(const struct cmp_side *a, const struct cmp_side *b,
 	      bool by_run, struct cmp_stat *out);
 /* The replicates themselves (out: room for every sample), how many. */

@@ -9,11 +9,11 @@
  * bench, variant, workload parameters and placement; sampling parameters
  * (duration, repeat, warm-up) may differ.  Several results of one pair in
  * one input (repeated runs) are pooled.  Per metric: the mean of each
- * side's replicates (each run's median with two or more runs on every
- * side, so run-to-run drift is in the test; else the samples of the one
- * run), its % change, Welch's t-test and its 95% interval
- * (lib/cmpstats.c).  With one run on a side the drift between runs cannot
- * be seen, and a change smaller than --noise is never
+ * side's replicates (each run's median where either side has two or more
+ * runs, so run-to-run drift is in the test; else the samples of the one
+ * run on each side), its % change, Welch's t-test and its 95% interval
+ * (lib/cmpstats.c).  With one run on each side the drift between runs
+ * cannot be seen, and a change smaller than --noise is never
  * significant there.  The p-values of all the metrics compared for one NEW
  * input are adjusted together (Holm), so an A/A comparison flags nothing
  * with probability at least 1 - alpha.  A change is significant when the
@@ -463,12 +463,15 @@ static void compare_pair(struct group *gs, int nr)
 	const char *name;
 	bool header = false, by_run = true;
 
-	/* runs are the unit where every input has two or more of them */
-	for (int i = 0; i < nr; i++)
-		by_run &= gs[i].n >= 2;
+	/*
+	 * runs are the unit where a side of every comparison has two or
+	 * more: that side measures the drift between runs
+	 */
+	for (int i = 1; i < nr; i++)
+		by_run &= gs[0].n >= 2 || gs[i].n >= 2;
 	json_object_set_new(pj, "replicates", json_string(by_run ?
 		"runs (each run's median)" :
-		"samples (one run on a side: run-to-run drift not measured)"));
+		"samples (one run a side: run-to-run drift not measured)"));
 	json_object_foreach(bm, name, m) {
 		struct side a, b[MAX_INPUTS];
 		struct cmp c[MAX_INPUTS];
@@ -602,9 +605,9 @@ static void usage(void)
 	       "  BASE, NEW: mmb result files or directories of them\n"
 	       "  --threshold PCT  a regression is worse by more than this (default 5)\n"
 	       "  --alpha A        family-wise significance level (default 0.05)\n"
-	       "  --noise PCT      with one run on a side, smaller changes are never\n"
+	       "  --noise PCT      with one run on each side, smaller changes are never\n"
 	       "                   significant (default 5: the run-to-run drift its\n"
-	       "                   samples cannot see; 2+ runs a side measure it)\n"
+	       "                   samples cannot see; 2+ runs on a side measure it)\n"
 	       "  --ipi-floor N    smaller changes in IPIs/op are never significant\n"
 	       "                   (default 0.05: background, not the op)\n"
 	       "  --match all|variant  pair by bench, variant, params and placement (all,\n"
@@ -741,7 +744,7 @@ int main(int argc, char **argv)
 				      json_integer((json_int_t)fam[i].n));
 	}
 	if (format == 0)
-		printf("# mmb compare: base %s; * significant: Welch p < %g (run medians,\n#   or samples where a side has one run) after Holm's correction over the\n#   %zu metrics compared, 95%% CI excludes 0, and with one run a side\n#   |change| >= %g%%; ! regression beyond %g%%\n#         base ±%%sd    %%change          new ±%%sd  metric\n",
+		printf("# mmb compare: base %s; * significant: Welch p < %g (run medians,\n#   or samples where each side has one run) after Holm's correction over\n#   the %zu metrics compared, 95%% CI excludes 0, and with one run a side\n#   |change| >= %g%%; ! regression beyond %g%%\n#         base ±%%sd    %%change          new ±%%sd  metric\n",
 		       in[0].path, alpha, fam[1].n, noise, threshold);
 	for (int j = 0; j < npairs; j++)
 		compare_pair(groups[j], ninputs);
