@@ -4,12 +4,14 @@
  * often does it find a real change?  A benchmark of the statistics, on
  * synthetic runs whose drift and effect are known.
  *
- *   mmb-compare-sim [--gates N] [--metrics M] [--runs R] [--samples S]
+ *   mmb-compare-sim [--gates N] [--metrics M] [--runs R] [--new-runs R]
+ *                   [--samples S]
  *                   [--run-cv PCT] [--sample-cv PCT] [--outliers P]
  *                   [--outlier-pct X] [--effect PCT] [--alpha A]
  *                   [--noise PCT] [--seed N]
  *
- * Each gate compares R runs against R runs of M metrics, S samples a run.
+ * Each gate compares R runs (the base) against --new-runs runs (default R)
+ * of M metrics, S samples a run.
  * A run's level drifts by a normal of sd --run-cv (and, with probability
  * --outliers, by --outlier-pct more: a noisy neighbour for a whole run);
  * its samples scatter around that level by --sample-cv.  A/A gates have
@@ -35,7 +37,7 @@
 
 #include "internal.h"
 
-static long gates = 400, metrics = 50, runs = 5, samples = 5;
+static long gates = 400, metrics = 50, runs = 5, new_runs = -1, samples = 5;
 static double run_cv = 2.0, sample_cv = 2.0, outliers = 0.0,
 	      outlier_pct = 20.0, effect = 5.0, alpha = 0.05, noise = 5.0;
 static unsigned long seed = 1;
@@ -54,14 +56,14 @@ static void side(gsl_rng *rng, struct cmp_side *s, double scale)
 	}
 }
 
-static void alloc_side(struct cmp_side *s)
+static void alloc_side(struct cmp_side *s, long nr)
 {
-	s->nruns = (int)runs;
-	s->v = calloc(runs, sizeof(double *));
-	s->n = calloc(runs, sizeof(size_t));
+	s->nruns = (int)nr;
+	s->v = calloc(nr, sizeof(double *));
+	s->n = calloc(nr, sizeof(size_t));
 	if (!s->v || !s->n)
 		exit(MMB_EXIT_FAIL);
-	for (long j = 0; j < runs; j++) {
+	for (long j = 0; j < nr; j++) {
 		s->v[j] = calloc(samples, sizeof(double));
 		if (!s->v[j])
 			exit(MMB_EXIT_FAIL);
@@ -81,13 +83,13 @@ static bool gate(gsl_rng *rng, double eff, bool *found)
 
 	if (!st || !p || !adj)
 		exit(MMB_EXIT_FAIL);
-	alloc_side(&a);
-	alloc_side(&b);
+	alloc_side(&a, runs);
+	alloc_side(&b, new_runs);
 	*found = false;
 	for (long k = 0; k < metrics; k++) {
 		side(rng, &a, 1000);
 		side(rng, &b, k == 0 ? 1000 * (1 + eff / 100) : 1000);
-		cmp_stat(&a, &b, runs >= 2, &st[k]);
+		cmp_stat(&a, &b, runs >= 2 || new_runs >= 2, &st[k]);
 		p[m++] = isnan(st[k].p) ? 1 : st[k].p;
 	}
 	cmp_holm(p, adj, m);
@@ -98,10 +100,10 @@ static bool gate(gsl_rng *rng, double eff, bool *found)
 		if (k == 0 && sig && st[k].change > 0)
 			*found = true;
 	}
-	for (long j = 0; j < runs; j++) {
+	for (long j = 0; j < runs; j++)
 		free(a.v[j]);
+	for (long j = 0; j < new_runs; j++)
 		free(b.v[j]);
-	}
 	free(a.v);
 	free(a.n);
 	free(b.v);
@@ -142,6 +144,7 @@ int main(int argc, char **argv)
 		{ "gates", required_argument, NULL, 'g' },
 		{ "metrics", required_argument, NULL, 'm' },
 		{ "runs", required_argument, NULL, 'r' },
+		{ "new-runs", required_argument, NULL, 'N' },
 		{ "samples", required_argument, NULL, 's' },
 		{ "run-cv", required_argument, NULL, 'R' },
 		{ "sample-cv", required_argument, NULL, 'S' },
@@ -164,6 +167,7 @@ int main(int argc, char **argv)
 		case 'g': gates = (long)num("--gates", optarg, 1, 1e6); break;
 		case 'm': metrics = (long)num("--metrics", optarg, 1, 1e4); break;
 		case 'r': runs = (long)num("--runs", optarg, 1, 100); break;
+		case 'N': new_runs = (long)num("--new-runs", optarg, 1, 100); break;
 		case 's': samples = (long)num("--samples", optarg, 2, 1000); break;
 		case 'R': run_cv = num("--run-cv", optarg, 0, 100); break;
 		case 'S': sample_cv = num("--sample-cv", optarg, 0, 100); break;
@@ -174,7 +178,7 @@ int main(int argc, char **argv)
 		case 'n': noise = num("--noise", optarg, 0, 100); break;
 		case 'z': seed = (unsigned long)num("--seed", optarg, 0, 4e9); break;
 		case 'h':
-			printf("usage: mmb-compare-sim [--gates N] [--metrics M] [--runs R] [--samples S]\n"
+			printf("usage: mmb-compare-sim [--gates N] [--metrics M] [--runs R] [--new-runs R] [--samples S]\n"
 			       "         [--run-cv PCT] [--sample-cv PCT] [--outliers P] [--outlier-pct X]\n"
 			       "         [--effect PCT] [--alpha A] [--noise PCT] [--seed N]\n");
 			return 0;
@@ -188,6 +192,8 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return MMB_EXIT_USAGE;
 	}
+	if (new_runs < 0)
+		new_runs = runs;
 	rng = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(rng, seed);
 	for (long g = 0; g < gates; g++) {
@@ -202,8 +208,8 @@ int main(int argc, char **argv)
 	if (isatty(2))
 		fprintf(stderr, "\r\033[K");
 	gsl_rng_free(rng);
-	printf("# mmb-compare-sim: %ld A/A and %ld effect gates of %ld metrics, %ld runs x %ld samples a side\n",
-	       gates, gates, metrics, runs, samples);
+	printf("# mmb-compare-sim: %ld A/A and %ld effect gates of %ld metrics, %ld base and %ld new runs of %ld samples\n",
+	       gates, gates, metrics, runs, new_runs, samples);
 	printf("# run drift sd %.2f%%, sample sd %.2f%%, outlier runs %.3f at %+.0f%%; alpha %.3g, noise floor %.1f%% (1-run sides)\n",
 	       run_cv, sample_cv, outliers, outlier_pct, alpha, noise);
 	wilson(fp, gates, &l, &h);
