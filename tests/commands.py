@@ -103,6 +103,13 @@ def first_words(cmd, make=False):
         found += first_words(sub)
     text = strip_quotes(text)
     text = re.sub(r"\[\[.*?\]\]", " T ", text)	# a test, not a command
+    # a case on one line: its patterns are not commands, its bodies are
+    m = re.search(r"\bcase\b.*?\bin\b(.*?)\besac\b", text)
+    while m:
+        body = m.group(1)
+        items = [re.sub(r"^\s*\(?[^()]*\)", " ", it) for it in body.split(";;")]
+        text = text[:m.start()] + " ; ".join(items) + text[m.end():]
+        m = re.search(r"\bcase\b.*?\bin\b(.*?)\besac\b", text)
     text = re.sub(r"\b[A-Za-z_]\w*\+?=\([^)]*\)", " A ", text)	# arrays
     # redirections, with their targets
     text = re.sub(r"\d*(?:>>|>|<)&?\s*(?:\d+\b|-|[^\s;|&()]+)", " ", text)

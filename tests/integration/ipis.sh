@@ -21,10 +21,21 @@ if [ "$(uname -m)" != x86_64 ]; then
 	exit 0
 fi
 
+# A busy victim must have been on its CPU for its IPIs to mean anything: on
+# a shared VM another tenant (or this machine's own load) sometimes takes
+# it away, and then the run is taken again, up to three times, instead of
+# judging figures whose premise failed.
 run() {		# run OUT BENCH ARGS...
-	local out=$1 bench=$2
+	local out=$1 bench=$2 rc try share
 	shift 2
-	"$BIN/mmb-$bench" $QUICK --format json --output "$out" "$@" 2>"$tmp/err"
+	for try in 1 2 3; do
+		"$BIN/mmb-$bench" $QUICK --format json --output "$out" "$@" 2>"$tmp/err"
+		rc=$?
+		share=$(jget "$out" metrics.busy_victim_oncpu.min 2>/dev/null) || break
+		in_range "$share" 0.9 2 && break
+		echo "# $bench $*: a busy victim was on its CPU only $share of a sample (try $try)"
+	done
+	return $rc
 }
 
 check() {	# check FILE METRIC LO HI DESCRIPTION
@@ -80,8 +91,9 @@ check "$tmp/sd1.json" tp_tlb_flush_flush_on_task_switch_per_op 0 0.1 "munmap, fi
 
 run "$tmp/sd0.json" shootdown --variant munmap --initiator 0 --victims 0
 ok $? "shootdown munmap, no victim runs"
+# (a flush may still be requested: a CPU that ran this mm before stays in
+# mm_cpumask while lazy, and is asked and then skipped)
 [ -n "$hypercall" ] || check "$tmp/sd0.json" ipi_tlb_per_op 0 0.05 "munmap, no victim"
-check "$tmp/sd0.json" tp_tlb_flush_remote_ipi_send_per_op 0 0.05 "munmap, no victim: no remote flush"
 
 run "$tmp/sdi.json" shootdown --variant munmap --initiator 0 --victims 1, \
 	--victim-state idle
