@@ -116,6 +116,15 @@ json.dump(x, open(sys.argv[2], "w"))
 PY
 bad "cpu-dma-latency on against off" "no result pairs" "$C" "$fx/base.json" "$tmp/dmaoff.json"
 
+# --- the rules themselves, on synthetic gates of 50 metrics whose drift is
+# known (seeded: the same figures every time): an A/A gate of 3 runs a side
+# flags something in at most 5% of gates
+"$BIN/mmb-compare-sim" --gates 1000 --runs 3 > "$tmp/sim" 2>&1
+sed 's/^/# /' "$tmp/sim"
+fpr=$(awk '$1 == "false_positive_rate" { sub("%", "", $2); print $2 }' "$tmp/sim")
+[ -n "$fpr" ] && in_range "$fpr" 0 5
+ok $? "simulated A/A gates, 3 runs a side: false-positive rate $fpr% <= 5%"
+
 # --- A/A: two runs of the same suite find no significant change in >= 95%
 if [ "$(nproc)" -ge 2 ]; then
 	# three runs a side, interleaved; the run is the unit of the t-test
