@@ -31,7 +31,7 @@ gold compare-unpaired.txt 2 base.json pages64.json
 grep -q "no result pairs" "$golden/compare-unpaired.txt"
 ok $? "nothing paired: exit 2 and says so"
 gold compare-dir.txt 0 --threshold 500 --match variant . .
-grep -q '(4 vs 4 run(s), n 32 vs 32)' "$golden/compare-dir.txt"
+grep -q '(4 vs 4 run(s): mean of run medians)' "$golden/compare-dir.txt"
 ok $? "a directory's runs of one pair are pooled (4 runs, 32 samples)"
 
 # text stays fit for email
