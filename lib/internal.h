@@ -291,6 +291,8 @@ int mmb_results_load(struct mmb_results *rs, const char *path, char *err,
 		     size_t len);
 void mmb_results_free(struct mmb_results *rs);
 bool mmb_param_is_sampling(const char *key);
+double mmb_num_arg(const char *prog, const char *opt, const char *s,
+		   double lo, double hi);
 
 /* ---- runner.c ---- */
 extern volatile sig_atomic_t mmb_interrupted;

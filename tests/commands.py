@@ -47,6 +47,15 @@ def strip_quotes(s):
     return s
 
 
+def closing(s, j, op, cl):
+    """Index just past the bracket that closes one opened before s[j]."""
+    depth = 1
+    while j < len(s) and depth:
+        depth += {op: 1, cl: -1}.get(s[j], 0)
+        j += 1
+    return j
+
+
 def substitutions(s):
     """Returns (text with $(...)/`...` replaced by a placeholder, [inner
     command strings]).  Balanced parentheses; $((...)) is arithmetic."""
@@ -62,20 +71,13 @@ def substitutions(s):
             out.append(" N ")
             i = j
         elif s.startswith("$(", i):
-            depth, j = 1, i + 2
-            while j < len(s) and depth:
-                depth += {"(": 1, ")": -1}.get(s[j], 0)
-                j += 1
+            j = closing(s, i + 2, "(", ")")
             inner.append(s[i + 2:j - 1])
             out.append(" S ")
             i = j
         elif s.startswith("${", i):
-            depth, j = 1, i + 2
-            while j < len(s) and depth:
-                depth += {"{": 1, "}": -1}.get(s[j], 0)
-                j += 1
+            i = closing(s, i + 2, "{", "}")
             out.append(" P ")
-            i = j
         elif s[i] == "`":
             j = s.find("`", i + 1)
             j = len(s) if j < 0 else j

@@ -125,17 +125,10 @@ static void wilson(long k, long n, double *lo, double *hi)
 	*hi = c + h;
 }
 
-static double num(const char *opt, const char *s, double lo, double hi)
+/* a number option's value, in [lo, hi]; exit 2 naming it otherwise */
+static double arg(const char *opt, double lo, double hi)
 {
-	char *end;
-	double v = strtod(s, &end);
-
-	if (*end || end == s || !(v >= lo && v <= hi)) {
-		fprintf(stderr, "mmb-compare-sim: %s: '%s' must be a number from %g to %g\n",
-			opt, s, lo, hi);
-		exit(MMB_EXIT_USAGE);
-	}
-	return v;
+	return mmb_num_arg("mmb-compare-sim", opt, optarg, lo, hi);
 }
 
 int main(int argc, char **argv)
@@ -164,19 +157,19 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'g': gates = (long)num("--gates", optarg, 1, 1e6); break;
-		case 'm': metrics = (long)num("--metrics", optarg, 1, 1e4); break;
-		case 'r': runs = (long)num("--runs", optarg, 1, 100); break;
-		case 'N': new_runs = (long)num("--new-runs", optarg, 1, 100); break;
-		case 's': samples = (long)num("--samples", optarg, 2, 1000); break;
-		case 'R': run_cv = num("--run-cv", optarg, 0, 100); break;
-		case 'S': sample_cv = num("--sample-cv", optarg, 0, 100); break;
-		case 'o': outliers = num("--outliers", optarg, 0, 1); break;
-		case 'O': outlier_pct = num("--outlier-pct", optarg, -99, 1000); break;
-		case 'e': effect = num("--effect", optarg, -99, 1000); break;
-		case 'a': alpha = num("--alpha", optarg, 1e-6, 0.5); break;
-		case 'n': noise = num("--noise", optarg, 0, 100); break;
-		case 'z': seed = (unsigned long)num("--seed", optarg, 0, 4e9); break;
+		case 'g': gates = (long)arg("--gates", 1, 1e6); break;
+		case 'm': metrics = (long)arg("--metrics", 1, 1e4); break;
+		case 'r': runs = (long)arg("--runs", 1, 100); break;
+		case 'N': new_runs = (long)arg("--new-runs", 1, 100); break;
+		case 's': samples = (long)arg("--samples", 2, 1000); break;
+		case 'R': run_cv = arg("--run-cv", 0, 100); break;
+		case 'S': sample_cv = arg("--sample-cv", 0, 100); break;
+		case 'o': outliers = arg("--outliers", 0, 1); break;
+		case 'O': outlier_pct = arg("--outlier-pct", -99, 1000); break;
+		case 'e': effect = arg("--effect", -99, 1000); break;
+		case 'a': alpha = arg("--alpha", 1e-6, 0.5); break;
+		case 'n': noise = arg("--noise", 0, 100); break;
+		case 'z': seed = (unsigned long)arg("--seed", 0, 4e9); break;
 		case 'h':
 			printf("usage: mmb-compare-sim [--gates N] [--metrics M] [--runs R] [--new-runs R] [--samples S]\n"
 			       "         [--run-cv PCT] [--sample-cv PCT] [--outliers P] [--outlier-pct X]\n"

@@ -616,21 +616,6 @@ static void usage(void)
 	       "Exit: 0 no regression, 1 regressions, 2 usage or unreadable input.\n");
 }
 
-static double num_arg(const char *opt, const char *s, double lo, double hi)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || end == s || !(v >= lo && v <= hi)) {
-		fprintf(stderr, "mmb-compare: %s: '%s' must be a number from %g to %g\n",
-			opt, s, lo, hi);
-		exit(MMB_EXIT_USAGE);
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -662,16 +647,16 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 't':
-			threshold = num_arg("--threshold", optarg, 0, 1e6);
+			threshold = mmb_num_arg("mmb-compare", "--threshold", optarg, 0, 1e6);
 			break;
 		case 'a':
-			alpha = num_arg("--alpha", optarg, 1e-9, 0.5);
+			alpha = mmb_num_arg("mmb-compare", "--alpha", optarg, 1e-9, 0.5);
 			break;
 		case 'i':
-			ipi_floor = num_arg("--ipi-floor", optarg, 0, 1e6);
+			ipi_floor = mmb_num_arg("mmb-compare", "--ipi-floor", optarg, 0, 1e6);
 			break;
 		case 'n':
-			noise = num_arg("--noise", optarg, 0, 100);
+			noise = mmb_num_arg("mmb-compare", "--noise", optarg, 0, 100);
 			break;
 		case 'm':
 			if (strcmp(optarg, "all") && strcmp(optarg, "variant")) {
