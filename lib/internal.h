@@ -291,6 +291,9 @@ int mmb_results_load(struct mmb_results *rs, const char *path, char *err,
 		     size_t len);
 void mmb_results_free(struct mmb_results *rs);
 bool mmb_param_is_sampling(const char *key);
+/* "pages=64": what tells docs[i] from the rows of its bench and variant */
+void mmb_params_label(json_t *const *docs, int n, int i, char *buf,
+		      size_t len);
 double mmb_num_arg(const char *prog, const char *opt, const char *s,
 		   double lo, double hi);
 

@@ -163,12 +163,8 @@ int mmb_results_load(struct mmb_results *rs, const char *path, char *err,
 /*
  * Params that set how precisely a result was sampled, not what it
  * measured: results that differ only in these measure the same thing.
- */
-/*
- * Parameters that change how precisely a workload is measured, not the
- * workload.  cpu-dma-latency is not one: it decides whether an idle
- * (lazy) victim's CPU polls or sleeps deep, which is what idle variants
- * measure.
+ * cpu-dma-latency is not one: it decides whether an idle (lazy) victim's
+ * CPU polls or sleeps deep, which is what idle variants measure.
  */
 bool mmb_param_is_sampling(const char *key)
 {
@@ -208,4 +204,44 @@ double mmb_num_arg(const char *prog, const char *opt, const char *s,
 		exit(MMB_EXIT_USAGE);
 	}
 	return v;
+}
+
+/*
+ * What tells row i of a table from the rows of the same bench and variant:
+ * "pages=64 victim-state=idle", the workload parameters (sampling ones
+ * left out) whose values differ between it and any of them, in the order
+ * its result lists them; empty when nothing does.  Rows of other benches
+ * or variants are told apart by those already.
+ */
+void mmb_params_label(json_t *const *docs, int n, int i, char *buf,
+		      size_t len)
+{
+	const json_t *pi = json_object_get(docs[i], "params"), *v;
+	const char *k;
+	size_t at = 0;
+
+	buf[0] = '\0';
+	json_object_foreach((json_t *)pi, k, v) {
+		bool differs = false;
+
+		if (mmb_param_is_sampling(k))
+			continue;
+		for (int j = 0; j < n && !differs; j++)
+			differs = j != i &&
+				  !strcmp(mmb_jstr(docs[j], "bench"),
+					  mmb_jstr(docs[i], "bench")) &&
+				  !strcmp(mmb_jstr(docs[j], "variant"),
+					  mmb_jstr(docs[i], "variant")) &&
+				  !json_equal(v, json_object_get(json_object_get(
+					  docs[j], "params"), k));
+		if (differs) {
+			char *s = json_is_string(v) ? NULL :
+				  json_dumps(v, JSON_ENCODE_ANY);
+
+			at += snprintf(buf + at, at < len ? len - at : 0,
+				       "%s%s=%s", at ? " " : "", k,
+				       s ? s : json_string_value(v));
+			free(s);
+		}
+	}
 }

@@ -447,15 +447,57 @@ static void fmt_change(char *buf, size_t len, const struct cmp *c)
 			 c->regression ? "!" : c->significant ? "*" : "");
 }
 
+/*
+ * "shootdown/munmap pages=64": the parameters that tell this pair from the
+ * base's other results of its bench and variant, and, where a NEW input
+ * differs from the base in one (--match variant), "pages=1->64".
+ */
+static json_t **base_docs;
+
+static void pair_label(struct result **rs, int nr, char *buf, size_t len)
+{
+	const json_t *pb = json_object_get(rs[0]->doc, "params"), *v;
+	const char *k;
+	char own[256];
+	size_t at;
+
+	own[0] = '\0';
+	/* --match variant pools the base's params: none of them is the pair's */
+	if (!match_variant)
+		mmb_params_label(base_docs, in[0].n, (int)(rs[0] - in[0].r),
+				 own, sizeof(own));
+	at = snprintf(buf, len, "%s%s%s", rs[0]->label, *own ? " " : "", own);
+	json_object_foreach((json_t *)pb, k, v) {
+		const json_t *w;
+		char *a, *b;
+
+		if (mmb_param_is_sampling(k) || nr < 2)
+			continue;
+		w = json_object_get(json_object_get(rs[1]->doc, "params"), k);
+		if (json_equal((json_t *)v, (json_t *)w))
+			continue;
+		a = json_is_string(v) ? strdup(json_string_value(v)) :
+		    json_dumps(v, JSON_ENCODE_ANY);
+		b = !w ? NULL : json_is_string(w) ? strdup(json_string_value(w)) :
+		    json_dumps(w, JSON_ENCODE_ANY);
+		at += snprintf(buf + at, at < len ? len - at : 0, " %s=%s->%s",
+			       k, a ? a : "?", b ? b : "-");
+		free(a);
+		free(b);
+	}
+}
+
 static void compare_pair(struct group *gs, int nr)
 {
 	struct result **rs = (struct result *[MAX_INPUTS]){ NULL };
 	json_t *bm, *m, *pj;
+	char label[512];
 
 	for (int i = 0; i < nr; i++)
 		rs[i] = gs[i].r[0];
 	bm = json_object_get(rs[0]->doc, "metrics");
-	pj = json_pack("{s:s, s:[], s:[]}", "pair", rs[0]->label, "runs",
+	pair_label(rs, nr, label, sizeof(label));
+	pj = json_pack("{s:s, s:[], s:[]}", "pair", label, "runs",
 		       "metrics");
 	for (int i = 0; i < nr; i++)
 		json_array_append_new(json_object_get(pj, "runs"),
@@ -497,7 +539,7 @@ static void compare_pair(struct group *gs, int nr)
 			c[i] = compare(&gs[0], &gs[i], name, json_string_value(
 					       json_object_get(m, "unit")), i, by_run);
 			if (c[i].regression && !collecting)
-				report_regression(rs[0]->label, name, &c[i], i);
+				report_regression(label, name, &c[i], i);
 		}
 		if ((a.value == 0 && !any) || collecting)
 			goto next;	/* zero on every side: nothing to say */
@@ -523,16 +565,16 @@ static void compare_pair(struct group *gs, int nr)
 		if (!header) {
 			if (format == 0 && nr == 2)
 				printf("\n%s  (%d vs %d run(s): mean of %s)\n",
-				       rs[0]->label, gs[0].n, gs[1].n,
+				       label, gs[0].n, gs[1].n,
 				       by_run ? "run medians" : "samples");
 			else if (format == 0)
-				printf("\n%s\n", rs[0]->label);
+				printf("\n%s\n", label);
 			else if (nr == 2)
 				printf("\n**%s** (%d vs %d run(s): mean of %s)\n\n| metric | base | ±%% | change | 95%% CI | p | new | ±%% |\n|---|---:|---:|---:|---|---:|---:|---:|\n",
-				       rs[0]->label, gs[0].n, gs[1].n,
+				       label, gs[0].n, gs[1].n,
 				       by_run ? "run medians" : "samples");
 			else {
-				printf("\n**%s**\n\n| metric | base |", rs[0]->label);
+				printf("\n**%s**\n\n| metric | base |", label);
 				for (int i = 1; i < nr; i++)
 					printf(" %d: change | %d: median |", i, i);
 				printf("\n|---|---:|");
@@ -692,6 +734,9 @@ int main(int argc, char **argv)
 		json_array_append_new(json_object_get(out_json, "inputs"),
 				      json_string(in[i].path));
 
+	base_docs = calloc(in[0].n + 1, sizeof(*base_docs));
+	for (int j = 0; base_docs && j < in[0].n; j++)
+		base_docs[j] = in[0].r[j].doc;
 	groups = calloc(in[0].n + 1, sizeof(*groups));
 	if (!groups)
 		return MMB_EXIT_FAIL;

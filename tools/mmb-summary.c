@@ -43,6 +43,7 @@ int main(int argc, char **argv)
 {
 	struct mmb_results rs = { 0 };
 	json_t **res;
+	bool any = false;
 	char err[512];
 	int n, bad = 0;
 
@@ -89,13 +90,21 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	printf("%-10s %-13s %13s %12s %8s %8s %8s %8s %8s  %s\n", "bench",
+	/* the parameters that tell rows apart (a sweep's pages, say) */
+	for (int i = 0; i < n && !any; i++) {
+		char label[256];
+
+		mmb_params_label(res, n, i, label, sizeof(label));
+		any = *label;
+	}
+	printf("%-10s %-13s %13s %12s %8s %8s %8s %8s %8s  %-17s%s\n", "bench",
 	       "variant", "latency_ns", "cycles", "ipis", "tlb", "rflush",
-	       "call", "resched", "initiator>victims");
+	       "call", "resched", "initiator>victims",
+	       any ? "  params" : "");
 	for (int i = 0; i < n; i++) {
 		const json_t *pl = json_object_get(res[i], "placement");
 		const json_t *vic = json_object_get(pl, "victims");
-		char cpus[64] = "-";
+		char cpus[64] = "-", where[96], label[256];
 		int *c = calloc(json_array_size(vic) + 1, sizeof(int));
 		size_t j;
 		json_t *x;
@@ -115,13 +124,19 @@ int main(int argc, char **argv)
 		     " %*.3f", 8);
 		cell(stdout, res[i], "ipi_call_per_op", " %*.3f", 8);
 		cell(stdout, res[i], "ipi_resched_per_op", " %*.3f", 8);
-		printf("  %lld>%s%s\n",
-		       json_integer_value(json_object_get(
-			       json_object_get(pl, "initiator"), "cpu")), cpus,
-		       json_is_true(json_object_get(res[i], "interrupted")) ?
-		       " (interrupted)" : "");
-		json_decref(res[i]);
+		snprintf(where, sizeof(where), "%lld>%s%s",
+			 json_integer_value(json_object_get(
+				 json_object_get(pl, "initiator"), "cpu")), cpus,
+			 json_is_true(json_object_get(res[i], "interrupted")) ?
+			 " (interrupted)" : "");
+		mmb_params_label(res, n, i, label, sizeof(label));
+		if (*label)
+			printf("  %-17s  %s\n", where, label);
+		else
+			printf("  %s\n", where);
 	}
+	for (int i = 0; i < n; i++)
+		json_decref(res[i]);
 	free(res);
 	return bad ? MMB_EXIT_USAGE : MMB_EXIT_OK;
 }
