@@ -75,6 +75,8 @@ static const struct mmb_opt common_opts[] = {
 };
 
 static const char *prog;
+/* every option's value before parsing: what a reproduce line may omit */
+static json_t *defaults;
 
 void mmb_die_usage(const char *p, const char *fmt, ...)
 {
@@ -422,6 +424,72 @@ static json_t *argv_json(int argc, char **argv)
 	return a;
 }
 
+/* A word as the shell reads it back: quoted only when it must be. */
+static void shell_word(char *buf, size_t len, size_t *at, const char *w)
+{
+	bool plain = *w && strspn(w, "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				  ",.-_/=+:@%") == strlen(w);
+
+	if (plain) {
+		*at += snprintf(buf + *at, *at < len ? len - *at : 0, " %s", w);
+		return;
+	}
+	*at += snprintf(buf + *at, *at < len ? len - *at : 0, " '");
+	for (; *w; w++)
+		*at += snprintf(buf + *at, *at < len ? len - *at : 0,
+				*w == '\'' ? "'\\''" : "%c", *w);
+	*at += snprintf(buf + *at, *at < len ? len - *at : 0, "'");
+}
+
+/*
+ * The shortest command that runs this result's workload again: the
+ * variant, and every option whose value is not its default, in the
+ * option tables' order (where and how it writes are left to the reader).
+ * --mode only where the variant would not pick that mode itself.
+ */
+static void reproduce_json(const struct mmb_bench *b,
+			   const struct mmb_variant *v, json_t *res)
+{
+	const struct mmb_opt *tabs[] = { common_opts, b->opts };
+	const json_t *params = json_object_get(res, "params");
+	char buf[2048];
+	size_t at;
+
+	at = snprintf(buf, sizeof(buf), "mmb-%s --variant %s", b->name,
+		      v->name);
+	for (size_t t = 0; t < ARRAY_SIZE(tabs); t++) {
+		for (const struct mmb_opt *op = tabs[t]; op && op->name; op++) {
+			const json_t *val = json_object_get(params, op->name);
+			char *s;
+
+			if (!strcmp(op->name, "variant") || !val ||
+			    json_equal((json_t *)val,
+				       json_object_get(defaults, op->name)))
+				continue;
+			if (!strcmp(op->name, "mode") &&
+			    !strcmp(json_string_value(val), mode_names[v->mode]))
+				continue;
+			if (op->type == MMB_OPT_FLAG) {
+				if (json_is_true(val))
+					at += snprintf(buf + at, at < sizeof(buf) ?
+						       sizeof(buf) - at : 0,
+						       " --%s", op->name);
+				continue;
+			}
+			at += snprintf(buf + at, at < sizeof(buf) ?
+				       sizeof(buf) - at : 0, " --%s", op->name);
+			s = json_is_string(val) ? strdup(json_string_value(val)) :
+			    json_dumps(val, JSON_ENCODE_ANY |
+				       JSON_REAL_PRECISION(12));
+			if (s)
+				shell_word(buf, sizeof(buf), &at, s);
+			free(s);
+		}
+	}
+	json_object_set_new(res, "reproduce", json_string(buf));
+}
+
 static double metric_stat(const json_t *metrics, const char *name,
 			  const char *stat)
 {
@@ -574,6 +642,7 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		json_object_set_new(res, "interrupted",
 				    json_boolean(mmb_interrupted));
 		json_object_set_new(res, "params", r.params);
+		reproduce_json(b, v, res);
 		json_object_set_new(res, "placement", placement_json(topo, &pl));
 		json_object_set_new(res, "metrics", metrics);
 		if (counters_tlb_na(*ctr))
@@ -610,6 +679,9 @@ int mmb_main(const struct mmb_bench *b, int argc, char **argv)
 	prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	/* argv as given, before getopt permutes it */
 	argvj = argv_json(argc, argv);
+	defaults = json_object();
+	opts_json(common_opts, defaults);
+	opts_json(b->opts, defaults);
 	parse_args(b, argc, argv);
 	if (o.help) {
 		usage(b);
@@ -671,6 +743,7 @@ int mmb_main(const struct mmb_bench *b, int argc, char **argv)
 	hygiene_restore();
 	json_decref(sys);
 	json_decref(argvj);
+	json_decref(defaults);
 	topo_free(&topo);
 	if (mmb_interrupted) {
 		fprintf(stderr, "%s: interrupted%s\n", prog,

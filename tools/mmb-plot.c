@@ -166,6 +166,8 @@ int main(int argc, char **argv)
 	};
 	struct mmb_results *in;
 	struct point *pt;
+	const char *unit = "ns";
+	double top = 0, div = 1;
 	const char *out = NULL, *ipi_metric, *ipi_label;
 	char err[512], path[4200], label[128], kernels[1024] = "",
 	     machines[1024] = "", benches[256] = "", variants[256] = "",
@@ -368,6 +370,7 @@ int main(int argc, char **argv)
 				ipi[n] = metric(pt[k].doc, ipi_metric, "median");
 				lmin = fmin(lmin, metric(pt[k].doc, "latency_ns", "min"));
 				lmax = fmax(lmax, metric(pt[k].doc, "latency_ns", "max"));
+				top = fmax(top, lmax);
 				imin = fmin(imin, metric(pt[k].doc, ipi_metric, "min"));
 				imax = fmax(imax, metric(pt[k].doc, ipi_metric, "max"));
 				n++, k++;
@@ -385,6 +388,12 @@ int main(int argc, char **argv)
 		i = j;
 	}
 	fclose(f);
+
+	/* the latency axis in the unit of its range, as perf and hyperfine do */
+	if (top >= 1e6)
+		unit = "ms", div = 1e6;
+	else if (top >= 1e3)
+		unit = "us", div = 1e3;
 
 	/* the script: the same two panels for each terminal */
 	snprintf(path, sizeof(path), "%s.gp", out);
@@ -416,9 +425,8 @@ int main(int argc, char **argv)
 			fprintf(f, "set logscale x 2\n");
 		if (xmax - xmin <= 16)
 			fprintf(f, "set xtics 1\n");
-		fprintf(f, "set ylabel %s\n", emulated ?
-			"\"latency per op (ns, EMULATED under qemu TCG)\\nmedian; bars min-max of samples\"" :
-			"\"latency per op (ns, clock_gettime)\\nmedian; bars min-max of samples\"");
+		fprintf(f, "set ylabel \"latency per op (%s, %s)\\nmedian; bars min-max of samples\"\n",
+			unit, emulated ? "EMULATED under qemu TCG" : "clock_gettime");
 		fprintf(f, "set yrange [0:*]\n");
 		for (int pass = 0; pass < 2; pass++) {
 			int s = 0;
@@ -446,9 +454,12 @@ int main(int argc, char **argv)
 			for (int i = 0; i < npt;) {
 				int j = i;
 
-				fprintf(f, "%s'%s.dat' index %d using 1:%d:%d:%d with yerrorlines lw 2 pt 7 title ",
-					s ? ", \\\n     " : "", dat, s,
-					pass ? 5 : 2, pass ? 6 : 3, pass ? 7 : 4);
+				if (pass)
+					fprintf(f, "%s'%s.dat' index %d using 1:5:6:7 with yerrorlines lw 2 pt 7 title ",
+						s ? ", \\\n     " : "", dat, s);
+				else	/* the .dat keeps ns; the axis shows the unit */
+					fprintf(f, "%s'%s.dat' index %d using 1:($2/%g):($3/%g):($4/%g) with yerrorlines lw 2 pt 7 title ",
+						s ? ", \\\n     " : "", dat, s, div, div, div);
 				gp_str(f, pt[i].series);
 				while (j < npt && !strcmp(pt[j].series, pt[i].series))
 					j++;

@@ -68,7 +68,11 @@ static void machine(const json_t *sys)
 	field("Cycles:", mmb_jstr(sys, "cycles_source"));
 }
 
-/* the bench's own argv, minus where and how it wrote the result */
+/*
+ * The shortest command that gives the result's parameters, as the bench
+ * recorded it; for a result older than that, its argv minus where and how
+ * it wrote the result.
+ */
 static void command(const json_t *doc, char *buf, size_t n)
 {
 	const json_t *argv = json_object_get(doc, "argv"), *a;
@@ -76,6 +80,10 @@ static void command(const json_t *doc, char *buf, size_t n)
 	bool skip = false;
 
 	buf[0] = '\0';
+	if (json_is_string(json_object_get(doc, "reproduce"))) {
+		snprintf(buf, n, "%s", mmb_jstr(doc, "reproduce"));
+		return;
+	}
 	json_array_foreach(argv, i, a) {
 		const char *s = json_string_value(a);
 

@@ -10,9 +10,9 @@ set key top left box opaque
 set offsets graph 0.02, graph 0.02, graph 0.05, 0
 set xlabel 'pages per op (4 KiB)'
 set logscale x 2
-set ylabel "latency per op (ns, clock_gettime)\nmedian; bars min-max of samples"
+set ylabel "latency per op (us, clock_gettime)\nmedian; bars min-max of samples"
 set yrange [0:*]
-plot 'pages.dat' index 0 using 1:2:3:4 with yerrorlines lw 2 pt 7 title "pl"
+plot 'pages.dat' index 0 using 1:($2/1000):($3/1000):($4/1000) with yerrorlines lw 2 pt 7 title "pl"
 set ylabel "IPIs per op, all kinds (/proc/interrupts)\nmedian; bars min-max of samples"
 plot 'pages.dat' index 0 using 1:5:6:7 with yerrorlines lw 2 pt 7 title "pl"
 unset multiplot
@@ -27,9 +27,9 @@ set key top left box opaque
 set offsets graph 0.02, graph 0.02, graph 0.05, 0
 set xlabel 'pages per op (4 KiB)'
 set logscale x 2
-set ylabel "latency per op (ns, clock_gettime)\nmedian; bars min-max of samples"
+set ylabel "latency per op (us, clock_gettime)\nmedian; bars min-max of samples"
 set yrange [0:*]
-plot 'pages.dat' index 0 using 1:2:3:4 with yerrorlines lw 2 pt 7 title "pl"
+plot 'pages.dat' index 0 using 1:($2/1000):($3/1000):($4/1000) with yerrorlines lw 2 pt 7 title "pl"
 set ylabel "IPIs per op, all kinds (/proc/interrupts)\nmedian; bars min-max of samples"
 plot 'pages.dat' index 0 using 1:5:6:7 with yerrorlines lw 2 pt 7 title "pl"
 unset multiplot

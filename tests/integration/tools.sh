@@ -91,6 +91,46 @@ if [ "$(nproc)" -ge 2 ]; then
 		grep -q '^# \[2/2\].*left)' "$tmp/sw.err"
 	ok $? "sweep: progress per point, with time left"
 
+	# The sweep a new user tries: zero victims is a point; sampling given
+	# after -- replaces the sweep's own; a report table shows what tells
+	# its rows apart (victims, pages), and each "To reproduce" line, run as
+	# printed, gives a result that pairs with the one it reproduces.
+	"$MMB" sweep --out "$tmp/sr" --victims 0,1 --pages 1,16 shootdown -- \
+		--duration 0.05 --repeat 3 --warmup 0.05 --tracepoint-repeat 0 > /dev/null 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && [ -f "$tmp/sr/shootdown-munmap-victims0-compact-pages1.json" ]
+	ok $? "sweep: --victims 0 is a point, the op with nobody to flush (rc $rc)"
+	/usr/bin/python3 -c '
+import glob, json, sys
+a = [json.load(open(f))["argv"] for f in glob.glob(sys.argv[1] + "/*.json")]
+sys.exit(0 if len(a) == 4 and all(x.count("--duration") == 1 and x.count("--repeat") == 1 for x in a) else 1)' "$tmp/sr"
+	ok $? "sweep: --duration and --repeat after -- replace the sweep's, once in each command"
+	"$BIN/mmb-report" "$tmp/sr" > "$tmp/sr.txt"
+	[ "$(grep -cE '^shootdown +munmap .* victims=[01] pages=(1|16)$' "$tmp/sr.txt")" -eq 4 ]
+	ok $? "report: each row shows the parameters that differ (victims, pages)"
+	grep -q 'duration=\|repeat=' "$tmp/sr.txt"
+	[ $? -ne 0 ]
+	ok $? "report: and only those"
+	mkdir -p "$tmp/rep"
+	i=0 bad_line=""
+	while read -r line; do
+		i=$((i + 1))
+		bash -c "$line --quiet --format json --output $tmp/rep/$i.json" 2>/dev/null ||
+			bad_line=$line
+	done < <(sed -n '/^To reproduce/,/^$/p' "$tmp/sr.txt" | sed -n 's/^  \(mmb-.*\)$/\1/p')
+	[ $i -eq 4 ] && [ -z "$bad_line" ]
+	ok $? "report: 4 reproduce lines, each runs as printed ($i${bad_line:+; failed: $bad_line})"
+	"$BIN/mmb-compare" --format json "$tmp/sr" "$tmp/rep" > "$tmp/rep.json"
+	rc=$?
+	[ $rc -ne 2 ] && /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if len(d["pairs"]) == 4 and not d["unpaired"] else 1)' "$tmp/rep.json"
+	ok $? "report: each reproduced result pairs with its original (compare rc $rc)"
+	grep -q -- '--spread compact\|--format\|--output' "$tmp/sr.txt"
+	[ $? -ne 0 ]
+	ok $? "report: reproduce lines leave out defaults and where the result went"
+
 	# Ctrl-C between points: the finished points stay, exit 130
 	# its own process group, signalled whole, like a terminal does; an
 	# async command of a script starts with SIGINT ignored, which a shell
@@ -119,6 +159,7 @@ else
 	skip "sweep runs" "needs 2 CPUs"
 	skip "sweep progress" "needs 2 CPUs"
 	skip "sweep SIGINT" "needs 2 CPUs"
+	skip "sweep and report as a new user runs them" "needs 2 CPUs"
 fi
 
 # --- plot: the data and script are golden; the pictures exist and say what
@@ -132,10 +173,13 @@ gold_file plot-pages.gp "$tmp/pages.gp"
 [ "$(head -c 8 "$tmp/pages.png" | od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ]
 ok $? "plot: a PNG file"
 grep -q '<svg' "$tmp/pages.svg" && grep -q 'pages per op (4 KiB)' "$tmp/pages.svg" &&
-	grep -q 'latency per op (ns, clock_gettime)' "$tmp/pages.svg" &&
+	grep -q 'latency per op (us, clock_gettime)' "$tmp/pages.svg" &&
 	grep -q 'IPIs per op, all kinds (/proc/interrupts)' "$tmp/pages.svg" &&
 	grep -q "kernel $(jget "$fx/sweep/shootdown-munmap-victims1-compact-pages1.json" system.kernel.release)" "$tmp/pages.svg"
 ok $? "plot: the SVG labels both axes with units and sources, kernel in the title"
+# latencies of 10 to 27 us: the axis in us, scaled from the ns the .dat keeps
+grep -q 'using 1:(\$2/1000):(\$3/1000):(\$4/1000)' "$tmp/pages.gp"
+ok $? "plot: the latency axis in the unit of its range (us here), the data in ns"
 # one line per strategy: two copies of the sweep, as two kernels
 mkdir -p "$tmp/st/a" "$tmp/st/b" && cp "$fx"/sweep/*.json "$tmp/st/a/"
 for f in "$fx"/sweep/*.json; do
