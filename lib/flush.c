@@ -21,8 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 #include "internal.h"
+
+#define MECH_HYPERV "Hyper-V hypercall flush (HvFlushVirtualAddressList): no remote flush is an IPI"
+#define MECH_KVM "KVM PV TLB flush: preempted vCPUs are flushed by the host at their next entry, without an IPI; running ones get IPIs"
 
 static const struct {
 	const char *needle;	/* in the boot log */
@@ -31,10 +37,8 @@ static const struct {
 } boot_signs[] = {
 	{ "remote TLB flushes via PVM_HC_FLUSH_TLB_MULTI", RF_HYPERCALL,
 	  "PVM hypercall flush (PVM_HC_FLUSH_TLB_MULTI): no remote flush is an IPI" },
-	{ "Using hypercall for remote TLB flush", RF_HYPERCALL,
-	  "Hyper-V hypercall flush (HvFlushVirtualAddressList): no remote flush is an IPI" },
-	{ "KVM setup pv remote TLB flush", RF_PARTIAL,
-	  "KVM PV TLB flush: preempted vCPUs are flushed by the host at their next entry, without an IPI; running ones get IPIs" },
+	{ "Using hypercall for remote TLB flush", RF_HYPERCALL, MECH_HYPERV },
+	{ "KVM setup pv remote TLB flush", RF_PARTIAL, MECH_KVM },
 };
 
 const char *const remote_flush_names[] = {
@@ -82,6 +86,52 @@ void remote_flush_from_text(const char *bootlog, const char *xen_guest_type,
 	}
 }
 
+/*
+ * Where the boot log has wrapped away: what the hypervisor offers, from
+ * its CPUID leaves.  KVM: KVM_FEATURE_PV_TLB_FLUSH (leaf 0x40000001, EAX
+ * bit 9), which the guest takes unless KVM_HINTS_REALTIME (EDX bit 0) or
+ * there is no steal time (EAX bit 5).  Hyper-V:
+ * HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED (leaf 0x40000004, EAX bit 2).  An
+ * offer, not proof the kernel took it: the evidence says so.
+ */
+static bool cpuid_flush(struct remote_flush *rf)
+{
+#if defined(__x86_64__)
+	unsigned int a, b, c, d;
+	char sig[13] = "";
+
+	__cpuid(1, a, b, c, d);
+	if (!(c & (1u << 31)))
+		return false;	/* no hypervisor */
+	__cpuid(0x40000000, a, b, c, d);
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	if (!strcmp(sig, "KVMKVMKVM") && a >= 0x40000001) {
+		__cpuid(0x40000001, a, b, c, d);
+		if ((a & (1u << 9)) && (a & (1u << 5)) && !(d & 1u)) {
+			rf->kind = RF_PARTIAL;
+			snprintf(rf->mechanism, sizeof(rf->mechanism), "%s",
+				 MECH_KVM);
+			snprintf(rf->evidence, sizeof(rf->evidence),
+				 "CPUID: KVM offers PV TLB flush (KVM_FEATURE_PV_TLB_FLUSH); the boot log did not say whether the kernel took it");
+			return true;
+		}
+	} else if (!strcmp(sig, "Microsoft Hv") && a >= 0x40000004) {
+		__cpuid(0x40000004, a, b, c, d);
+		if (a & (1u << 2)) {
+			rf->kind = RF_HYPERCALL;
+			snprintf(rf->mechanism, sizeof(rf->mechanism), "%s",
+				 MECH_HYPERV);
+			snprintf(rf->evidence, sizeof(rf->evidence),
+				 "CPUID: Hyper-V recommends hypercall remote TLB flush; the boot log did not say whether the kernel took it");
+			return true;
+		}
+	}
+#endif
+	return false;
+}
+
 /* The kernel's ring buffer; NULL without CAP_SYSLOG (then: unknown). */
 static char *read_bootlog(void)
 {
@@ -107,6 +157,7 @@ json_t *remote_flush_json(const json_t *sys)
 	struct remote_flush rf;
 	char *log = NULL, xen[16] = "";
 	int a = 0, b = 0;
+	bool have_log;
 	FILE *f;
 
 	if (strcmp(mmb_arch(), "x86_64"))
@@ -122,14 +173,12 @@ json_t *remote_flush_json(const json_t *sys)
 	sscanf(mmb_jstr(sys, "kernel.release"), "%d.%d", &a, &b);
 	remote_flush_from_text(log, xen, json_is_true(json_object_get(
 		json_object_get(sys, "cpu_flags"), "invlpgb")), a * 100 + b, &rf);
-	if (!log && rf.kind == RF_IPI) {
-		snprintf(rf.mechanism, sizeof(rf.mechanism),
-			 "unknown: the boot log is not readable (needs CAP_SYSLOG); the measurement decides");
-		free(log);
-		return json_pack("{s:s, s:s}", "delivery", "unknown",
-				 "mechanism", rf.mechanism);
-	}
+	have_log = log != NULL;
 	free(log);
+	/* the boot log wraps on a machine up for long: ask the hypervisor */
+	if (rf.kind == RF_IPI && !cpuid_flush(&rf) && !have_log)
+		return json_pack("{s:s, s:s}", "delivery", "unknown", "mechanism",
+				 "unknown: the boot log is not readable (needs CAP_SYSLOG); the measurement decides");
 	return json_pack("{s:s, s:s, s:s}", "delivery",
 			 remote_flush_names[rf.kind], "mechanism", rf.mechanism,
 			 "evidence", rf.evidence[0] ? rf.evidence :
