@@ -316,7 +316,7 @@ static struct cmp_stat test_pair(const struct group *ga,
 	return st;
 }
 
-/* Informational: not better or worse in either direction. */
+/* Informational: not better or worse in either direction, never tested. */
 static bool gated(const char *metric)
 {
 	return strcmp(metric, "busy_victim_oncpu") &&
@@ -386,17 +386,23 @@ static struct cmp compare(const struct group *ga, const struct group *gb,
 		    fabs(st.new_ - st.base) < ipi_floor;
 
 	/* untestable (too few values) stays NAN and out of the family */
+	/*
+	 * Informational metrics (how long a busy victim really ran) describe
+	 * the run's conditions, not the kernel: shown, never tested, and not
+	 * in the family whose false positives Holm bounds.
+	 */
 	if (collecting) {
-		if (!isnan(c.p))
+		if (!isnan(c.p) && gated(metric))
 			family_add(input, c.p);
 		return c;
 	}
-	if (!isnan(c.p))
+	if (!isnan(c.p) && gated(metric))
 		c.p = fam[input].adj[fam[input].at++];
 	/* from nothing to something: no percentage, but a change */
 	c.defined = st.base != 0 || st.new_ == 0;
-	c.significant = cmp_significant(&st, c.p, alpha, noise) && !tiny;
-	c.regression = c.significant && gated(metric) &&
+	c.significant = gated(metric) &&
+			cmp_significant(&st, c.p, alpha, noise) && !tiny;
+	c.regression = c.significant &&
 		       (st.base == 0 ? st.new_ > 0 : c.change > threshold);
 	return c;
 }
