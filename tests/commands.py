@@ -105,6 +105,7 @@ def first_words(cmd, make=False):
         found += first_words(sub)
     text = strip_quotes(text)
     text = re.sub(r"\[\[.*?\]\]", " T ", text)	# a test, not a command
+    text = re.sub(r"\(\(.*?\)\)", " N ", text)	# arithmetic: for ((;;)), (( ))
     # a case on one line: its patterns are not commands, its bodies are
     m = re.search(r"\bcase\b.*?\bin\b(.*?)\besac\b", text)
     while m:
