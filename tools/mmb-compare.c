@@ -26,8 +26,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <gsl/gsl_rng.h>
-#include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include <jansson.h>
 #include <math.h>
