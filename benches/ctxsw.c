@@ -32,11 +32,19 @@
 #include "mmb.h"
 #include "mmb_helper.h"
 
-static int to_partner[2] = { -1, -1 }, from_partner[2] = { -1, -1 };
+/* One pair's: with --initiators each initiator has its own partner. */
+struct pair {
+	int to_partner[2], from_partner[2];
+	int helper_fd;
+};
 
 static int setup(struct mmb_run *r)
 {
-	if (pipe(to_partner) || pipe(from_partner)) {
+	struct pair *p = mmb_priv(r);
+
+	p->to_partner[0] = p->to_partner[1] = -1;
+	p->from_partner[0] = p->from_partner[1] = -1;
+	if (pipe(p->to_partner) || pipe(p->from_partner)) {
 		mmb_error(r, "pipe: %s", strerror(errno));
 		return -1;
 	}
@@ -45,39 +53,44 @@ static int setup(struct mmb_run *r)
 
 static void partner(struct mmb_task *t)
 {
+	struct pair *p = mmb_priv(mmb_task_run(t));
 	char c;
 
 	/* A process partner holds copies of our ends: drop them, or EOF never comes. */
 	if (mmb_mode(mmb_task_run(t)) == MMB_MODE_PROCESSES) {
-		close(to_partner[1]);
-		close(from_partner[0]);
+		close(p->to_partner[1]);
+		close(p->from_partner[0]);
 	}
-	while (read(to_partner[0], &c, 1) == 1)
-		if (write(from_partner[1], &c, 1) != 1)
+	while (read(p->to_partner[0], &c, 1) == 1)
+		if (write(p->from_partner[1], &c, 1) != 1)
 			break;
 }
 
 static void wake(struct mmb_run *r)
 {
+	struct pair *p = mmb_priv(r);
+
 	/* EOF on its pipe is what makes the partner leave. */
-	close(to_partner[1]);
-	to_partner[1] = -1;
+	close(p->to_partner[1]);
+	p->to_partner[1] = -1;
 }
 
 static int op(struct mmb_run *r)
 {
+	struct pair *p = mmb_priv(r);
 	char c = 0;
 
-	if (write(to_partner[1], &c, 1) != 1)
+	if (write(p->to_partner[1], &c, 1) != 1)
 		return -errno;
-	if (read(from_partner[0], &c, 1) != 1)
+	if (read(p->from_partner[0], &c, 1) != 1)
 		return errno ? -errno : -EPIPE;
 	return 0;
 }
 
 static void teardown(struct mmb_run *r)
 {
-	int *fds[] = { to_partner, from_partner };
+	struct pair *p = mmb_priv(r);
+	int *fds[] = { p->to_partner, p->from_partner };
 
 	for (int i = 0; i < 2; i++) {
 		for (int j = 0; j < 2; j++) {
@@ -88,22 +101,21 @@ static void teardown(struct mmb_run *r)
 	}
 }
 
-static int helper_fd = -1;
-
 static int kthread_setup(struct mmb_run *r)
 {
+	struct pair *p = mmb_priv(r);
 	struct mmb_helper_partner req = {
 		.abi = MMB_HELPER_ABI, .cpu = (__u32)mmb_victim_cpu(r, 0),
 		.timeout_ms = 10000,
 	};
 
-	helper_fd = mmb_helper_open(r);
-	if (helper_fd < 0)
-		return -helper_fd;
-	if (ioctl(helper_fd, MMB_HELPER_PARTNER_START, &req)) {
+	p->helper_fd = mmb_helper_open(r);
+	if (p->helper_fd < 0)
+		return -p->helper_fd;
+	if (ioctl(p->helper_fd, MMB_HELPER_PARTNER_START, &req)) {
 		mmb_error(r, "starting the partner kthread: %s", strerror(errno));
-		close(helper_fd);
-		helper_fd = -1;
+		close(p->helper_fd);
+		p->helper_fd = -1;
 		return MMB_EXIT_FAIL;
 	}
 	return 0;
@@ -111,16 +123,20 @@ static int kthread_setup(struct mmb_run *r)
 
 static int kthread_op(struct mmb_run *r)
 {
-	return ioctl(helper_fd, MMB_HELPER_PARTNER_PING) ? -errno : 0;
+	struct pair *p = mmb_priv(r);
+
+	return ioctl(p->helper_fd, MMB_HELPER_PARTNER_PING) ? -errno : 0;
 }
 
 static void kthread_teardown(struct mmb_run *r)
 {
-	if (helper_fd < 0)
+	struct pair *p = mmb_priv(r);
+
+	if (p->helper_fd < 0)
 		return;
-	ioctl(helper_fd, MMB_HELPER_PARTNER_STOP);
-	close(helper_fd);
-	helper_fd = -1;
+	ioctl(p->helper_fd, MMB_HELPER_PARTNER_STOP);
+	close(p->helper_fd);
+	p->helper_fd = -1;
 }
 
 #define CTXSW_OP "one round trip: write, partner reads and writes back, read"
@@ -167,6 +183,7 @@ static const struct mmb_bench bench = {
 	.variants = variants,
 	.default_victims = 1,
 	.max_victims = 1,
+	.priv_size = sizeof(struct pair),
 	.check = check,
 };
 

@@ -63,19 +63,25 @@ static int op_fork_exit(struct mmb_run *r)
 	return wait_child(pid);
 }
 
+/* Once, before any initiator: the path is the same for all of them. */
+static const char *exec_target(void)
+{
+	if (!target)
+		target = getenv("MMB_EXEC_TARGET");
+	if (!target)
+		target = mmb_libexec("mmb-exec-target");
+	return target;
+}
+
 static int setup_exec(struct mmb_run *r)
 {
 	struct stat st;
 
-	target = getenv("MMB_EXEC_TARGET");
-	if (!target)
-		target = mmb_libexec("mmb-exec-target");
 	if (!target || stat(target, &st) || !(st.st_mode & S_IXUSR)) {
 		mmb_error(r, "exec target %s: %s (build it with make)",
 			  target ? target : "?", strerror(errno));
 		return -1;
 	}
-	mmb_param_str(r, "exec_target", target);
 	return 0;
 }
 
@@ -127,6 +133,8 @@ static void params(struct mmb_run *r)
 		fclose(f);
 	mmb_param_int(r, "parent_vmas", vmas);
 	mmb_param_int(r, "parent_rss_kb", rss);
+	if (!strcmp(mmb_variant(r)->name, "fork-exec") && exec_target())
+		mmb_param_str(r, "exec_target", target);
 }
 
 static const struct mmb_variant variants[] = {

@@ -31,14 +31,19 @@
 
 static long pairs = 100;
 static long timeout_ms = 10000;
-static int fd = -1;
-static struct mmb_helper_cpus cpus;
+/* One initiator's: with --initiators each has its own fd and CPUs. */
+struct helper {
+	int fd;
+	struct mmb_helper_cpus cpus;
+};
 
 enum { C_NS, C_CYCLES, C_PAIRS };
 
 static int setup(struct mmb_run *r)
 {
-	memset(&cpus, 0, sizeof(cpus));
+	struct helper *h = mmb_priv(r);
+
+	memset(&h->cpus, 0, sizeof(h->cpus));
 	for (int i = 0; i < mmb_nr_victims(r); i++) {
 		int c = mmb_victim_cpu(r, i);
 
@@ -47,20 +52,21 @@ static int setup(struct mmb_run *r)
 				  c, MMB_HELPER_CPU_WORDS * 64);
 			return MMB_EXIT_FAIL;
 		}
-		cpus.mask[c / 64] |= 1ull << (c % 64);
+		h->cpus.mask[c / 64] |= 1ull << (c % 64);
 	}
-	fd = mmb_helper_open(r);
-	return fd < 0 ? -fd : 0;
+	h->fd = mmb_helper_open(r);
+	return h->fd < 0 ? -h->fd : 0;
 }
 
 static int op_use_unuse(struct mmb_run *r)
 {
+	struct helper *h = mmb_priv(r);
 	struct mmb_helper_use_unuse req = {
 		.abi = MMB_HELPER_ABI, .iterations = (__u64)pairs,
-		.timeout_ms = (__u32)timeout_ms, .cpus = cpus,
+		.timeout_ms = (__u32)timeout_ms, .cpus = h->cpus,
 	};
 
-	if (ioctl(fd, MMB_HELPER_USE_UNUSE, &req))
+	if (ioctl(h->fd, MMB_HELPER_USE_UNUSE, &req))
 		return -errno;
 	mmb_count(r, C_NS, (double)req.ns);
 	mmb_count(r, C_CYCLES, (double)req.cycles);
@@ -70,9 +76,10 @@ static int op_use_unuse(struct mmb_run *r)
 
 static int op_exit_race(struct mmb_run *r)
 {
+	struct helper *h = mmb_priv(r);
 	struct mmb_helper_exit_race req = {
 		.abi = MMB_HELPER_ABI, .timeout_ms = (__u32)timeout_ms,
-		.cpus = cpus,
+		.cpus = h->cpus,
 	};
 	int status, ret = 0;
 	pid_t pid = mmb_fork();
@@ -80,7 +87,7 @@ static int op_exit_race(struct mmb_run *r)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		_exit(ioctl(fd, MMB_HELPER_EXIT_RACE, &req) ? 1 : 0);
+		_exit(ioctl(h->fd, MMB_HELPER_EXIT_RACE, &req) ? 1 : 0);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			return -errno;
@@ -89,16 +96,18 @@ static int op_exit_race(struct mmb_run *r)
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		ret = -EPROTO;
 	/* the kthreads switch away now: refcount's deferred __mmdrop */
-	if (ioctl(fd, MMB_HELPER_EXIT_RACE_DONE) && !ret)
+	if (ioctl(h->fd, MMB_HELPER_EXIT_RACE_DONE) && !ret)
 		ret = -errno;
 	return ret;
 }
 
 static void teardown(struct mmb_run *r)
 {
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
+	struct helper *h = mmb_priv(r);
+
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
 }
 
 static const struct mmb_variant variants[] = {
@@ -142,6 +151,7 @@ static const struct mmb_bench bench = {
 	.opts = opts,
 	.counters = counters,
 	.default_victims = 1,
+	.priv_size = sizeof(struct helper),
 };
 
 MMB_MAIN(bench)

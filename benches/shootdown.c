@@ -42,9 +42,13 @@ static long pages = 1;
 static int victim_state;	/* 0 busy, 1 idle */
 static const char *const states[] = { "busy", "idle", NULL };
 
-static char *region;		/* the region ops act on */
-static size_t region_len;
-static char *own;		/* busy munmap victims read this */
+/* One initiator's memory: with --initiators each has its own. */
+struct mem {
+	char *region;		/* the region ops act on */
+	size_t region_len;
+	char *own;		/* busy munmap victims read this */
+	size_t next;		/* tlb_flush2: the page the next op takes */
+};
 
 static void touch(char *p, size_t len)
 {
@@ -57,11 +61,12 @@ static void touch(char *p, size_t len)
 static void victim(struct mmb_task *t)
 {
 	struct mmb_run *r = mmb_task_run(t);
+	struct mem *m = mmb_priv(r);
 	size_t ps = mmb_page_size();
 	const char *munmap_name = "munmap";
 	bool mm = !strcmp(mmb_variant(r)->name, munmap_name);
-	const volatile char *p = mm ? own : region;
-	size_t len = mm ? ps : region_len;
+	const volatile char *p = mm ? m->own : m->region;
+	size_t len = mm ? ps : m->region_len;
 	unsigned long sum = 0;
 
 	if (victim_state == 1) {
@@ -79,19 +84,22 @@ static void teardown(struct mmb_run *r);
 
 static int setup_common(struct mmb_run *r, bool map)
 {
-	region_len = (size_t)pages * mmb_page_size();
-	own = mmb_map(r, mmb_page_size(), MAP_POPULATE);
-	if (!own)
+	struct mem *m = mmb_priv(r);
+
+	m->region_len = (size_t)pages * mmb_page_size();
+	m->own = mmb_map(r, mmb_page_size(), MAP_POPULATE);
+	if (!m->own)
 		goto nomem;
 	if (!map)
 		return 0;
-	region = mmb_map(r, region_len, 0);
-	if (!region)
+	m->region = mmb_map(r, m->region_len, 0);
+	if (!m->region)
 		goto nomem;
-	touch(region, region_len);
+	touch(m->region, m->region_len);
 	return 0;
 nomem:
-	mmb_error(r, "mapping %zu bytes: %s", region_len, strerror(errno));
+	mmb_error(r, "mapping %zu bytes: %s", m->region_len, strerror(errno));
+	teardown(r);
 	return -1;
 }
 
@@ -103,9 +111,11 @@ static int setup_mapped(struct mmb_run *r)
 /* Minimal kernels (tinyconfig guests) may leave madvise() out. */
 static int setup_madvise(struct mmb_run *r)
 {
+	struct mem *m = mmb_priv(r);
 	int e = setup_common(r, true);
 
-	if (e || !madvise(region, region_len, MADV_DONTNEED) || errno != ENOSYS)
+	if (e || !madvise(m->region, m->region_len, MADV_DONTNEED) ||
+	    errno != ENOSYS)
 		return e;
 	mmb_error(r, "skipped: this kernel has no madvise() (CONFIG_ADVISE_SYSCALLS=n)");
 	teardown(r);
@@ -119,57 +129,126 @@ static int setup_unmapped(struct mmb_run *r)
 
 static int munmap_prepare(struct mmb_run *r)
 {
-	region = mmb_map(r, region_len, 0);
-	if (!region)
+	struct mem *m = mmb_priv(r);
+
+	m->region = mmb_map(r, m->region_len, 0);
+	if (!m->region)
 		return -errno;
-	touch(region, region_len);
+	touch(m->region, m->region_len);
 	return 0;
 }
 
 static int munmap_op(struct mmb_run *r)
 {
-	int ret = munmap(region, region_len) ? -errno : 0;
+	struct mem *m = mmb_priv(r);
+	int ret = munmap(m->region, m->region_len) ? -errno : 0;
 
-	region = NULL;
+	m->region = NULL;
 	return ret;
 }
 
 static int touch_prepare(struct mmb_run *r)
 {
-	touch(region, region_len);
+	struct mem *m = mmb_priv(r);
+
+	touch(m->region, m->region_len);
 	return 0;
 }
 
 static int madvise_op(struct mmb_run *r)
 {
-	return madvise(region, region_len, MADV_DONTNEED) ? -errno : 0;
+	struct mem *m = mmb_priv(r);
+
+	return madvise(m->region, m->region_len, MADV_DONTNEED) ? -errno : 0;
 }
 
 static int mprotect_prepare(struct mmb_run *r)
 {
-	if (mprotect(region, region_len, PROT_READ | PROT_WRITE))
+	struct mem *m = mmb_priv(r);
+
+	if (mprotect(m->region, m->region_len, PROT_READ | PROT_WRITE))
 		return -errno;
-	touch(region, region_len);
+	touch(m->region, m->region_len);
 	return 0;
 }
 
 static int mprotect_op(struct mmb_run *r)
 {
-	return mprotect(region, region_len, PROT_READ) ? -errno : 0;
+	struct mem *m = mmb_priv(r);
+
+	return mprotect(m->region, m->region_len, PROT_READ) ? -errno : 0;
+}
+
+/*
+ * will-it-scale's tlb_flush2, op for op (its iteration): map 1 MiB of
+ * private anonymous memory; then for each page, write it, zap it with
+ * MADV_DONTNEED and read it back (the zero page: the write really went);
+ * unmap when every page has had its turn.  The remap is inside the op
+ * that wraps around, as it is inside will-it-scale's timed loop.  With
+ * --initiators as threads every op flushes every other CPU that runs the
+ * mm: the other initiators.  The posting: the other side of the trade-off
+ * raised against the 2024 lazy-mm hazard-pointer series (a per-CPU
+ * mm_cpumask that sped up context_switch1_threads cost tlb_flush2_threads
+ * 33%); the 6.15 INVLPGB series measured it too.  No victims: the
+ * initiators are each other's.
+ */
+#define TLB_FLUSH2_BYTES (1u << 20)
+
+static int tlb_flush2_setup(struct mmb_run *r)
+{
+	struct mem *m = mmb_priv(r);
+
+	m->region_len = TLB_FLUSH2_BYTES;
+	m->region = mmb_map(r, m->region_len, 0);
+	if (!m->region) {
+		mmb_error(r, "mapping 1 MiB: %s", strerror(errno));
+		return -1;
+	}
+	if (!madvise(m->region, mmb_page_size(), MADV_DONTNEED) ||
+	    errno != ENOSYS)
+		return 0;
+	mmb_error(r, "skipped: this kernel has no madvise() (CONFIG_ADVISE_SYSCALLS=n)");
+	teardown(r);
+	return MMB_EXIT_SKIP;
+}
+
+static int tlb_flush2_op(struct mmb_run *r)
+{
+	struct mem *m = mmb_priv(r);
+	size_t ps = mmb_page_size();
+	volatile char *p;
+
+	if (m->next == m->region_len) {
+		munmap(m->region, m->region_len);
+		m->region = mmb_map(r, m->region_len, 0);
+		if (!m->region)
+			return -errno;
+		m->next = 0;
+	}
+	p = m->region + m->next;
+	*p = 1;
+	if (madvise((char *)p, ps, MADV_DONTNEED))
+		return -errno;
+	if (*p)
+		return -EFAULT;	/* the zap did not happen */
+	m->next += ps;
+	return 0;
 }
 
 static void teardown(struct mmb_run *r)
 {
-	if (region)
-		munmap(region, region_len);
-	if (own)
-		munmap(own, mmb_page_size());
-	region = own = NULL;
+	struct mem *m = mmb_priv(r);
+
+	if (m->region)
+		munmap(m->region, m->region_len);
+	if (m->own)
+		munmap(m->own, mmb_page_size());
+	m->region = m->own = NULL;
 }
 
 static void params(struct mmb_run *r)
 {
-	mmb_param_bool(r, "ipis_include_prepare",
+	mmb_param_bool(r, "ipis_include_prepare", mmb_variant(r)->prepare &&
 		       strcmp(mmb_variant(r)->name, "munmap") != 0);
 }
 
@@ -189,6 +268,12 @@ static const struct mmb_variant variants[] = {
 	  .mode = MMB_MODE_THREADS, .mode_fixed = true,
 	  .setup = setup_mapped, .victim = victim, .prepare = mprotect_prepare,
 	  .op = mprotect_op, .teardown = teardown },
+	{ .name = "tlb-flush2",
+	  .desc = "will-it-scale tlb_flush2: write, MADV_DONTNEED and read back one page of a private 1 MiB region; run it with --initiators",
+	  .op_desc = "one page: write, madvise(MADV_DONTNEED), read the zero page (every 256th op also unmaps and maps the 1 MiB again)",
+	  .mode = MMB_MODE_THREADS, .mode_fixed = true,
+	  .victims = MMB_VICTIM_NONE, .setup = tlb_flush2_setup,
+	  .op = tlb_flush2_op, .teardown = teardown },
 	{ NULL }
 };
 
@@ -209,6 +294,7 @@ static const struct mmb_bench bench = {
 	.variants = variants,
 	.opts = opts,
 	.default_victims = 1,
+	.priv_size = sizeof(struct mem),
 	.params = params,
 };
 

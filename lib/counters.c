@@ -457,6 +457,15 @@ static void tracepoints_open(struct counters *c)
 	}
 	shoot_lazies(c);
 	/*
+	 * Lazy transitions: a CPU that switches to its idle task keeps the
+	 * user mm it ran loaded (lazily) and gives it back when it leaves.
+	 * Under refcount each such switch from or to a user task is an atomic
+	 * on mm_count; under shoot-lazies nothing.  They show whether a
+	 * workload took the path the strategies differ on at all.
+	 */
+	tp_add(c, "sched", "sched_switch", "next_pid == 0", "idle_enter");
+	tp_add(c, "sched", "sched_switch", "prev_pid == 0", "idle_exit");
+	/*
 	 * tlb:tlb_flush exists on every architecture but only x86 fires it:
 	 * where TLBs are flushed by broadcast its zeros would mislead.
 	 */

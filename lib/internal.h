@@ -177,6 +177,13 @@ struct placement {
 	int *victim;
 	struct cpuset_list cpus;	/* the --cpus pool */
 	int mem_node;			/* -1: local */
+	/*
+	 * --initiators: one placement per initiator (its CPU and its own
+	 * victims); initiator and victim above are then the first's CPU and
+	 * every initiator's victims together.  0/NULL: one initiator.
+	 */
+	int ninit;
+	struct placement *per;
 };
 
 /*
@@ -189,6 +196,24 @@ int placement_resolve(const struct topology *t, const char *cpus,
 		      struct placement *p, char *err, size_t errlen);
 json_t *placement_json(const struct topology *t, const struct placement *p);
 void placement_free(struct placement *p);
+
+/* ---- scale.c: --initiators ---- */
+enum victims_rule {
+	VICTIMS_NONE,		/* the variant takes none */
+	VICTIMS_OWN_CPU,	/* one, on each initiator's own CPU */
+	VICTIMS_ASKED,		/* --victims, or the bench's default */
+};
+/*
+ * Places --initiators (a count, a list or all) by --spread, then each
+ * initiator's victims: a --victims list is split among the initiators in
+ * order, a count is per initiator, taken from the CPUs no initiator uses;
+ * the default "every other CPU" shares out what the initiators leave.
+ */
+int scale_place(const struct topology *t, const char *cpus, int initiator,
+		const char *initiators, enum victims_rule rule,
+		const char *victims, int default_victims, int max_victims,
+		enum mmb_spread spread, int mem_node, struct placement *p,
+		char *err, size_t errlen);
 
 /* ---- likwid.c: loaded on demand (see there why) ---- */
 int likwid_topology(struct topology *t);
@@ -307,7 +332,11 @@ struct run_cfg {
 	long repeat;
 	bool progress;
 	long tp_repeat;		/* samples of the tracepoint pass */
+	bool init_processes;	/* --initiator-mode processes */
 };
+
+struct scale;
+struct islot;
 
 /* The run: what a variant sees through the accessors in mmb.h. */
 struct mmb_run {
@@ -322,7 +351,41 @@ struct mmb_run {
 	struct mmb_task *tasks;
 	int ntasks;
 	double csum[MMB_MAX_COUNTERS];	/* mmb_count() sums, this sample */
+	void *priv;			/* bench->priv_size, this initiator's */
+	size_t ctl_size;
+	/* --initiators: the coordinator's scale, or an initiator's slot */
+	struct scale *sc;
+	struct islot *slot;
+	int init_idx, ninit;
+	bool init_processes;
+	bool set_up;			/* setup() ran: teardown() must */
 };
+
+/*
+ * What one initiator needs around its ops, for runner_run() and for each
+ * initiator of scale.c: pinned, memory, setup, victims at the barrier; and
+ * back.  runner_begin() returns 0 or an exit code.
+ */
+int runner_begin(struct mmb_run *r);
+void runner_end(struct mmb_run *r);
+int runner_one_op(struct mmb_run *r, uint64_t *op_ns, uint64_t *cyc);
+int proc_state(pid_t tid);
+
+/* The coordinator's side of scale.c, driven by runner_run(). */
+struct scale_read {
+	uint64_t *ops, *op_ns, *cycles;
+	double *csum;			/* [ninit][MMB_MAX_COUNTERS] */
+};
+int scale_start(struct mmb_run *r, const struct run_cfg *cfg);
+int scale_pause(struct mmb_run *r);
+void scale_resume(struct mmb_run *r);
+void scale_stop(struct mmb_run *r);
+int scale_failed(struct mmb_run *r);	/* an initiator's op failed: -errno */
+struct scale_read *scale_read_new(int ninit);
+void scale_read_free(struct scale_read *rd);
+void scale_read(struct mmb_run *r, struct scale_read *rd);
+void scale_count(struct mmb_run *r, int counter, double v);
+void scale_wait(struct mmb_run *r);	/* one sample's --duration */
 
 /* Runs one variant; fills *result.  Returns an exit code. */
 int runner_run(struct mmb_run *r, const struct run_cfg *cfg,

@@ -9,6 +9,12 @@
  * IPI accounting, statistics and output.  A bench never prints, times or pins
  * by itself (walk-exit's child pinning itself through mmb_pin_self() is the
  * one deliberate exception: the migration is the workload).
+ *
+ * With --initiators N the runner runs N copies of a variant at once, each
+ * with its own struct mmb_run: setup, victims, op and teardown run in that
+ * initiator's thread or process.  So whatever an op changes (fds, a
+ * mapping) lives in mmb_priv(r), one per initiator, not in a static;
+ * statics hold options only.
  */
 #ifndef MMB_H
 #define MMB_H
@@ -108,6 +114,7 @@ struct mmb_bench {
 	int default_victims;	/* count; -1 means every CPU but the initiator */
 	int max_victims;	/* 0: no limit */
 	size_t shared_size;	/* bytes of MAP_SHARED memory for the bench */
+	size_t priv_size;	/* bytes of per-initiator state (mmb_priv) */
 	/* Cross-checks of bench options, after placement is known. */
 	int (*check)(struct mmb_run *r);
 	const struct mmb_counter *counters;	/* terminated by a NULL name */
@@ -130,6 +137,9 @@ int mmb_victim_cpu(const struct mmb_run *r, int i);
 enum mmb_mode mmb_mode(const struct mmb_run *r);
 int mmb_mem_node(const struct mmb_run *r);	/* -1: local */
 void *mmb_shared(const struct mmb_run *r);	/* bench's shared_size bytes */
+void *mmb_priv(const struct mmb_run *r);	/* priv_size bytes, zeroed */
+int mmb_initiator_index(const struct mmb_run *r);	/* 0..N-1 */
+int mmb_nr_initiators(const struct mmb_run *r);
 const struct mmb_variant *mmb_variant(const struct mmb_run *r);
 
 /* Victim side. */

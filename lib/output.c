@@ -54,6 +54,10 @@ static void fmt_val(char *buf, size_t len, const char *unit, double v)
 		snprintf(buf, len, "%.1f %%", v * 100);
 	else if (!strcmp(unit, "timer-ticks"))
 		snprintf(buf, len, "%.1f tick", v);
+	else if (!strcmp(unit, "ops/s"))
+		snprintf(buf, len, "%.4g/s", v);
+	else if (!strcmp(unit, "switches/op") || !strcmp(unit, "atomics/op"))
+		snprintf(buf, len, "%.3f /op", v);
 	else
 		snprintf(buf, len, "%.3f %s", v, unit);
 }
@@ -120,6 +124,33 @@ static void remote_flush_line(const json_t *sys, FILE *f)
 		fprintf(f, "# note: %s\n", mmb_jstr(rf, "note"));
 }
 
+/* --initiators: each one's CPU and its own victims. */
+static void initiators_line(const json_t *pl, const json_t *params, FILE *f)
+{
+	const json_t *in = json_object_get(pl, "initiators"), *c;
+	size_t i;
+
+	if (!json_array_size(in))
+		return;
+	fprintf(f, "# initiators: %zu as %s:", json_array_size(in),
+		mmb_jstr(params, "initiator-mode"));
+	json_array_foreach(in, i, c) {
+		const json_t *vs = json_object_get(c, "victims"), *x;
+		int cpu[256], n = 0;
+		size_t j;
+		char v[256] = "none";
+
+		json_array_foreach(vs, j, x)
+			if (n < 256)
+				cpu[n++] = (int)json_integer_value(x);
+		if (n)
+			cpulist_format(cpu, n, v, sizeof(v));
+		fprintf(f, " CPU %lld (victims %s)%s",
+			json_integer_value(json_object_get(c, "cpu")), v,
+			i + 1 < json_array_size(in) ? "," : "\n");
+	}
+}
+
 void output_human(const json_t *res, FILE *f)
 {
 	const json_t *sys = json_object_get(res, "system");
@@ -155,6 +186,7 @@ void output_human(const json_t *res, FILE *f)
 		vcpus, vnodes,
 		json_is_integer(json_object_get(pl, "mem_node")) ? "bound" :
 		"local");
+	initiators_line(pl, params, f);
 	params_line(params, f);
 	fprintf(f, "# samples: %zu, started %s%s\n",
 		json_array_size(json_object_get(res, "samples")),

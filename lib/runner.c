@@ -73,6 +73,9 @@ enum mmb_mode mmb_mode(const struct mmb_run *r) { return r->mode; }
 int mmb_mem_node(const struct mmb_run *r) { return r->pl->mem_node; }
 void *mmb_shared(const struct mmb_run *r) { return r->shared; }
 const struct mmb_variant *mmb_variant(const struct mmb_run *r) { return r->variant; }
+void *mmb_priv(const struct mmb_run *r) { return r->priv; }
+int mmb_initiator_index(const struct mmb_run *r) { return r->init_idx; }
+int mmb_nr_initiators(const struct mmb_run *r) { return r->ninit ? r->ninit : 1; }
 int mmb_task_index(const struct mmb_task *t) { return t->idx; }
 int mmb_task_cpu(const struct mmb_task *t) { return t->cpu; }
 struct mmb_run *mmb_task_run(const struct mmb_task *t) { return t->run; }
@@ -128,7 +131,11 @@ pid_t mmb_fork(void)
 
 void mmb_count(struct mmb_run *r, int counter, double v)
 {
-	if (counter >= 0 && counter < MMB_MAX_COUNTERS)
+	if (counter < 0 || counter >= MMB_MAX_COUNTERS)
+		return;
+	if (r->slot)
+		scale_count(r, counter, v);
+	else
 		r->csum[counter] += v;
 }
 
@@ -143,8 +150,13 @@ void mmb_error(const struct mmb_run *r, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* From the bench's params hook: an initiator's would race the others'. */
 static void param_set(struct mmb_run *r, const char *key, json_t *v)
 {
+	if (r->slot) {
+		json_decref(v);
+		return;
+	}
 	json_object_set_new(r->params, key, v);
 }
 
@@ -228,7 +240,7 @@ static int victims_start(struct mmb_run *r)
 	return r->ntasks == n ? 0 : -1;
 }
 
-static int proc_state(pid_t tid)
+int proc_state(pid_t tid)
 {
 	char path[64], buf[512], *p;
 	FILE *f;
@@ -344,6 +356,9 @@ static void victims_stop(struct mmb_run *r)
 
 struct sample {
 	double csum[MMB_MAX_COUNTERS];
+	/* --initiators: each initiator's ops, time in them, cycles in them */
+	int ninit;
+	uint64_t *iops, *iop_ns, *icyc;
 	double victim_share;	/* least on-CPU share of a busy victim, or -1 */
 	uint64_t ops;
 	uint64_t op_ns;		/* time inside the ops */
@@ -436,7 +451,7 @@ static double victims_share(struct mmb_run *r, const uint64_t *a,
 	return least;
 }
 
-static int one_op(struct mmb_run *r, uint64_t *op_ns, uint64_t *cyc)
+int runner_one_op(struct mmb_run *r, uint64_t *op_ns, uint64_t *cyc)
 {
 	const struct mmb_variant *v = r->variant;
 	uint64_t t0, c0;
@@ -471,7 +486,7 @@ static int warmup(struct mmb_run *r, double secs, double *rate)
 	int ret;
 
 	do {
-		ret = one_op(r, &dummy_ns, &dummy_c);
+		ret = runner_one_op(r, &dummy_ns, &dummy_c);
 		if (ret)
 			return op_failed(r, ret);
 		n++;
@@ -481,6 +496,40 @@ static int warmup(struct mmb_run *r, double secs, double *rate)
 	return mmb_interrupted ? 1 : 0;
 }
 
+/*
+ * The initiators' share of a window: what each did between the two
+ * readings that the snapshots enclose.  An initiator that did nothing in a
+ * whole window is stuck, and its figures would be divisions by zero.
+ */
+static int scale_sample(struct mmb_run *r, struct scale_read *ra,
+			struct scale_read *rb, struct sample *s, bool timed)
+{
+	int n = r->ninit;
+
+	s->ninit = n;
+	s->iops = calloc(n, sizeof(uint64_t));
+	s->iop_ns = calloc(n, sizeof(uint64_t));
+	s->icyc = calloc(n, sizeof(uint64_t));
+	if (!s->iops || !s->iop_ns || !s->icyc)
+		return -ENOMEM;
+	s->ops = 0;
+	for (int i = 0; i < n; i++) {
+		s->iops[i] = rb->ops[i] - ra->ops[i];
+		s->iop_ns[i] = rb->op_ns[i] - ra->op_ns[i];
+		s->icyc[i] = rb->cycles[i] - ra->cycles[i];
+		s->ops += s->iops[i];
+		for (int c = 0; c < MMB_MAX_COUNTERS; c++)
+			s->csum[c] += rb->csum[i * MMB_MAX_COUNTERS + c] -
+				      ra->csum[i * MMB_MAX_COUNTERS + c];
+		if (timed && !s->iops[i] && !mmb_interrupted) {
+			mmb_error(r, "initiator %d on CPU %d did no op in a whole sample",
+				  i, r->pl->per[i].initiator);
+			return -EDEADLK;
+		}
+	}
+	return 0;
+}
+
 static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 		       struct snapshot *b, struct sample *s, bool with_tp)
 {
@@ -488,11 +537,18 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 	uint64_t op_ns = 0, cyc = 0, i;
 	uint64_t *va = calloc(2 * r->ntasks + 1, sizeof(*va));
 	uint64_t *vb = calloc(2 * r->ntasks + 1, sizeof(*vb));
+	struct scale_read *ra = NULL, *rb = NULL;
 	int ret = 0, snap_failed;
 
-	if (!va || !vb) {
+	if (r->ninit) {
+		ra = scale_read_new(r->ninit);
+		rb = scale_read_new(r->ninit);
+	}
+	if (!va || !vb || (r->ninit && (!ra || !rb))) {
 		free(va);
 		free(vb);
+		scale_read_free(ra);
+		scale_read_free(rb);
 		return op_failed(r, -ENOMEM);
 	}
 	victims_oncpu(r, va);
@@ -502,6 +558,12 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 	snap_failed = counters_snap(r->ctr, a, false, with_tp);
 	if (snap_failed) {
 		/* nothing runs: the window has no beginning */
+	} else if (r->ninit) {
+		/* the initiators run all along; the window is ours */
+		scale_read(r, ra);
+		if (nops)
+			scale_wait(r);
+		scale_read(r, rb);
 	} else if (!v->prepare) {
 		for (i = 0; i < nops && !mmb_interrupted; i++) {
 			ret = v->op(r);
@@ -510,7 +572,7 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 		}
 	} else {
 		for (i = 0; i < nops && !mmb_interrupted; i++) {
-			ret = one_op(r, &op_ns, &cyc);
+			ret = runner_one_op(r, &op_ns, &cyc);
 			if (ret)
 				break;
 		}
@@ -526,15 +588,25 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 	free(va);
 	free(vb);
 	if (snap_failed) {
+		scale_read_free(ra);
+		scale_read_free(rb);
 		mmb_error(r, "reading the counters failed (/proc/interrupts or a tracepoint counter): no sample without them");
 		return -1;
+	}
+	if (r->ninit) {
+		ret = scale_failed(r);
+		if (!ret)
+			ret = scale_sample(r, ra, rb, s, nops);
+		scale_read_free(ra);
+		scale_read_free(rb);
 	}
 	if (ret)
 		return op_failed(r, ret);
 	if (mmb_interrupted)
 		return 1;
-	s->ops = nops;
-	if (!v->prepare) {
+	if (!r->ninit)
+		s->ops = nops;
+	if (!v->prepare || r->ninit) {
 		/* The snapshot reads time and cycles innermost. */
 		s->op_ns = s->window_ns;
 		cyc = snapshot_cycles(b) - snapshot_cycles(a);
@@ -545,6 +617,16 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 	s->nval = counters_delta(r->ctr, a, b, s->val, MAX_CVAL, with_tp);
 	s->irq = counters_irq_delta(a, b);
 	return 0;
+}
+
+static void sample_release(struct sample *s)
+{
+	json_decref(s->irq);
+	s->irq = NULL;
+	free(s->iops);
+	free(s->iop_ns);
+	free(s->icyc);
+	s->iops = s->iop_ns = s->icyc = NULL;
 }
 
 static bool is_ipi_kind(const char *name)
@@ -612,6 +694,14 @@ static json_t *samples_json(struct sample *s, int ns)
 		if (s[i].victim_share >= 0)
 			json_object_set_new(o, "busy_victim_oncpu",
 					    json_real(s[i].victim_share));
+		if (s[i].ninit) {
+			json_t *io = json_array();
+
+			for (int k = 0; k < s[i].ninit; k++)
+				json_array_append_new(io,
+					json_integer((json_int_t)s[i].iops[k]));
+			json_object_set_new(o, "initiator_ops", io);
+		}
 		json_object_set_new(o, "interrupts", s[i].irq);
 		s[i].irq = NULL;
 		json_array_append_new(samples, o);
@@ -639,7 +729,7 @@ static void tp_read_cost(struct mmb_run *r, struct snapshot *a,
 			cal->nval = 0;
 			return;
 		}
-		json_decref(z.irq);
+		sample_release(&z);
 		for (int j = 0; j < z.nval; j++) {
 			if (!k || z.val[j].v < cal->val[j].v)
 				cal->val[j] = z.val[j];
@@ -675,13 +765,92 @@ static void tp_results(struct sample *t, int nt, const struct sample *bg,
 		snprintf(name, sizeof(name), "%s_per_op", c->name);
 		snprintf(src, sizeof(src), "%s (separate pass of %d samples, less its counter reads: background.tracepoint_reads)",
 			 c->source, nt);
-		add_metric(metrics, name, "ipis/op", src, v, nt);
+		add_metric(metrics, name, strncmp(c->name, "tp_idle_", 8) ?
+			   "ipis/op" : "switches/op", src, v, nt);
 	}
 	for (int k = 0; bg && k < bg->nval; k++)
 		if (!strncmp(bg->val[k].name, "tp_", 3))
 			json_object_set_new(rates, bg->val[k].name,
 				json_real(bg->val[k].v / (bg->window_ns / 1e9)));
 	free(v);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of n values, which it sorts. */
+static double median_of(double *x, int n)
+{
+	qsort(x, n, sizeof(*x), cmp_double);
+	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+}
+
+/*
+ * --initiators: throughput, and fairness as each initiator's own rate
+ * (min, median, max: one starved initiator shows as a low min).  Latency
+ * per op is each initiator's time over its ops, the median initiator's;
+ * cycles are initiator 0's alone, since the cycle counter (a PMU counter
+ * on a CPU, or the time-stamp counter) is read on its CPU.
+ */
+static void scale_results(struct mmb_run *r, struct sample *s, int ns,
+			  json_t *metrics, const char *csrc, double *v)
+{
+	int n = r->ninit;
+	double *x = calloc(n, sizeof(*x)), *lo = calloc(ns, sizeof(*lo));
+	double *hi = calloc(ns, sizeof(*hi)), *mid = calloc(ns, sizeof(*mid));
+	bool timed = r->variant->prepare;
+	char src[320];
+
+	if (!x || !lo || !hi || !mid)
+		goto out;
+	for (int i = 0; i < ns; i++) {
+		for (int k = 0; k < n; k++)
+			x[k] = (double)(timed ? s[i].iop_ns[k] : s[i].window_ns) /
+			       (double)s[i].iops[k];
+		v[i] = median_of(x, n);
+	}
+	add_metric(metrics, "latency_ns", "ns", timed ?
+		   "clock_gettime(CLOCK_MONOTONIC) around each op, each initiator's time over its ops; the median initiator's" :
+		   "clock_gettime(CLOCK_MONOTONIC) around each sample, over each initiator's ops; the median initiator's",
+		   v, ns);
+	for (int i = 0; i < ns; i++)
+		v[i] = (timed ? (double)s[i].icyc[0] : s[i].cycles) /
+		       (double)s[i].iops[0];
+	snprintf(src, sizeof(src), "%s; initiator 0's ops alone (CPU %d)",
+		 csrc, r->pl->per[0].initiator);
+	add_metric(metrics, "cycles", cycles_unit(csrc), src, v, ns);
+	for (int i = 0; i < ns; i++) {
+		double secs = (double)s[i].window_ns / 1e9;
+
+		v[i] = (double)s[i].ops / secs;
+		for (int k = 0; k < n; k++)
+			x[k] = (double)s[i].iops[k] / secs;
+		mid[i] = median_of(x, n);
+		lo[i] = x[0];
+		hi[i] = x[n - 1];
+	}
+	snprintf(src, sizeof(src),
+		 "ops of all %d initiators (%s) in each sample, over the sample's wall time",
+		 n, r->init_processes ? "processes" : "threads");
+	add_metric(metrics, "ops_per_s", "ops/s", src, v, ns);
+	add_metric(metrics, "initiator_ops_per_s_min", "ops/s",
+		   "the slowest initiator's ops over the sample's wall time",
+		   lo, ns);
+	add_metric(metrics, "initiator_ops_per_s_median", "ops/s",
+		   "the median initiator's ops over the sample's wall time",
+		   mid, ns);
+	add_metric(metrics, "initiator_ops_per_s_max", "ops/s",
+		   "the fastest initiator's ops over the sample's wall time",
+		   hi, ns);
+out:
+	free(x);
+	free(lo);
+	free(hi);
+	free(mid);
 }
 
 static void build_results(struct mmb_run *r, struct sample *s, int ns,
@@ -700,16 +869,20 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 	json_array_extend(samples, samples_json(s, ns));
 	json_array_extend(tp_samples, samples_json(t, nt));
 
-	for (int i = 0; i < ns; i++)
-		v[i] = (double)s[i].op_ns / (double)s[i].ops;
-	add_metric(metrics, "latency_ns", "ns",
-		   r->variant->prepare ?
-		   "clock_gettime(CLOCK_MONOTONIC) around each op" :
-		   "clock_gettime(CLOCK_MONOTONIC) around each sample",
-		   v, ns);
-	for (int i = 0; i < ns; i++)
-		v[i] = s[i].cycles / (double)s[i].ops;
-	add_metric(metrics, "cycles", cycles_unit(csrc), csrc, v, ns);
+	if (r->ninit) {
+		scale_results(r, s, ns, metrics, csrc, v);
+	} else {
+		for (int i = 0; i < ns; i++)
+			v[i] = (double)s[i].op_ns / (double)s[i].ops;
+		add_metric(metrics, "latency_ns", "ns",
+			   r->variant->prepare ?
+			   "clock_gettime(CLOCK_MONOTONIC) around each op" :
+			   "clock_gettime(CLOCK_MONOTONIC) around each sample",
+			   v, ns);
+		for (int i = 0; i < ns; i++)
+			v[i] = s[i].cycles / (double)s[i].ops;
+		add_metric(metrics, "cycles", cycles_unit(csrc), csrc, v, ns);
+	}
 	if (ns && s[0].victim_share >= 0) {
 		for (int i = 0; i < ns; i++)
 			v[i] = s[i].victim_share;
@@ -831,67 +1004,110 @@ static void progress(const struct mmb_run *r, const struct run_cfg *cfg,
 	fflush(stderr);
 }
 
-int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
-	       json_t **samples, json_t **tp_samples, json_t **metrics,
-	       json_t **background)
+/*
+ * The run's own memory, pinned, set up, and its victims at the barrier:
+ * everything an initiator needs before its first op.  runner_end() undoes
+ * what was done, whatever failed.
+ */
+int runner_begin(struct mmb_run *r)
 {
 	const struct mmb_variant *v = r->variant;
-	struct snapshot *a = snapshot_new(r->ctr), *b = snapshot_new(r->ctr);
-	struct sample *s = calloc(cfg->repeat, sizeof(*s)), bg = { 0 };
-	static struct sample tcal;
-	long tp_repeat = counters_have_tp(r->ctr) ? cfg->tp_repeat : 0;
-	struct sample *t = calloc(tp_repeat + 1, sizeof(*t));
-	size_t ctl_size = sizeof(struct ctl) +
-			  (r->pl->nvictims + 1) * sizeof(r->ctl->task[0]);
-	char region[96];
-	double rate = 0;
-	uint64_t nops;
-	int ns = 0, nt = 0, ret = MMB_EXIT_FAIL, e;
-	bool have_bg = false;
+	int e;
 
-	*samples = json_array();
-	*tp_samples = json_array();
-	*metrics = json_object();
-	*background = json_object();
-	snprintf(region, sizeof(region), "mmb-%s-%s", r->bench->name, v->name);
-	r->ctl = mmap(NULL, ctl_size, PROT_READ | PROT_WRITE,
+	r->ctl_size = sizeof(struct ctl) +
+		      (r->pl->nvictims + 1) * sizeof(r->ctl->task[0]);
+	r->ctl = mmap(NULL, r->ctl_size, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	r->shared = r->bench->shared_size ?
 		    mmap(NULL, r->bench->shared_size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, -1, 0) : NULL;
-	if (!a || !b || !s || !t || r->ctl == MAP_FAILED || r->shared == MAP_FAILED) {
+	r->priv = r->bench->priv_size ? calloc(1, r->bench->priv_size) : NULL;
+	if (r->ctl == MAP_FAILED || r->shared == MAP_FAILED ||
+	    (r->bench->priv_size && !r->priv)) {
 		mmb_error(r, "out of memory");
-		goto out_free;
+		return MMB_EXIT_FAIL;
 	}
 	if (mmb_pin_self(r->pl->initiator)) {
 		mmb_error(r, "pinning the initiator to CPU %d: %s",
 			  r->pl->initiator, strerror(errno));
-		goto out_free;
+		return MMB_EXIT_FAIL;
 	}
 	if (v->setup) {
 		e = v->setup(r);
-		if (e) {
-			ret = e > 0 ? e : MMB_EXIT_FAIL;
-			goto out_free;
-		}
+		if (e)
+			return e > 0 ? e : MMB_EXIT_FAIL;
 	}
+	r->set_up = true;
 	if (v->victims == MMB_VICTIM_TASKS && v->victim && r->pl->nvictims) {
 		if (victims_start(r) || victims_go(r)) {
 			if (!mmb_interrupted)
 				mmb_error(r, "starting victims: %s",
 					  strerror(errno));
-			goto out_stop;
+			return MMB_EXIT_FAIL;
 		}
 	}
+	return 0;
+}
 
-	e = warmup(r, cfg->warmup > 0 ? cfg->warmup :
-		   (cfg->iterations ? 0 : 0.05), &rate);
-	if (e)
+void runner_end(struct mmb_run *r)
+{
+	if (r->ntasks)
+		victims_stop(r);
+	if (r->set_up && r->variant->teardown)
+		r->variant->teardown(r);
+	r->set_up = false;
+	free(r->priv);
+	r->priv = NULL;
+	if (r->ctl && r->ctl != MAP_FAILED)
+		munmap(r->ctl, r->ctl_size);
+	if (r->shared && r->shared != MAP_FAILED)
+		munmap(r->shared, r->bench->shared_size);
+	r->ctl = NULL;
+	r->shared = NULL;
+}
+
+int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
+	       json_t **samples, json_t **tp_samples, json_t **metrics,
+	       json_t **background)
+{
+	struct snapshot *a = snapshot_new(r->ctr), *b = snapshot_new(r->ctr);
+	struct sample *s = calloc(cfg->repeat, sizeof(*s)), bg = { 0 };
+	static struct sample tcal;
+	long tp_repeat = counters_have_tp(r->ctr) ? cfg->tp_repeat : 0;
+	struct sample *t = calloc(tp_repeat + 1, sizeof(*t));
+	char region[96];
+	double rate = 0;
+	uint64_t nops = 1;
+	int ns = 0, nt = 0, ret = MMB_EXIT_FAIL, e;
+	bool have_bg = false, started = false;
+
+	*samples = json_array();
+	*tp_samples = json_array();
+	*metrics = json_object();
+	*background = json_object();
+	snprintf(region, sizeof(region), "mmb-%s-%s", r->bench->name,
+		 r->variant->name);
+	if (!a || !b || !s || !t) {
+		mmb_error(r, "out of memory");
+		goto out_free;
+	}
+	/* With --initiators, they run the ops; we hold the window. */
+	e = r->ninit ? scale_start(r, cfg) : runner_begin(r);
+	started = true;
+	if (e) {
+		ret = e;
 		goto out_stop;
-	nops = cfg->iterations ? (uint64_t)cfg->iterations :
-	       (uint64_t)(rate * cfg->duration + 0.5);
-	if (nops < 1)
-		nops = 1;
+	}
+	if (!r->ninit) {
+		e = warmup(r, cfg->warmup > 0 ? cfg->warmup :
+			   (cfg->iterations ? 0 : 0.05), &rate);
+		if (e)
+			goto out_stop;
+		nops = cfg->iterations ? (uint64_t)cfg->iterations :
+		       (uint64_t)(rate * cfg->duration + 0.5);
+		if (nops < 1)
+			nops = 1;
+	}
 
 	for (ns = 0; ns < cfg->repeat; ns++) {
 		progress(r, cfg, ns);
@@ -904,10 +1120,15 @@ int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
 	progress(r, cfg, -1);
 	if (e < 0)
 		goto out_stop;
+	/* the background without any initiator: they sleep through it */
+	if (!e && ns && r->ninit)
+		e = scale_pause(r);
 	if (!e && ns)
 		have_bg = !idle_window(r, s, ns, a, b, &bg);
 	if (!e && have_bg && tp_repeat)
 		tp_read_cost(r, a, b, &tcal);
+	if (!e && ns && r->ninit)
+		scale_resume(r);
 	for (nt = 0; !e && have_bg && nt < tp_repeat; nt++) {
 		e = take_sample(r, nops, a, b, &t[nt], true);
 		if (e)
@@ -918,10 +1139,10 @@ int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
 		goto out_stop;
 	ret = MMB_EXIT_OK;
 out_stop:
-	if (r->ntasks)
-		victims_stop(r);
-	if (v->teardown)
-		v->teardown(r);
+	if (started && r->ninit)
+		scale_stop(r);
+	else if (started)
+		runner_end(r);
 	if (ns)
 		build_results(r, s, ns, t, nt, have_bg ? &bg : NULL,
 			      *samples, *tp_samples, *metrics, *background);
@@ -939,18 +1160,12 @@ out_stop:
 		ret = ns ? MMB_EXIT_OK : MMB_EXIT_FAIL;
 out_free:
 	for (int i = 0; i < cfg->repeat && s; i++)
-		json_decref(s[i].irq);
+		sample_release(&s[i]);
 	for (int i = 0; i < tp_repeat && t; i++)
-		json_decref(t[i].irq);
+		sample_release(&t[i]);
 	free(s);
 	free(t);
 	snapshot_free(a);
 	snapshot_free(b);
-	if (r->ctl && r->ctl != MAP_FAILED)
-		munmap(r->ctl, ctl_size);
-	if (r->shared && r->shared != MAP_FAILED)
-		munmap(r->shared, r->bench->shared_size);
-	r->ctl = NULL;
-	r->shared = NULL;
 	return ret;
 }

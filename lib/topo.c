@@ -353,6 +353,23 @@ json_t *placement_json(const struct topology *t, const struct placement *p)
 		used[t->cpu[p->victim[i]].node & 1023] = true;
 	}
 	json_object_set_new(o, "victims", v);
+	if (p->ninit) {
+		json_t *in = json_array();
+
+		/* each initiator with its own victims */
+		for (int i = 0; i < p->ninit; i++) {
+			json_t *c = cpu_json(t, p->per[i].initiator);
+			json_t *pv = json_array();
+
+			for (int j = 0; j < p->per[i].nvictims; j++)
+				json_array_append_new(pv,
+					json_integer(p->per[i].victim[j]));
+			json_object_set_new(c, "victims", pv);
+			json_array_append_new(in, c);
+			used[t->cpu[p->per[i].initiator].node & 1023] = true;
+		}
+		json_object_set_new(o, "initiators", in);
+	}
 	for (int n = 0; n < 1024; n++)
 		if (used[n])
 			json_array_append_new(nodes, json_integer(n));
@@ -397,6 +414,11 @@ json_t *topo_summary_json(const struct topology *t)
 
 void placement_free(struct placement *p)
 {
+	for (int i = 0; p->per && i < p->ninit; i++)
+		free(p->per[i].victim);
+	free(p->per);
+	p->per = NULL;
+	p->ninit = 0;
 	free(p->victim);
 	cpulist_free(&p->cpus);
 	p->victim = NULL;
