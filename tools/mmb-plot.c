@@ -2,9 +2,13 @@
 /*
  * mmb-plot: latency and IPIs per op against the swept variable, as gnuplot
  * PNG and SVG, one line per input (a run, or a kernel of a matrix) or per
- * lazy-TLB strategy.
+ * lazy-TLB strategy.  Against initiators (mmb sweep --initiators) the top
+ * panel is throughput, ops/s of all initiators together: the chart the
+ * lazy-TLB postings show, where several benches may share it (both sides
+ * of a trade-off, mmb sweep --preset tradeoff).
  *
- *   mmb-plot [--out PREFIX] [--x auto|victims|pages] [--by input|strategy]
+ *   mmb-plot [--out PREFIX] [--x auto|victims|pages|initiators]
+ *            [--by input|strategy]
  *            [--ipis all|tlb|call|resched|irq_work|METRIC_per_op] INPUT...
  *
  * Writes PREFIX.dat (the points), PREFIX.gp (the gnuplot script, to tweak
@@ -44,7 +48,7 @@ static int usage(const char *why)
 	if (why)
 		fprintf(stderr, "mmb-plot: %s\n", why);
 	fprintf(why ? stderr : stdout,
-		"usage: mmb-plot [--out PREFIX] [--x auto|victims|pages] [--by input|strategy]\n"
+		"usage: mmb-plot [--out PREFIX] [--x auto|victims|pages|initiators] [--by input|strategy]\n"
 		"                [--ipis all|tlb|call|resched|irq_work|METRIC_per_op] INPUT...\n"
 		"INPUT: result files, directories (a sweep, a matrix kernel) or bundles.\n"
 		"Writes PREFIX.dat, PREFIX.gp, PREFIX.png and PREFIX.svg.\n");
@@ -63,9 +67,14 @@ static bool is_sampling(const char *k)
 
 static double xval(const json_t *doc, const char *var)
 {
+	const json_t *pl = json_object_get(doc, "placement");
+
 	if (!strcmp(var, "victims"))
-		return (double)json_array_size(json_object_get(
-			json_object_get(doc, "placement"), "victims"));
+		return (double)json_array_size(json_object_get(pl, "victims"));
+	/* a result without --initiators had one */
+	if (!strcmp(var, "initiators"))
+		return json_array_size(json_object_get(pl, "initiators")) ?
+		       (double)json_array_size(json_object_get(pl, "initiators")) : 1;
 	return json_number_value(json_object_get(json_object_get(doc, "params"),
 						 var));
 }
@@ -76,8 +85,8 @@ static void param_text(const json_t *doc, const char *k, char *buf, size_t n)
 	const json_t *v;
 	char *s;
 
-	if (!strcmp(k, "victims")) {
-		snprintf(buf, n, "%g", xval(doc, "victims"));
+	if (!strcmp(k, "victims") || !strcmp(k, "initiators")) {
+		snprintf(buf, n, "%g", xval(doc, k));
 		return;
 	}
 	v = json_object_get(json_object_get(doc, "params"), k);
@@ -168,6 +177,7 @@ int main(int argc, char **argv)
 	struct point *pt;
 	const char *unit = "ns";
 	double top = 0, div = 1;
+	const char *ymetric = "latency_ns";
 	const char *out = NULL, *ipi_metric, *ipi_label;
 	char err[512], path[4200], label[128], kernels[1024] = "",
 	     machines[1024] = "", benches[256] = "", variants[256] = "",
@@ -186,8 +196,9 @@ int main(int argc, char **argv)
 		default: return usage("unknown option");
 		}
 	}
-	if (strcmp(xvar, "auto") && strcmp(xvar, "victims") && strcmp(xvar, "pages"))
-		return usage("--x: want auto, victims or pages");
+	if (strcmp(xvar, "auto") && strcmp(xvar, "victims") &&
+	    strcmp(xvar, "pages") && strcmp(xvar, "initiators"))
+		return usage("--x: want auto, victims, pages or initiators");
 	if (strcmp(by, "input") && strcmp(by, "strategy"))
 		return usage("--by: want input or strategy");
 	if (!strcmp(ipis, "all")) {
@@ -230,11 +241,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nin; i++)
 		for (int r = 0; r < in[i].n; r++)
 			add_unique(benches, sizeof(benches), mmb_jstr(in[i].r[r].doc, "bench"));
-	if (strchr(benches, ',')) {
-		fprintf(stderr, "mmb-plot: %s: the inputs hold several benches (%s): plot one at a time\n",
-			argv[optind], benches);
-		return MMB_EXIT_USAGE;
-	}
 
 	/* which variable is swept, and which others differ between results */
 	{
@@ -245,8 +251,11 @@ int main(int argc, char **argv)
 		json_t *v;
 
 		cand[ncand++] = "victims";
+		cand[ncand++] = "initiators";
 		json_object_foreach(json_object_get(d0, "params"), k, v)
-			if (!is_sampling(k) && ncand < 64)
+			if (!is_sampling(k) && strcmp(k, "initiators") &&
+			    strcmp(k, "victims") &&
+			    ncand < 64)
 				cand[ncand++] = k;
 		for (int j = 0; j < ncand; j++) {
 			char a[64], b[64];
@@ -264,19 +273,30 @@ int main(int argc, char **argv)
 		if (!strcmp(xvar, "auto")) {
 			xvar = NULL;
 			for (int j = 0; j < nvary && !xvar; j++)
+				if (!strcmp(varying[j], "initiators"))
+					xvar = "initiators";
+			for (int j = 0; j < nvary && !xvar; j++)
 				if (!strcmp(varying[j], "victims"))
 					xvar = "victims";
 			for (int j = 0; j < nvary && !xvar; j++)
 				if (!strcmp(varying[j], "pages"))
 					xvar = "pages";
 			if (!xvar) {
-				fprintf(stderr, "mmb-plot: %s: neither victims nor pages differ between the results: nothing was swept (mmb sweep)\n",
+				fprintf(stderr, "mmb-plot: %s: neither initiators, victims nor pages differ between the results: nothing was swept (mmb sweep)\n",
 					argv[optind]);
 				return MMB_EXIT_USAGE;
 			}
 		}
 	}
 
+	/* a scaling chart may hold both sides of a trade-off */
+	if (strchr(benches, ',') && strcmp(xvar, "initiators")) {
+		fprintf(stderr, "mmb-plot: %s: the inputs hold several benches (%s): plot one at a time\n",
+			argv[optind], benches);
+		return MMB_EXIT_USAGE;
+	}
+	if (!strcmp(xvar, "initiators"))
+		ymetric = "ops_per_s";
 	npt = 0;
 	for (int i = 0; i < nin; i++) {
 		for (int r = 0; r < in[i].n; r++) {
@@ -299,6 +319,11 @@ int main(int argc, char **argv)
 					 mmb_jstr(sys, "lazy_tlb.strategy"));
 			else
 				basename_of(argv[optind + i], p->series, sizeof(p->series));
+			if (strchr(benches, ','))
+				snprintf(p->series + strlen(p->series),
+					 sizeof(p->series) - strlen(p->series),
+					 " %s/%s", mmb_jstr(d, "bench"),
+					 mmb_jstr(d, "variant"));
 			add_unique(variants, sizeof(variants), mmb_jstr(d, "variant"));
 			for (int j = 0; j < nvary; j++) {
 				if (!strcmp(varying[j], xvar))
@@ -349,8 +374,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mmb-plot: %s: %s\n", path, strerror(errno));
 		return MMB_EXIT_USAGE;
 	}
-	fprintf(f, "# mmb-plot: x=%s; latency_ns median min max; %s median min max\n",
-		xvar, ipi_metric);
+	fprintf(f, "# mmb-plot: x=%s; %s median min max; %s median min max\n",
+		xvar, ymetric, ipi_metric);
 	for (int i = 0; i < npt;) {
 		int j = i;
 
@@ -366,10 +391,10 @@ int main(int argc, char **argv)
 
 			while (k < npt && !strcmp(pt[k].series, pt[i].series) &&
 			       pt[k].x == pt[j].x && n < 64) {
-				lat[n] = metric(pt[k].doc, "latency_ns", "median");
+				lat[n] = metric(pt[k].doc, ymetric, "median");
 				ipi[n] = metric(pt[k].doc, ipi_metric, "median");
-				lmin = fmin(lmin, metric(pt[k].doc, "latency_ns", "min"));
-				lmax = fmax(lmax, metric(pt[k].doc, "latency_ns", "max"));
+				lmin = fmin(lmin, metric(pt[k].doc, ymetric, "min"));
+				lmax = fmax(lmax, metric(pt[k].doc, ymetric, "max"));
 				top = fmax(top, lmax);
 				imin = fmin(imin, metric(pt[k].doc, ipi_metric, "min"));
 				imax = fmax(imax, metric(pt[k].doc, ipi_metric, "max"));
@@ -390,7 +415,9 @@ int main(int argc, char **argv)
 	fclose(f);
 
 	/* the latency axis in the unit of its range, as perf and hyperfine do */
-	if (top >= 1e6)
+	if (strcmp(ymetric, "latency_ns"))
+		unit = "ops/s";
+	else if (top >= 1e6)
 		unit = "ms", div = 1e6;
 	else if (top >= 1e3)
 		unit = "us", div = 1e3;
@@ -412,21 +439,29 @@ int main(int argc, char **argv)
 		fprintf(f, "set termoption noenhanced\n");
 		fprintf(f, "set output '%s.%s'\n", dat, term ? "svg" : "png");
 		fprintf(f, "set multiplot layout 2,1 title ");
-		snprintf(label, sizeof(label), "mmb-%s %s: latency and IPIs per op against %s",
-			 benches, variants, xvar);
+		snprintf(label, sizeof(label), "mmb-%s %s: %s and IPIs per op against %s",
+			 benches, variants, strcmp(ymetric, "latency_ns") ?
+			 "throughput" : "latency", xvar);
 		fprintf(f, "\"");
 		for (const char *s = label; *s; s++)
 			fputc(*s == '"' ? '\'' : *s, f);
 		fprintf(f, "\\nkernel %s\\n%s\" font ',11'\n", kernels, machines);
 		fprintf(f, "set grid\nset key top left box opaque\nset offsets graph 0.02, graph 0.02, graph 0.05, 0\n");
 		fprintf(f, "set xlabel %s\n", !strcmp(xvar, "victims") ?
-			"'victims (CPUs besides the initiator)'" : "'pages per op (4 KiB)'");
+			"'victims (CPUs besides the initiator)'" :
+			!strcmp(xvar, "initiators") ?
+			"'initiators (each on its own CPU)'" :
+			"'pages per op (4 KiB)'");
 		if (xmin > 0 && xmax / xmin >= 16)
 			fprintf(f, "set logscale x 2\n");
 		if (xmax - xmin <= 16)
 			fprintf(f, "set xtics 1\n");
-		fprintf(f, "set ylabel \"latency per op (%s, %s)\\nmedian; bars min-max of samples\"\n",
-			unit, emulated ? "EMULATED under qemu TCG" : "clock_gettime");
+		if (strcmp(ymetric, "latency_ns"))
+			fprintf(f, "set format y '%%.1s%%c'\nset ylabel \"ops/s, all initiators (%s)\\nmedian; bars min-max of samples\"\n",
+				emulated ? "EMULATED under qemu TCG" : "clock_gettime");
+		else
+			fprintf(f, "set ylabel \"latency per op (%s, %s)\\nmedian; bars min-max of samples\"\n",
+				unit, emulated ? "EMULATED under qemu TCG" : "clock_gettime");
 		fprintf(f, "set yrange [0:*]\n");
 		for (int pass = 0; pass < 2; pass++) {
 			int s = 0;
@@ -447,6 +482,8 @@ int main(int argc, char **argv)
 						break;
 					}
 				}
+				if (strcmp(ymetric, "latency_ns"))
+					fprintf(f, "set format y '%%g'\n");
 				fprintf(f, "set ylabel \"%s (%s)\\nmedian; bars min-max of samples\"\n",
 					ipi_label, srcl);
 			}

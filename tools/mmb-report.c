@@ -6,6 +6,11 @@
  * for a single input the summary table.
  *
  *   mmb-report [--threshold PCT] [--alpha A] [--match variant] BASE [NEW...]
+ *   mmb-report --scaling BASE [NEW...]
+ *
+ * --scaling: results of mmb sweep --initiators (mmb sweep --preset
+ * tradeoff: both sides of the trade-off) as one table per workload, the
+ * rows initiator counts, each input's throughput side by side.
  *
  * Exit: as mmb-compare (0, 1 when a regression is listed), or mmb-summary
  * for one input; 2 for usage errors or unreadable input.
@@ -13,6 +18,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +113,146 @@ static void command(const json_t *doc, char *buf, size_t n)
 	}
 }
 
+static double med(const json_t *doc, const char *metric)
+{
+	const json_t *v = json_object_get(json_object_get(
+		json_object_get(doc, "metrics"), metric), "median");
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static int ninit_of(const json_t *doc)
+{
+	size_t n = json_array_size(json_object_get(
+		json_object_get(doc, "placement"), "initiators"));
+
+	return n ? (int)n : 0;
+}
+
+/* "  -" for a figure a result does not have */
+static void cell(double v, const char *fmt, int w)
+{
+	if (isnan(v))
+		printf(" %*s", w, "-");
+	else
+		printf(fmt, w, v);
+}
+
+/*
+ * One table per bench and variant: for each initiator count, each input's
+ * total ops/s and its slowest and fastest initiator, IPIs and idle
+ * entries per op.  Medians of each result's samples; whether a difference
+ * is real is mmb compare's to say, point by point.
+ */
+static int scaling(struct mmb_results *in, int nin, char **names)
+{
+	char seen[64][96];
+	int nseen = 0, rows = 0;
+
+	for (int i = 0; i < nin; i++) {
+		for (int r = 0; r < in[i].n; r++) {
+			const json_t *d = in[i].r[r].doc;
+			char key[96];
+			int k;
+
+			if (!ninit_of(d))
+				continue;
+			snprintf(key, sizeof(key), "%s %s", mmb_jstr(d, "bench"),
+				 mmb_jstr(d, "variant"));
+			for (k = 0; k < nseen && strcmp(seen[k], key); k++)
+				;
+			if (k == nseen && nseen < 64)
+				snprintf(seen[nseen++], sizeof(seen[0]), "%s", key);
+		}
+	}
+	if (!nseen) {
+		fprintf(stderr, "mmb-report: --scaling: no result ran with --initiators (mmb sweep --initiators, or --preset tradeoff)\n");
+		return MMB_EXIT_USAGE;
+	}
+	for (int k = 0; k < nseen; k++) {
+		int maxn = 0;
+		const char *op = NULL, *imode = NULL;
+
+		for (int i = 0; i < nin; i++)
+			for (int r = 0; r < in[i].n; r++) {
+				const json_t *d = in[i].r[r].doc;
+				char key[96];
+
+				snprintf(key, sizeof(key), "%s %s",
+					 mmb_jstr(d, "bench"), mmb_jstr(d, "variant"));
+				if (strcmp(key, seen[k]) || !ninit_of(d))
+					continue;
+				if (ninit_of(d) > maxn)
+					maxn = ninit_of(d);
+				op = mmb_jstr(d, "op");
+				imode = mmb_jstr(d, "params.initiator-mode");
+			}
+		printf("mmb-%s, initiators as %s; one op: %s\n", seen[k],
+		       imode ? imode : "?", op ? op : "?");
+		printf("  %4s", "N");
+		for (int i = 0; i < nin; i++)
+			printf(" | %-44.44s", names[i]);
+		printf("\n  %4s", "");
+		for (int i = 0; i < nin; i++)
+			printf(" | %10s %9s %9s %6s %6s", "ops/s", "init min",
+			       "init max", "IPI/op", "idle/op");
+		if (nin > 1)
+			printf(" | vs base");
+		printf("\n");
+		for (int n = 1; n <= maxn; n++) {
+			double base = NAN;
+			bool any = false;
+
+			for (int i = 0; i < nin; i++)
+				for (int r = 0; r < in[i].n; r++)
+					any |= ninit_of(in[i].r[r].doc) == n;
+			if (!any)
+				continue;
+			printf("  %4d", n);
+			for (int i = 0; i < nin; i++) {
+				const json_t *d = NULL;
+
+				for (int r = 0; r < in[i].n && !d; r++) {
+					const json_t *x = in[i].r[r].doc;
+					char key[96];
+
+					snprintf(key, sizeof(key), "%s %s",
+						 mmb_jstr(x, "bench"),
+						 mmb_jstr(x, "variant"));
+					if (!strcmp(key, seen[k]) && ninit_of(x) == n)
+						d = x;
+				}
+				printf(" |");
+				cell(d ? med(d, "ops_per_s") : NAN, " %*.4g", 10);
+				cell(d ? med(d, "initiator_ops_per_s_min") : NAN, " %*.4g", 9);
+				cell(d ? med(d, "initiator_ops_per_s_max") : NAN, " %*.4g", 9);
+				cell(d ? med(d, "ipis_per_op") : NAN, " %*.3f", 6);
+				cell(d ? med(d, "tp_idle_enter_per_op") : NAN, " %*.3f", 6);
+				if (!i && d)
+					base = med(d, "ops_per_s");
+				if (i == nin - 1 && nin > 1) {
+					double v = d ? med(d, "ops_per_s") : NAN;
+
+					if (isnan(v) || isnan(base) || !base)
+						printf(" | %7s", "-");
+					else
+						printf(" | %+6.1f%%", (v / base - 1) * 100);
+				}
+			}
+			printf("\n");
+			rows++;
+		}
+		printf("\n");
+	}
+	printf("ops/s: every initiator's ops over each sample's wall time, median of the\n"
+	       "samples; init min/max: the slowest and fastest initiator's own ops/s\n"
+	       "(fairness); IPI/op: all IPIs received, every CPU, over all initiators' ops;\n"
+	       "idle/op: switches into the idle task per op (sched:sched_switch), the\n"
+	       "lazy entries the strategies differ on.  vs base: the last input's ops/s\n"
+	       "against the first's, medians only: test a point with mmb compare.\n");
+	return rows ? MMB_EXIT_OK : MMB_EXIT_USAGE;
+}
+
 static int run_tool(const char *tool, char **args, int nargs)
 {
 	char self[PATH_MAX], exe[PATH_MAX + 32], *slash;
@@ -137,23 +283,28 @@ int main(int argc, char **argv)
 		{ "threshold", required_argument, NULL, 't' },
 		{ "alpha", required_argument, NULL, 'a' },
 		{ "match", required_argument, NULL, 'm' },
+		{ "scaling", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct mmb_results in[MAX_INPUTS];
 	char *pass[8 + MAX_INPUTS], err[512];
 	int npass = 0, nin, c;
+	bool scale = false;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 't': pass[npass++] = "--threshold"; pass[npass++] = optarg; break;
 		case 'a': pass[npass++] = "--alpha"; pass[npass++] = optarg; break;
 		case 'm': pass[npass++] = "--match"; pass[npass++] = optarg; break;
+		case 's': scale = true; break;
 		case 'h':
-			printf("usage: mmb-report [--threshold PCT] [--alpha A] [--match variant] BASE [NEW...]\n");
+			printf("usage: mmb-report [--threshold PCT] [--alpha A] [--match variant] BASE [NEW...]\n"
+			       "       mmb-report --scaling BASE [NEW...]\n");
 			return MMB_EXIT_OK;
 		default:
-			fprintf(stderr, "usage: mmb-report [--threshold PCT] [--alpha A] [--match variant] BASE [NEW...]\n");
+			fprintf(stderr, "usage: mmb-report [--threshold PCT] [--alpha A] [--match variant] BASE [NEW...]\n"
+				"       mmb-report --scaling BASE [NEW...]\n");
 			return MMB_EXIT_USAGE;
 		}
 	}
@@ -223,6 +374,8 @@ int main(int argc, char **argv)
 		free(seen);
 	}
 	printf("\n");
+	if (scale)
+		return scaling(in, nin, argv + optind);
 	for (int i = 0; i < nin; i++) {
 		pass[npass++] = argv[optind + i];
 		mmb_results_free(&in[i]);
