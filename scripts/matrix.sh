@@ -8,6 +8,10 @@
 #   scripts/matrix.sh [options] [STRATEGY...]     (default: refcount shootdown)
 #     --vcpus N --nodes M   guest layout (default 4 over 2)
 #     --plan FILE           bench command lines (default: scripts/kernel/matrix.plan)
+#     --scaling             instead of a plan: the scaling shapes at 1, 2, 4 ..
+#                           --vcpus initiators (ctxsw pairs on one CPU and
+#                           through idle, tlb-flush2, membarrier sync-core,
+#                           fork-exit), initiators as threads of one mm
 #     --out DIR             default results/matrix-<timestamp>
 #     --timeout SEC         per guest run (default 900)
 #     --arch x86_64|arm64   guest architecture (default x86_64); arm64 is
@@ -20,6 +24,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 vcpus=4 nodes=2 plan=$top/scripts/kernel/matrix.plan out="" timeout=900 arch=x86_64
+scaling=0
 strategies=()
 die() { echo "matrix: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -27,10 +32,11 @@ while [ $# -gt 0 ]; do
 	--vcpus) vcpus=${2:?}; shift 2 ;;
 	--nodes) nodes=${2:?}; shift 2 ;;
 	--plan) plan=${2:?}; shift 2 ;;
+	--scaling) scaling=1; shift ;;
 	--out) out=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--arch) arch=${2:?}; shift 2 ;;
-	-h|--help) sed -n '4,18p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,22p' "$0"; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) strategies+=("$1"); shift ;;
 	esac
@@ -47,9 +53,30 @@ if [ ${#strategies[@]} -eq 0 ]; then
 	strategies=(refcount shootdown)
 	[ "$arch" = arm64 ] && strategies=(refcount)
 fi
-[ -f "$plan" ] || die "--plan: $plan: no such file"
 [ -n "$out" ] || out=$top/results/matrix-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$out"
+if [ $scaling -eq 1 ]; then
+	# 1, 2, 4 .. and the guest's every vCPU; a pair through idle takes two
+	scale_list() {
+		local n=1 l=""
+		while [ $n -lt "$1" ]; do l+=$n,; n=$((n * 2)); done
+		echo "$l$1"
+	}
+	[[ $vcpus =~ ^[0-9]+$ ]] && [ "$vcpus" -ge 2 ] || die "--scaling: --vcpus 2 or more"
+	all=$(scale_list "$vcpus") half=$(scale_list $((vcpus / 2)))
+	plan=$out/scaling.plan
+	# windows long enough that 8 emulated initiators each get an op in
+	s="--duration 0.5 --repeat 3 --warmup 0.1 --print-plan"
+	{
+		"$top/scripts/mmb" sweep $s --variant threads --initiators "$all" ctxsw -- --tracepoint-repeat 2
+		"$top/scripts/mmb" sweep $s --variant idle --victims 1 --initiators "$half" ctxsw -- --tracepoint-repeat 2
+		"$top/scripts/mmb" sweep $s --variant tlb-flush2 --initiators "$all" shootdown -- --tracepoint-repeat 2
+		"$top/scripts/mmb" sweep $s --variant sync-core --victims 0 --initiators "$all" membarrier -- --tracepoint-repeat 2
+		"$top/scripts/mmb" sweep $s --variant fork-exit --initiators "$all" exec-exit -- --tracepoint-repeat 2
+	} > "$plan" || die "--scaling: writing the plan failed"
+	echo "# matrix: scaling plan, $(wc -l < "$plan") runs: $plan" >&2
+fi
+[ -f "$plan" ] || die "--plan: $plan: no such file"
 
 failed=0 start=$SECONDS
 for s in "${strategies[@]}"; do

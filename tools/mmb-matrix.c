@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mmb-matrix: strategies side by side.  Each argument is a directory of
- * results from one kernel; rows are bench/variant, and for each strategy
- * the medians of IPIs per op by kind and latency.  Latency measured under
- * emulation (qemu TCG) is labelled as such: it is not a real latency.
+ * results from one kernel; rows are bench/variant (and initiator count,
+ * for results of --initiators), and for each strategy the medians of IPIs
+ * per op by kind, of lazy transitions per op (switches into the idle task)
+ * and latency.  Latency measured under emulation (qemu TCG) is labelled as
+ * such: it is not a real latency, and neither is throughput there; counts
+ * are.
  *
  *   mmb-matrix DIR...      (a directory or bundle of results per kernel)
  */
@@ -83,8 +86,14 @@ static int load_dir(const char *dir, struct col *c)
 		char key[64];
 		int i;
 
+		size_t ni = json_array_size(json_object_get(
+			json_object_get(r, "placement"), "initiators"));
+
 		snprintf(key, sizeof(key), "%s/%s", mmb_jstr(r, "bench"),
 			 mmb_jstr(r, "variant"));
+		if (ni)
+			snprintf(key + strlen(key), sizeof(key) - strlen(key),
+				 " x%zu", ni);
 		i = row_of(key);
 		if (i >= 0 && !c->res[i])
 			c->res[i] = json_incref(r);
@@ -93,9 +102,17 @@ static int load_dir(const char *dir, struct col *c)
 	return 0;
 }
 
+/* "ctxsw/idle x2" before "ctxsw/idle x10": the count as a number */
 static int cmp_rows(const void *a, const void *b)
 {
-	return strcmp(a, b);
+	const char *x = a, *y = b, *px = strstr(x, " x"), *py = strstr(y, " x");
+	size_t lx = px ? (size_t)(px - x) : strlen(x);
+	size_t ly = py ? (size_t)(py - y) : strlen(y);
+	int c = strncmp(x, y, lx < ly ? lx : ly);
+
+	if (c || lx != ly)
+		return c ? c : (lx > ly) - (lx < ly);
+	return (px ? atoi(px + 2) : 0) - (py ? atoi(py + 2) : 0);
 }
 
 int main(int argc, char **argv)
@@ -129,15 +146,17 @@ int main(int argc, char **argv)
 					for (int c = 0; c < ncols; c++)
 						cols[c].res[r] = tmp[c][o];
 	}
-	printf("# IPIs per op (median, /proc/interrupts, all CPUs): all / call / tlb");
+	printf("# IPIs per op (median, /proc/interrupts, all CPUs): all / call / tlb;\n"
+	       "# idle: switches into the idle task per op (sched:sched_switch: lazy entries);\n"
+	       "# xN: N initiators (--initiators)");
 	printf("%s\n", emulated ?
-	       "; latency under qemu TCG is EMULATED, not a real latency" : "");
+	       "\n# under qemu TCG latency (and throughput) are EMULATED: only the counts mean anything" : "");
 	printf("%-26s", "bench/variant");
 	for (int c = 0; c < ncols; c++)
-		printf(" | %-32s", cols[c].name);
+		printf(" | %-39s", cols[c].name);
 	printf("\n%-26s", "");
 	for (int c = 0; c < ncols; c++)
-		printf(" | %6s %6s %6s %11s", "all", "call", "tlb",
+		printf(" | %6s %6s %6s %6s %11s", "all", "call", "tlb", "idle",
 		       !strcmp(cols[c].accel, "tcg") ? "emul_ns" : "lat_ns");
 	putchar('\n');
 	for (int r = 0; r < nrows; r++) {
@@ -146,13 +165,14 @@ int main(int argc, char **argv)
 			const json_t *res = cols[c].res[r];
 
 			if (!res) {
-				printf(" | %-32s", "(none)");
+				printf(" | %-39s", "(none)");
 				continue;
 			}
 			printf(" | ");
 			cell(res, "ipis_per_op", 6);
 			cell(res, "ipi_call_per_op", 7);
 			cell(res, "ipi_tlb_per_op", 7);
+			cell(res, "tp_idle_enter_per_op", 7);
 			printf(" %11.0f", med(res, "latency_ns"));
 		}
 		putchar('\n');
