@@ -21,6 +21,18 @@
  *              Exits 4 without the module.
  * Give --victims '3,' to put the partner elsewhere.
  *
+ * At scale (--initiators N, each initiator with its own partner):
+ *  threads   - will-it-scale's context_switch1_threads op for op (one of
+ *              our round trips is two of its iterations): each pair on one
+ *              CPU, every task in one mm; the shoot-lazies posting (Piggin,
+ *              6.4) and the lazy-mm hazard-pointer series (Desnoyers, 2024)
+ *              were both judged on it; with --initiator-mode processes and
+ *              --variant processes, context_switch1_processes
+ *  idle      - Piggin's shape: "as many software threads as CPUs (so each
+ *              switch will go in and out of idle)", each pair on two CPUs,
+ *              one mm: under refcount every lazy entry and exit is an atomic
+ *              on the shared mm_count
+ *
  * Left out: futex-based wakeups (pipes are what both references use).
  */
 #include <errno.h>

@@ -22,6 +22,10 @@
  * mm: its VMA count and resident size go into params (parent_vmas,
  * parent_rss_kb) to keep results from different builds comparable.
  *
+ * With --initiators N, N mms torn down at once, one per initiator's child:
+ * concurrent teardown.  As threads every fork also flushes the TLB of the
+ * other initiators' CPUs (fork write-protects the shared parent's memory).
+ *
  * Left out: vfork (no mm copy to tear down) and multi-threaded children.
  */
 #include <errno.h>

@@ -17,6 +17,10 @@
  *
  * The register variant measures what registering costs a fresh mm: each op
  * forks a child that registers for private expedited SYNC_CORE and exits.
+ * With --initiators N --victims 0, N callers at once: expedited commands
+ * take a global mutex since 6.8, so throughput stays flat however many
+ * CPUs call; as threads every call also IPIs the other callers' CPUs.
+ *
  * It has no victims, as mmb-exec-exit fork-exit has none: a spinning
  * victim thread would take fork's flush_tlb_mm() IPI at every op, so
  * "register minus fork-exit" would not isolate the registration.

@@ -5,9 +5,9 @@
  * lazy-mm hazard pointers were both posted with context-switch throughput
  * against the number of CPUs).
  *
- * Each initiator is a thread of this process (one mm: every lazy switch
- * and every flush touches the same mm_count and mm_cpumask lines) or a
- * process of its own (one mm each), as will-it-scale's _threads and
+ * Initiators are threads of one process of their own (one mm: every lazy
+ * switch and every flush touches the same mm_count and mm_cpumask lines)
+ * or each a process (one mm each), as will-it-scale's _threads and
  * _processes builds are.  It pins itself, sets its variant up, starts its
  * own victims and then runs ops without a pause, counting them in a slot
  * of shared memory that nobody else writes.  The caller of runner_run()
@@ -53,8 +53,7 @@ struct scale {
 	bool processes;
 	double secs;			/* --duration */
 	struct mmb_run *runs;		/* one per initiator */
-	pthread_t *th;
-	pid_t *pid;
+	pid_t *pid;			/* threads: one, the group's */
 	size_t size;
 	struct islot slot[];
 };
@@ -384,6 +383,38 @@ static void *initiator_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * Initiators as threads: one process of their own, initiator 0 on its
+ * main thread, so the mm holds the initiators and their victims and
+ * nothing of ours (a fork from a process with one more, sleeping thread
+ * costs a quarter more: glibc's and the kernel's multi-threaded paths).
+ */
+static void initiator_group(struct scale *sc)
+{
+	pthread_t *th = calloc(sc->n, sizeof(*th));
+	int started = 1;
+
+	for (int i = 1; th && i < sc->n; i++, started++) {
+		int e = pthread_create(&th[i], NULL, initiator_thread,
+				       &sc->runs[i]);
+
+		if (e) {
+			atomic_store(&sc->slot[i].err, -e);
+			atomic_store(&sc->slot[i].state, S_FAILED);
+			break;
+		}
+	}
+	if (!th) {
+		atomic_store(&sc->slot[0].err, -ENOMEM);
+		atomic_store(&sc->slot[0].state, S_FAILED);
+		return;
+	}
+	initiator_body(&sc->runs[0]);
+	for (int i = 1; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+}
+
 static bool sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { ns / 1000000000ull, ns % 1000000000ull };
@@ -443,10 +474,9 @@ int scale_start(struct mmb_run *r, const struct run_cfg *cfg)
 	sc->processes = cfg->init_processes;
 	sc->secs = cfg->duration;
 	sc->runs = calloc(n, sizeof(*sc->runs));
-	sc->th = calloc(n, sizeof(*sc->th));
 	sc->pid = calloc(n, sizeof(*sc->pid));
 	r->sc = sc;
-	if (!sc->runs || !sc->th || !sc->pid) {
+	if (!sc->runs || !sc->pid) {
 		mmb_error(r, "out of memory");
 		return MMB_EXIT_FAIL;
 	}
@@ -467,30 +497,24 @@ int scale_start(struct mmb_run *r, const struct run_cfg *cfg)
 		ri->init_idx = i;
 		ri->tasks = NULL;
 		ri->ntasks = 0;
-		if (sc->processes) {
-			sc->pid[i] = mmb_fork();
-			if (sc->pid[i] == 0) {
-				initiator_body(ri);
-				_exit(0);
-			}
-			if (sc->pid[i] < 0)
-				break;
-		} else if (pthread_create(&sc->th[i], NULL, initiator_thread,
-					  ri)) {
-			sc->pid[i] = -1;
-			break;
-		} else {
-			sc->pid[i] = 1;		/* started */
-		}
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	for (int i = 0; i < n; i++) {
-		if (sc->pid[i] <= 0) {
+	for (int i = 0; i < (sc->processes ? n : 1); i++) {
+		sc->pid[i] = mmb_fork();
+		if (sc->pid[i] == 0) {
+			if (!sc->processes)
+				initiator_group(sc);
+			else
+				initiator_body(&sc->runs[i]);
+			_exit(0);
+		}
+		if (sc->pid[i] < 0) {
 			mmb_error(r, "starting initiator %d: %s", i,
 				  strerror(errno));
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			return MMB_EXIT_FAIL;
 		}
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (wait_all(r, S_READY, "set up")) {
 		for (int i = 0; i < n; i++)
 			if (atomic_load(&sc->slot[i].state) == S_FAILED)
@@ -545,34 +569,21 @@ void scale_stop(struct mmb_run *r)
 	atomic_store(&sc->cmd, CMD_STOP);
 	futex(&sc->cmd, FUTEX_WAKE, INT32_MAX);
 	for (int i = 0; i < sc->n && sc->pid; i++) {
+		uint64_t deadline = mmb_now_ns() + 10000000000ull;
+
 		if (sc->pid[i] <= 0)
 			continue;
-		if (!sc->processes) {
-			struct timespec ts;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 10;
-			if (pthread_timedjoin_np(sc->th[i], NULL, &ts)) {
-				mmb_error(r, "initiator %d did not stop", i);
-				exit(MMB_EXIT_FAIL);
+		while (waitpid(sc->pid[i], NULL, WNOHANG) == 0) {
+			if (mmb_now_ns() > deadline) {
+				mmb_error(r, "initiator %d did not stop: killed", i);
+				kill(sc->pid[i], SIGKILL);
+				waitpid(sc->pid[i], NULL, 0);
+				break;
 			}
-		} else {
-			uint64_t deadline = mmb_now_ns() + 10000000000ull;
-
-			while (waitpid(sc->pid[i], NULL, WNOHANG) == 0) {
-				if (mmb_now_ns() > deadline) {
-					mmb_error(r, "initiator %d did not stop: killed",
-						  i);
-					kill(sc->pid[i], SIGKILL);
-					waitpid(sc->pid[i], NULL, 0);
-					break;
-				}
-				sleep_ns(1000 * 1000);
-			}
+			sleep_ns(1000 * 1000);
 		}
 	}
 	free(sc->runs);
-	free(sc->th);
 	free(sc->pid);
 	r->sc = NULL;
 	munmap(sc, sc->size);

@@ -73,6 +73,8 @@ if [ $scaling -eq 1 ]; then
 		"$top/scripts/mmb" sweep $s --variant tlb-flush2 --initiators "$all" shootdown -- --tracepoint-repeat 2
 		"$top/scripts/mmb" sweep $s --variant sync-core --victims 0 --initiators "$all" membarrier -- --tracepoint-repeat 2
 		"$top/scripts/mmb" sweep $s --variant fork-exit --initiators "$all" exec-exit -- --tracepoint-repeat 2
+		# the harness's own cost per op, which must not grow with N
+		"$top/scripts/mmb" sweep $s --variant empty --initiators "$all" null -- --tracepoint-repeat 0
 	} > "$plan" || die "--scaling: writing the plan failed"
 	echo "# matrix: scaling plan, $(wc -l < "$plan") runs: $plan" >&2
 fi

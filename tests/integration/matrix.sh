@@ -16,6 +16,8 @@
 #    x86 the exit's own TLB flush (page tables freed) already reaches every
 #    lazy CPU, which then drops the mm, so __mmdrop finds no one left to
 #    IPI (the piggy-back kernel/fork.c describes)
+#  - --initiators in each guest: ctxsw through idle ~2 idle entries per
+#    round trip, ctxsw pairs on one CPU ~0, tlb-flush2 ~3 flushes per op
 #  - shootdown-debug (its __mmdrop IPIs every CPU): more call IPIs than
 #    refcount in every walk-exit sample, more queued cross-calls in
 #    exit-race's median
@@ -106,6 +108,19 @@ for b, v in (("exec-exit", "walk-exit"), ("kthread-mm", "exit-race")):
         say(med(c_sht) < bar, f"{b} {v}: call IPIs/op shootdown median {med(c_sht):.2f} below keepmask's {'every sample' if v == 'walk-exit' else 'median'} {bar:.2f} ({span(c_kpm)}); refcount {span(calls('refcount', b, v))}")
     except KeyError as e:
         say(False, f"{b} {v}: missing result {e}")
+# --initiators in every strategy's guest: pairs through idle enter idle
+# about twice per round trip (once on each CPU), pairs on one CPU about
+# never; tlb-flush2 as threads flushes the 3 other initiators' CPUs.
+for s in strategies:
+    try:
+        idle = res[(s, "ctxsw", "idle")]["metrics"]["tp_idle_enter_per_op"]["median"]
+        one = res[(s, "ctxsw", "threads")]["metrics"]["tp_idle_enter_per_op"]["median"]
+        say(1.5 <= idle <= 2.5, f"{s}: ctxsw idle x2: {idle:.2f} idle entries per round trip (about 2)")
+        say(one <= 0.1, f"{s}: ctxsw threads x4 (context_switch1): {one:.3f} idle entries per round trip (about 0)")
+        tlb = res[(s, "shootdown", "tlb-flush2")]["metrics"]["ipi_tlb_per_op"]["median"]
+        say(2.0 <= tlb <= 3.5, f"{s}: tlb-flush2 x4 as threads: {tlb:.2f} TLB flush runs per op (the 3 other initiators)")
+    except KeyError as e:
+        say(False, f"{s}: scaling shapes: missing {e}")
 # shootdown-debug IPIs every CPU at every exit (do_check_lazy_tlb).
 # /proc/interrupts counts IPIs received: cross-calls queued to a CPU that
 # has not drained its queue yet share one IPI, and under TCG's erratic
