@@ -386,6 +386,7 @@ void scale_read_free(struct scale_read *rd);
 void scale_read(struct mmb_run *r, struct scale_read *rd);
 void scale_count(struct mmb_run *r, int counter, double v);
 void scale_wait(struct mmb_run *r);	/* one sample's --duration */
+pid_t scale_tid(struct mmb_run *r, int i);	/* initiator i's thread */
 
 /* Runs one variant; fills *result.  Returns an exit code. */
 int runner_run(struct mmb_run *r, const struct run_cfg *cfg,

@@ -360,6 +360,7 @@ struct sample {
 	int ninit, progressed;
 	uint64_t *iops, *iop_ns, *icyc;
 	double victim_share;	/* least on-CPU share of a busy victim, or -1 */
+	double init_share;	/* least on-CPU share of an initiator, or -1 */
 	uint64_t ops;
 	uint64_t op_ns;		/* time inside the ops */
 	uint64_t window_ns;	/* snapshot to snapshot */
@@ -370,6 +371,8 @@ struct sample {
 };
 
 #define ONCPU_UNKNOWN UINT64_MAX
+/* on-CPU shares read for up to this many initiators: 2 reads each */
+#define MMB_MAX_INIT_SHARE 1024
 
 /*
  * Time a task has spent on a CPU, from its CPU-time clock: the kernel
@@ -423,6 +426,40 @@ static void victims_oncpu(struct mmb_run *r, uint64_t *t)
 					  r->mode == MMB_MODE_THREADS) : 0;
 		t[r->ntasks + i] = mmb_now_ns();
 	}
+}
+
+/*
+ * --initiators: each initiator's time on its CPU, as for busy victims.
+ * Initiators live in another process, whose threads' CPU-time clocks we
+ * may not read: schedstat, which moves at ticks and switches (a tick in a
+ * window of --duration).  An initiator whose op blocks by design (a pipe
+ * partner) is off its CPU for a reason; one that spins and is off it was
+ * preempted, and the flushes it should have received did not happen.
+ */
+static void initiators_oncpu(struct mmb_run *r, uint64_t *t)
+{
+	for (int i = 0; i < r->ninit; i++) {
+		t[i] = oncpu_ns(scale_tid(r, i), true);
+		t[r->ninit + i] = mmb_now_ns();
+	}
+}
+
+static double initiators_share(struct mmb_run *r, const uint64_t *a,
+			       const uint64_t *b)
+{
+	double least = -1;
+
+	for (int i = 0; i < r->ninit; i++) {
+		uint64_t wall = b[r->ninit + i] - a[r->ninit + i];
+		double share;
+
+		if (a[i] == ONCPU_UNKNOWN || b[i] == ONCPU_UNKNOWN)
+			return -1;
+		share = wall ? (double)(b[i] - a[i]) / (double)wall : 0;
+		if (least < 0 || share < least)
+			least = share;
+	}
+	return least;
 }
 
 static double victims_share(struct mmb_run *r, const uint64_t *a,
@@ -545,6 +582,8 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 	uint64_t *va = calloc(2 * r->ntasks + 1, sizeof(*va));
 	uint64_t *vb = calloc(2 * r->ntasks + 1, sizeof(*vb));
 	struct scale_read *ra = NULL, *rb = NULL;
+	uint64_t ia[2 * MMB_MAX_INIT_SHARE], ib[2 * MMB_MAX_INIT_SHARE];
+	bool ishare = r->ninit && r->ninit <= MMB_MAX_INIT_SHARE;
 	int ret = 0, snap_failed;
 
 	if (r->ninit) {
@@ -559,6 +598,8 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 		return op_failed(r, -ENOMEM);
 	}
 	victims_oncpu(r, va);
+	if (ishare)
+		initiators_oncpu(r, ia);
 	memset(r->csum, 0, sizeof(r->csum));
 	if (with_tp)
 		counters_tp_enable(r->ctr, true);
@@ -589,8 +630,11 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 	if (with_tp)
 		counters_tp_enable(r->ctr, false);
 	victims_oncpu(r, vb);
+	if (ishare)
+		initiators_oncpu(r, ib);
 	s->window_ns = snapshot_ns(b) - snapshot_ns(a);
 	s->victim_share = victims_share(r, va, vb);
+	s->init_share = ishare ? initiators_share(r, ia, ib) : -1;
 	memcpy(s->csum, r->csum, sizeof(s->csum));
 	free(va);
 	free(vb);
@@ -701,6 +745,9 @@ static json_t *samples_json(struct sample *s, int ns)
 		if (s[i].victim_share >= 0)
 			json_object_set_new(o, "busy_victim_oncpu",
 					    json_real(s[i].victim_share));
+		if (s[i].ninit && s[i].init_share >= 0)
+			json_object_set_new(o, "initiator_oncpu",
+					    json_real(s[i].init_share));
 		if (s[i].ninit) {
 			json_t *io = json_array();
 
@@ -862,6 +909,13 @@ static void scale_results(struct mmb_run *r, struct sample *s, int ns,
 	add_metric(metrics, "initiator_ops_per_s_max", "ops/s",
 		   "the fastest initiator's ops over the sample's wall time",
 		   hi, ns);
+	if (ns && s[0].init_share >= 0) {
+		for (int i = 0; i < ns; i++)
+			v[i] = s[i].init_share;
+		add_metric(metrics, "initiator_oncpu", "fraction",
+			   "each initiator's /proc/<tid>/schedstat time against wall time over the same interval: the least on-CPU share of an initiator per sample (below 1 by design where an op blocks)",
+			   v, ns);
+	}
 out:
 	free(x);
 	free(lo);

@@ -438,7 +438,7 @@ static int wait_all(struct mmb_run *r, int want, const char *what)
 		for (;;) {
 			int st = atomic_load(&sc->slot[i].state);
 
-			if (st == S_FAILED)
+			if (scale_failed(r))
 				return -1;
 			if (st == want && (want != S_PAUSED ||
 			    proc_state(atomic_load(&sc->slot[i].tid)) == 'S'))
@@ -532,9 +532,12 @@ int scale_start(struct mmb_run *r, const struct run_cfg *cfg)
 int scale_pause(struct mmb_run *r)
 {
 	atomic_store(&r->sc->cmd, CMD_PAUSE);
-	if (wait_all(r, S_PAUSED, "asleep"))
-		return scale_failed(r) ? scale_failed(r) : -1;
-	return 0;
+	int e;
+
+	if (!wait_all(r, S_PAUSED, "asleep"))
+		return 0;
+	e = scale_failed(r);
+	return e ? e : -1;
 }
 
 void scale_resume(struct mmb_run *r)
@@ -545,6 +548,20 @@ void scale_resume(struct mmb_run *r)
 
 int scale_failed(struct mmb_run *r)
 {
+	/* an initiator process (or the threads' one) that died says nothing */
+	for (int i = 0; i < r->sc->n; i++) {
+		int st;
+
+		if (r->sc->pid[i] <= 0 ||
+		    waitpid(r->sc->pid[i], &st, WNOHANG) != r->sc->pid[i])
+			continue;
+		mmb_error(r, "initiator %s%d died (%s %d)",
+			  r->sc->processes ? "" : "group of ",
+			  i, WIFSIGNALED(st) ? "signal" : "exit status",
+			  WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		r->sc->pid[i] = 0;
+		return -ECHILD;
+	}
 	for (int i = 0; i < r->sc->n; i++) {
 		if (atomic_load(&r->sc->slot[i].state) == S_FAILED) {
 			int e = atomic_load(&r->sc->slot[i].err);
@@ -632,6 +649,11 @@ void scale_read(struct mmb_run *r, struct scale_read *rd)
 				atomic_load_explicit(&s->csum[c],
 						     memory_order_relaxed);
 	}
+}
+
+pid_t scale_tid(struct mmb_run *r, int i)
+{
+	return atomic_load(&r->sc->slot[i].tid);
 }
 
 /* Only the initiator writes its slot: no read-modify-write needed. */

@@ -318,6 +318,7 @@ static struct cmp_stat test_pair(const struct group *ga,
 static bool gated(const char *metric)
 {
 	return strcmp(metric, "busy_victim_oncpu") &&
+	       strcmp(metric, "initiator_oncpu") &&
 	       strcmp(metric, "pairs_per_op");
 }
 

@@ -7,7 +7,8 @@
 #    as processes it does not (where flushes are IPIs; n/a by hypercall)
 #  - lazy transitions: ctxsw through idle enters idle ~2 times per round
 #    trip, ctxsw on one CPU ~never
-#  - Ctrl-C: a partial result, no initiator left behind
+#  - Ctrl-C: a partial result, no initiator left behind; a killed one fails
+#    the run, named
 #  - sweep --initiators, plot --x initiators, report --scaling
 . "$(dirname "$0")/tap.bash"
 MMB=scripts/mmb
@@ -56,12 +57,25 @@ PY
 	ok $? "  $m: one partner per initiator on its CPU; initiator ops sum to ops; ops_per_s from the samples"
 done
 
-# tlb-flush2: one mm across the initiators, or an mm each
+# tlb-flush2: one mm across the initiators, or an mm each.  An initiator
+# preempted by other load leaves its CPU out of the flush (another mm runs
+# there): as ipis.sh does for busy victims, such a run is taken again, up
+# to three times, before its counts are judged.
 for m in threads processes; do
-	"$BIN/mmb-shootdown" --variant tlb-flush2 --initiators 2 --initiator-mode $m \
-		$QUICK --format json --output "$tmp/tf-$m.json" 2>"$tmp/err"
+	for try in 1 2 3; do
+		"$BIN/mmb-shootdown" --variant tlb-flush2 --initiators 2 --initiator-mode $m \
+			$QUICK --format json --output "$tmp/tf-$m.json" 2>"$tmp/err"
+		rc=$?
+		share=$(jget "$tmp/tf-$m.json" metrics.initiator_oncpu.min 2>/dev/null) || break
+		in_range "$share" 0.9 2 && break
+		echo "# tlb-flush2 $m: an initiator was on its CPU only $share of a sample (try $try)"
+	done
+	[ $rc -eq 0 ]
 	ok $? "tlb-flush2, 2 initiators as $m: runs ($(head -c 200 "$tmp/err"))"
 done
+v=$(jget "$tmp/tf-threads.json" metrics.initiator_oncpu.median 2>/dev/null)
+in_range "${v:-0}" 0.5 1.1
+ok $? "tlb-flush2: initiator_oncpu measured (${v:-absent})"
 delivery=$(jget "$tmp/tf-threads.json" system.remote_flush.delivery)
 if [ "$delivery" = hypercall ]; then
 	jget "$tmp/tf-threads.json" not_applicable.ipi_tlb_per_op | grep -q hypercall
@@ -118,6 +132,24 @@ ok $? "Ctrl-C: exit 130 and a partial result (rc $rc)"
 sleep 0.5
 ! grep -qa -- "--initiators" /proc/[0-9]*/cmdline 2>/dev/null
 ok $? "  no initiator or partner left running"
+
+# an initiator that dies is a failure, said, not a quiet starved line
+"$BIN/mmb-null" --variant empty --initiators 2 --initiator-mode processes \
+	--duration 0.5 --repeat 20 --warmup 0.1 --tracepoint-repeat 0 --quiet \
+	--format json --output "$tmp/kill.json" 2>"$tmp/kerr" &
+pid=$!
+sleep 1.5
+kids=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null)
+if [ -n "$kids" ]; then
+	kill -KILL "${kids%% *}"
+	wait $pid
+	rc=$?
+	[ $rc -eq 1 ] && grep -q "initiator 0 died (signal 9)" "$tmp/kerr"
+	ok $? "a killed initiator process: exit 1 naming it (rc $rc: $(head -c 120 "$tmp/kerr"))"
+else
+	wait $pid
+	skip "a killed initiator process" "no /proc/PID/task/PID/children here"
+fi
 
 # membarrier's N concurrent callers
 "$BIN/mmb-membarrier" --variant sync-core --initiators 2 --victims 0 $QUICK \
