@@ -80,6 +80,19 @@ struct mmb_stats {
 };
 void mmb_stats_compute(const double *v, size_t n, struct mmb_stats *s);
 
+/* ---- hist.c: per-op latency, log-linear buckets ---- */
+#define HIST_SUB 16			/* buckets per octave */
+#define HIST_BUCKETS (HIST_SUB + 59 * HIST_SUB)	/* up to 2^63 */
+#define HIST_MAX (1ull << 62)
+struct mmb_hist {
+	uint64_t n;
+	uint64_t count[HIST_BUCKETS];
+};
+void hist_add(struct mmb_hist *h, uint64_t v);
+void hist_merge(struct mmb_hist *into, const struct mmb_hist *h);
+double hist_quantile(const struct mmb_hist *h, double q);
+json_t *hist_json(const struct mmb_hist *h);
+
 /* ---- cmpstats.c: what mmb compare tests (see there) ---- */
 struct cmp_side {
 	int nruns;
@@ -333,6 +346,7 @@ struct run_cfg {
 	bool progress;
 	long tp_repeat;		/* samples of the tracepoint pass */
 	bool init_processes;	/* --initiator-mode processes */
+	long dist_repeat;	/* samples of the per-op latency pass */
 };
 
 struct scale;
@@ -359,6 +373,7 @@ struct mmb_run {
 	int init_idx, ninit;
 	bool init_processes;
 	bool set_up;			/* setup() ran: teardown() must */
+	struct mmb_hist *hist;		/* this sample's per-op latencies */
 };
 
 /*
@@ -389,9 +404,13 @@ void scale_wait(struct mmb_run *r);	/* one sample's --duration */
 pid_t scale_tid(struct mmb_run *r, int i);	/* initiator i's thread */
 
 /* Runs one variant; fills *result.  Returns an exit code. */
+struct run_out {
+	json_t *samples, *tp_samples, *metrics, *background;
+	json_t *lat_samples;		/* the per-op latency pass's */
+	json_t *histogram;		/* latency_histogram, or NULL */
+};
 int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
-	       json_t **samples, json_t **tp_samples, json_t **metrics,
-	       json_t **background);
+	       struct run_out *out);
 
 /* Calibration: per-op harness cost, for the closing figures. */
 uint64_t mmb_now_ns(void);

@@ -27,12 +27,12 @@ static struct {
 	long initiator, node;
 	int spread, mode, format, dma, init_mode;
 	double duration, warmup;
-	long iterations, repeat, tp_repeat;
+	long iterations, repeat, tp_repeat, lat_repeat;
 	bool quiet, no_tp, help, version;
 	bool mode_set;
 } o = {
 	.initiator = -1, .node = -1, .variant = "all", .duration = 0.5,
-	.warmup = 0.2, .repeat = 10, .tp_repeat = 3,
+	.warmup = 0.2, .repeat = 10, .tp_repeat = 3, .lat_repeat = 3,
 };
 
 static const struct mmb_opt common_opts[] = {
@@ -71,6 +71,9 @@ static const struct mmb_opt common_opts[] = {
 	  "hold /dev/cpu_dma_latency at 0 during the run", 0, 0, onoff_names },
 	{ "tracepoint-repeat", MMB_OPT_INT, &o.tp_repeat, "N",
 	  "samples of the separate tracepoint pass (0: none)", 0, 100000 },
+	{ "latency-repeat", MMB_OPT_INT, &o.lat_repeat, "N",
+	  "samples of the per-op latency pass, for percentiles over ops where ops are timed per batch (0: none)",
+	  0, 100000 },
 	{ "no-tracepoints", MMB_OPT_FLAG, &o.no_tp, NULL,
 	  "count IPIs from /proc/interrupts only" },
 	{ "quiet", MMB_OPT_FLAG, &o.quiet, NULL, "no progress, no notes" },
@@ -604,9 +607,10 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		.duration = o.duration, .iterations = o.iterations,
 		.warmup = o.warmup, .repeat = o.repeat,
 		.progress = !o.quiet && isatty(2), .tp_repeat = o.tp_repeat,
+		.dist_repeat = o.lat_repeat,
 	};
-	json_t *res, *samples = NULL, *metrics = NULL, *bgj = NULL;
-	json_t *tps = NULL;
+	struct run_out out = { 0 };
+	json_t *res;
 	char err[256], started[32];
 	bool same_cpu;
 	int ret;
@@ -690,8 +694,8 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		b->params(&r);
 
 	iso_now(started, sizeof(started));
-	ret = runner_run(&r, &cfg, &samples, &tps, &metrics, &bgj);
-	if (json_array_size(samples)) {
+	ret = runner_run(&r, &cfg, &out);
+	if (json_array_size(out.samples)) {
 		res = json_object();
 		json_object_set_new(res, "schema", json_string("mmb-result/1"));
 		json_object_set_new(res, "bench", json_string(b->name));
@@ -706,25 +710,35 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		json_object_set_new(res, "params", r.params);
 		reproduce_json(b, v, res);
 		json_object_set_new(res, "placement", placement_json(topo, &pl));
-		json_object_set_new(res, "metrics", metrics);
+		json_object_set_new(res, "metrics", out.metrics);
 		if (counters_tlb_na(*ctr))
 			json_object_set_new(res, "not_applicable", json_pack(
 				"{s:s, s:s}", "ipi_tlb_per_op", MMB_TLB_NA,
 				"ipi_tlb_net_per_op", MMB_TLB_NA));
 		json_object_set_new(res, "system", judge_remote_flush(res, sys));
 		derive_refcount(res, sys);
-		json_object_set_new(res, "background", bgj);
-		json_object_set_new(res, "samples", samples);
-		json_object_set_new(res, "tracepoint_samples", tps);
+		json_object_set_new(res, "background", out.background);
+		if (out.histogram)
+			json_object_set_new(res, "latency_histogram",
+					    out.histogram);
+		json_object_set_new(res, "samples", out.samples);
+		json_object_set_new(res, "tracepoint_samples", out.tp_samples);
+		if (json_array_size(out.lat_samples))
+			json_object_set_new(res, "latency_samples",
+					    out.lat_samples);
+		else
+			json_decref(out.lat_samples);
 		if (emit(res, nvariants, nemitted))
 			ret = MMB_EXIT_FAIL;
 		json_decref(res);
 	} else {
 		json_decref(r.params);
-		json_decref(samples);
-		json_decref(tps);
-		json_decref(metrics);
-		json_decref(bgj);
+		json_decref(out.samples);
+		json_decref(out.tp_samples);
+		json_decref(out.lat_samples);
+		json_decref(out.metrics);
+		json_decref(out.background);
+		json_decref(out.histogram);
 	}
 	placement_free(&pl);
 	return ret;

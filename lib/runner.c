@@ -359,6 +359,7 @@ struct sample {
 	/* --initiators: each initiator's ops, time in them, cycles in them */
 	int ninit, progressed;
 	uint64_t *iops, *iop_ns, *icyc;
+	struct mmb_hist *hist;	/* per-op latencies, where ops were timed */
 	double victim_share;	/* least on-CPU share of a busy victim, or -1 */
 	double init_share;	/* least on-CPU share of an initiator, or -1 */
 	uint64_t ops;
@@ -502,8 +503,11 @@ int runner_one_op(struct mmb_run *r, uint64_t *op_ns, uint64_t *cyc)
 	c0 = counters_cycles(r->ctr);
 	t0 = mmb_now_ns();
 	ret = v->op(r);
-	*op_ns += mmb_now_ns() - t0;
+	t0 = mmb_now_ns() - t0;
+	*op_ns += t0;
 	*cyc += counters_cycles(r->ctr) - c0;
+	if (r->hist)
+		hist_add(r->hist, t0);
 	return ret;
 }
 
@@ -574,9 +578,28 @@ static int scale_sample(struct mmb_run *r, struct scale_read *ra,
 	return 0;
 }
 
-static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
-		       struct snapshot *b, struct sample *s, bool with_tp)
+enum pass { PASS_MAIN, PASS_TP, PASS_LAT };
+
+/* One op at a time, each timed: the per-op latency pass. */
+static int timed_ops(struct mmb_run *r, uint64_t nops)
 {
+	int ret = 0;
+
+	for (uint64_t i = 0; i < nops && !mmb_interrupted; i++) {
+		uint64_t t0 = mmb_now_ns();
+
+		ret = r->variant->op(r);
+		hist_add(r->hist, mmb_now_ns() - t0);
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
+static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
+		       struct snapshot *b, struct sample *s, enum pass pass)
+{
+	bool with_tp = pass == PASS_TP;
 	const struct mmb_variant *v = r->variant;
 	uint64_t op_ns = 0, cyc = 0, i;
 	uint64_t *va = calloc(2 * r->ntasks + 1, sizeof(*va));
@@ -590,6 +613,10 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 		ra = scale_read_new(r->ninit);
 		rb = scale_read_new(r->ninit);
 	}
+	/* ops timed one by one: their distribution too */
+	if (!r->ninit && (v->prepare || pass == PASS_LAT) && nops)
+		s->hist = calloc(1, sizeof(*s->hist));
+	r->hist = s->hist;
 	if (!va || !vb || (r->ninit && (!ra || !rb))) {
 		free(va);
 		free(vb);
@@ -612,6 +639,8 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 		if (nops)
 			scale_wait(r);
 		scale_read(r, rb);
+	} else if (pass == PASS_LAT && !v->prepare) {
+		ret = r->hist ? timed_ops(r, nops) : -ENOMEM;
 	} else if (!v->prepare) {
 		for (i = 0; i < nops && !mmb_interrupted; i++) {
 			ret = v->op(r);
@@ -629,6 +658,7 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 		snap_failed = counters_snap(r->ctr, b, true, with_tp);
 	if (with_tp)
 		counters_tp_enable(r->ctr, false);
+	r->hist = NULL;
 	victims_oncpu(r, vb);
 	if (ishare)
 		initiators_oncpu(r, ib);
@@ -677,7 +707,9 @@ static void sample_release(struct sample *s)
 	free(s->iops);
 	free(s->iop_ns);
 	free(s->icyc);
+	free(s->hist);
 	s->iops = s->iop_ns = s->icyc = NULL;
+	s->hist = NULL;
 }
 
 static bool is_ipi_kind(const char *name)
@@ -779,7 +811,7 @@ static void tp_read_cost(struct mmb_run *r, struct snapshot *a,
 	memset(cal, 0, sizeof(*cal));
 	for (int k = 0; k < 3; k++) {
 		memset(&z, 0, sizeof(z));
-		if (take_sample(r, 0, a, b, &z, true)) {
+		if (take_sample(r, 0, a, b, &z, PASS_TP)) {
 			cal->nval = 0;
 			return;
 		}
@@ -1136,28 +1168,79 @@ void runner_end(struct mmb_run *r)
 	r->shared = NULL;
 }
 
+/*
+ * Per-op latency percentiles, per sample (each sample's own ops), from
+ * the main samples where ops are timed one by one anyway (a variant with
+ * untimed preparation), else from the per-op pass; and the histogram of
+ * all those ops together.
+ */
+static void dist_results(struct mmb_run *r, struct sample *s, int ns,
+			 struct sample *l, int nl, struct run_out *out)
+{
+	static const struct {
+		const char *name;
+		double q;
+	} pct[] = {
+		{ "latency_p50_ns", 0.50 }, { "latency_p90_ns", 0.90 },
+		{ "latency_p99_ns", 0.99 }, { "latency_p999_ns", 0.999 },
+	};
+	bool main_pass = ns && s[0].hist;
+	struct sample *x = main_pass ? s : l;
+	int n = main_pass ? ns : nl;
+	struct mmb_hist *all = calloc(1, sizeof(*all));
+	double *v = calloc(n ? n : 1, sizeof(*v));
+	char src[320];
+
+	if (!all || !v || !n || !x[0].hist)
+		goto out;
+	snprintf(src, sizeof(src), main_pass ?
+		 "clock_gettime(CLOCK_MONOTONIC) around each op, the sample's ops, in buckets 16 to an octave (within 6%%)" :
+		 "clock_gettime(CLOCK_MONOTONIC) around each op (one clock read more than latency_ns's batch timing holds: mmb-null empty-prepare measures it), the sample's ops, in buckets 16 to an octave (within 6%%); separate pass of %d samples",
+		 n);
+	for (size_t k = 0; k < ARRAY_SIZE(pct); k++) {
+		for (int i = 0; i < n; i++)
+			v[i] = hist_quantile(x[i].hist, pct[k].q);
+		add_metric(out->metrics, pct[k].name, "ns", src, v, n);
+	}
+	for (int i = 0; i < n; i++)
+		hist_merge(all, x[i].hist);
+	out->histogram = json_pack("{s:s, s:s, s:I, s:f, s:f, s:f, s:f, s:o}",
+		"unit", "ns", "source", src, "ops", (json_int_t)all->n,
+		"p50", hist_quantile(all, 0.5), "p90", hist_quantile(all, 0.9),
+		"p99", hist_quantile(all, 0.99),
+		"p999", hist_quantile(all, 0.999), "buckets", hist_json(all));
+out:
+	free(all);
+	free(v);
+}
+
 int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
-	       json_t **samples, json_t **tp_samples, json_t **metrics,
-	       json_t **background)
+	       struct run_out *out)
 {
 	struct snapshot *a = snapshot_new(r->ctr), *b = snapshot_new(r->ctr);
 	struct sample *s = calloc(cfg->repeat, sizeof(*s)), bg = { 0 };
 	static struct sample tcal;
 	long tp_repeat = counters_have_tp(r->ctr) ? cfg->tp_repeat : 0;
+	/* the per-op pass: where ops are timed per batch, and one initiator */
+	long lat_repeat = r->variant->prepare || r->ninit ? 0 :
+			  cfg->dist_repeat;
 	struct sample *t = calloc(tp_repeat + 1, sizeof(*t));
+	struct sample *l = calloc(lat_repeat + 1, sizeof(*l));
 	char region[96];
 	double rate = 0;
 	uint64_t nops = 1;
-	int ns = 0, nt = 0, ret = MMB_EXIT_FAIL, e;
+	int ns = 0, nt = 0, nl = 0, ret = MMB_EXIT_FAIL, e;
 	bool have_bg = false, started = false;
 
-	*samples = json_array();
-	*tp_samples = json_array();
-	*metrics = json_object();
-	*background = json_object();
+	out->samples = json_array();
+	out->tp_samples = json_array();
+	out->lat_samples = json_array();
+	out->metrics = json_object();
+	out->background = json_object();
+	out->histogram = NULL;
 	snprintf(region, sizeof(region), "mmb-%s-%s", r->bench->name,
 		 r->variant->name);
-	if (!a || !b || !s || !t) {
+	if (!a || !b || !s || !t || !l) {
 		mmb_error(r, "out of memory");
 		goto out_free;
 	}
@@ -1182,7 +1265,7 @@ int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
 	for (ns = 0; ns < cfg->repeat; ns++) {
 		progress(r, cfg, ns);
 		likwid_region(region, true);
-		e = take_sample(r, nops, a, b, &s[ns], false);
+		e = take_sample(r, nops, a, b, &s[ns], PASS_MAIN);
 		likwid_region(region, false);
 		if (e)
 			break;
@@ -1200,10 +1283,15 @@ int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
 	if (!e && ns && r->ninit)
 		scale_resume(r);
 	for (nt = 0; !e && have_bg && nt < tp_repeat; nt++) {
-		e = take_sample(r, nops, a, b, &t[nt], true);
+		e = take_sample(r, nops, a, b, &t[nt], PASS_TP);
 		if (e)
 			break;
 		tp_subtract(&t[nt], &tcal);
+	}
+	for (nl = 0; !e && ns && nl < lat_repeat; nl++) {
+		e = take_sample(r, nops, a, b, &l[nl], PASS_LAT);
+		if (e)
+			break;
 	}
 	if (e < 0)
 		goto out_stop;
@@ -1213,9 +1301,16 @@ out_stop:
 		scale_stop(r);
 	else if (started)
 		runner_end(r);
-	if (ns)
+	if (ns) {
 		build_results(r, s, ns, t, nt, have_bg ? &bg : NULL,
-			      *samples, *tp_samples, *metrics, *background);
+			      out->samples, out->tp_samples, out->metrics,
+			      out->background);
+		dist_results(r, s, ns, l, nl, out);
+		for (int i = 0; i < nl; i++)
+			json_array_append_new(out->lat_samples, json_pack(
+				"{s:I, s:I}", "ops", (json_int_t)l[i].ops,
+				"window_ns", (json_int_t)l[i].window_ns));
+	}
 	if (nt) {
 		json_t *o = json_object();
 
@@ -1224,7 +1319,7 @@ out_stop:
 				json_object_set_new(o, tcal.val[j].name,
 						    json_real(tcal.val[j].v));
 		/* per sample, already taken off the tracepoint pass */
-		json_object_set_new(*background, "tracepoint_reads", o);
+		json_object_set_new(out->background, "tracepoint_reads", o);
 	}
 	if (mmb_interrupted)
 		ret = ns ? MMB_EXIT_OK : MMB_EXIT_FAIL;
@@ -1233,8 +1328,11 @@ out_free:
 		sample_release(&s[i]);
 	for (int i = 0; i < tp_repeat && t; i++)
 		sample_release(&t[i]);
+	for (int i = 0; i < lat_repeat && l; i++)
+		sample_release(&l[i]);
 	free(s);
 	free(t);
+	free(l);
 	snapshot_free(a);
 	snapshot_free(b);
 	return ret;

@@ -22,11 +22,19 @@ for name in sys.argv[1:]:
         errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
         problems = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors[:5]]
         if not errors:
+            h = doc.get("latency_histogram")
+            if h and sum(b[2] for b in h["buckets"]) != h["ops"]:
+                problems.append("latency_histogram: bucket counts do not add up to ops")
+            if h and not (h["p50"] <= h["p90"] <= h["p99"] <= h["p999"]):
+                problems.append("latency_histogram: percentiles out of order")
             for k, m in doc["metrics"].items():
                 if not (m["min"] - 1e-9 <= m["median"] <= m["max"] + 1e-9):
                     problems.append(f"metrics/{k}: median outside [min, max]")
                 # tp_* metrics come from their own pass
                 pool = doc.get("tracepoint_samples", []) if k.startswith("tp_") else doc["samples"]
+                # per-op percentiles: from the per-op pass where there was one
+                if k.startswith("latency_p") and "latency_samples" in doc:
+                    pool = doc["latency_samples"]
                 if "values" in m and len(m["values"]) != m["n"]:
                     problems.append(f"metrics/{k}: {len(m['values'])} values, n = {m['n']}")
                 if m["n"] != len(pool):

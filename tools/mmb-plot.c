@@ -10,6 +10,11 @@
  *   mmb-plot [--out PREFIX] [--x auto|victims|pages|initiators]
  *            [--by input|strategy]
  *            [--ipis all|tlb|call|resched|irq_work|METRIC_per_op] INPUT...
+ *   mmb-plot --hist [--out PREFIX] INPUT...
+ *
+ * --hist: each result's per-op latency distribution (latency_histogram),
+ * the share of ops in each bucket against latency on a log axis, with its
+ * p50, p99 and p99.9 in the key: where a shootdown's tail is.
  *
  * Writes PREFIX.dat (the points), PREFIX.gp (the gnuplot script, to tweak
  * and re-run), PREFIX.png and PREFIX.svg.  Every point is the median of a
@@ -50,6 +55,7 @@ static int usage(const char *why)
 	fprintf(why ? stderr : stdout,
 		"usage: mmb-plot [--out PREFIX] [--x auto|victims|pages|initiators] [--by input|strategy]\n"
 		"                [--ipis all|tlb|call|resched|irq_work|METRIC_per_op] INPUT...\n"
+		"       mmb-plot --hist [--out PREFIX] INPUT...   (per-op latency distributions)\n"
 		"INPUT: result files, directories (a sweep, a matrix kernel) or bundles.\n"
 		"Writes PREFIX.dat, PREFIX.gp, PREFIX.png and PREFIX.svg.\n");
 	return why ? MMB_EXIT_USAGE : MMB_EXIT_OK;
@@ -163,6 +169,151 @@ static void add_unique(char *list, size_t n, const char *s)
 		 *list ? ", " : "", s);
 }
 
+/* gnuplot runs in the output's directory: the script names files bare */
+static int run_gnuplot(const char *path, const char *out)
+{
+	char dir[4200], *slash;
+	const char *gp = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char *gargv[] = { "gnuplot", (char *)gp, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st, rc;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addchdir_np(&fa, dir);
+	rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, gargv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc) {
+		fprintf(stderr, "mmb-plot: gnuplot: %s; install gnuplot-nox. %s.dat and %s.gp are written\n",
+			strerror(rc), out, out);
+		return MMB_EXIT_SKIP;
+	}
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "mmb-plot: gnuplot %s failed\n", path);
+		return MMB_EXIT_FAIL;
+	}
+	return 0;
+}
+
+/*
+ * --hist: one step line per result that has a latency_histogram: the
+ * fraction of its ops per bucket, plotted at the bucket's middle.
+ */
+static int plot_hist(struct mmb_results *in, int nin, char **inputs,
+		     const char *out, bool emulated)
+{
+	char path[4200], label[512], (*names)[128] = calloc(nin, sizeof(*names));
+	int nseries = 0;
+	FILE *f;
+
+	if (!names)
+		return MMB_EXIT_FAIL;
+	for (int i = 0; i < nin; i++)
+		basename_of(inputs[i], names[i], sizeof(names[i]));
+
+	snprintf(path, sizeof(path), "%s.dat", out);
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "mmb-plot: %s: %s\n", path, strerror(errno));
+		return MMB_EXIT_USAGE;
+	}
+	fprintf(f, "# mmb-plot --hist: bucket lo hi (ns), ops, fraction of ops\n");
+	for (int i = 0; i < nin; i++) {
+		for (int r = 0; r < in[i].n; r++) {
+			const json_t *d = in[i].r[r].doc;
+			const json_t *h = json_object_get(d, "latency_histogram");
+			const json_t *b;
+			double ops = json_number_value(json_object_get(h, "ops"));
+			long long prev_hi = 0;
+			size_t k;
+
+			if (!h || ops <= 0)
+				continue;
+			fprintf(f, "%s# series: %s %s/%s p50 %.0f p99 %.0f p99.9 %.0f ns (%.0f ops)\n",
+				nseries ? "\n\n" : "", names[i],
+				mmb_jstr(d, "bench"), mmb_jstr(d, "variant"),
+				json_number_value(json_object_get(h, "p50")),
+				json_number_value(json_object_get(h, "p99")),
+				json_number_value(json_object_get(h, "p999")), ops);
+			json_array_foreach(json_object_get(h, "buckets"), k, b) {
+				long long lo = json_integer_value(json_array_get(b, 0));
+
+				/* a blank line: no line across empty buckets */
+				if (k && lo != prev_hi)
+					fputc('\n', f);
+				prev_hi = json_integer_value(json_array_get(b, 1));
+				fprintf(f, "%lld %lld %lld %.6g\n", lo, prev_hi,
+					json_integer_value(json_array_get(b, 2)),
+					json_number_value(json_array_get(b, 2)) / ops);
+			}
+			nseries++;
+		}
+	}
+	fclose(f);
+	if (!nseries) {
+		fprintf(stderr, "mmb-plot: --hist: no input has a latency_histogram (per-op latencies: shootdown, or the per-op pass of --latency-repeat)\n");
+		return MMB_EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "%s.gp", out);
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "mmb-plot: %s: %s\n", path, strerror(errno));
+		return MMB_EXIT_USAGE;
+	}
+	fprintf(f, "# mmb-plot --hist: gnuplot %s.gp writes %s.png and %s.svg\n", out, out, out);
+	for (int term = 0; term < 2; term++) {
+		const char *dat = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
+		int si = 0;
+
+		fprintf(f, "\nreset\n");
+		fprintf(f, term ? "set terminal svg size 1000,600 dynamic font 'sans,11'\n" :
+			"set terminal pngcairo size 1000,600 font 'sans,10'\n");
+		fprintf(f, "set termoption noenhanced\nset output '%s.%s'\n", dat,
+			term ? "svg" : "png");
+		fprintf(f, "set title \"per-op latency distribution (log-linear buckets, 16 per octave)%s\"\n",
+			emulated ? "; EMULATED under qemu TCG" : "");
+		fprintf(f, "set grid\nset key top right box opaque\nset logscale x 10\nset logscale y 10\n");
+		fprintf(f, "set xlabel 'latency per op (ns, clock_gettime around each op)'\nset ylabel 'fraction of ops in the bucket'\n");
+		fprintf(f, "plot ");
+		for (int i = 0; i < nin; i++) {
+			for (int r = 0; r < in[i].n; r++) {
+				const json_t *d = in[i].r[r].doc;
+				const json_t *h = json_object_get(d, "latency_histogram");
+
+				if (!h)
+					continue;
+				snprintf(label, sizeof(label), "%s %s/%s: p50 %.0f, p99 %.0f, p99.9 %.0f ns",
+					 names[i], mmb_jstr(d, "bench"), mmb_jstr(d, "variant"),
+					 json_number_value(json_object_get(h, "p50")),
+					 json_number_value(json_object_get(h, "p99")),
+					 json_number_value(json_object_get(h, "p999")));
+				fprintf(f, "%s'%s.dat' index %d using (($1+$2)/2):4 with linespoints lw 2 pt 7 ps 0.6 title ",
+					si ? ", \\\n     " : "", dat, si);
+				gp_str(f, label);
+				si++;
+			}
+		}
+		fprintf(f, "\n");
+	}
+	fclose(f);
+	{
+		int rc = run_gnuplot(path, out);
+
+		if (rc)
+			return rc;
+	}
+	printf("mmb-plot: %d distribution(s): %s.png %s.svg (data %s.dat, script %s.gp)\n",
+	       nseries, out, out, out, out);
+	free(names);
+	return MMB_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -170,6 +321,7 @@ int main(int argc, char **argv)
 		{ "x", required_argument, NULL, 'x' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "ipis", required_argument, NULL, 'i' },
+		{ "hist", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -182,7 +334,8 @@ int main(int argc, char **argv)
 	char err[512], path[4200], label[128], kernels[1024] = "",
 	     machines[1024] = "", benches[256] = "", variants[256] = "",
 	     varying[16][40], ipibuf[64];
-	int nvary = 0, npt = 0, nin, c, emulated = 0, nseries = 0;
+	int nvary = 0, npt = 0, nin, c, emulated = 0, nseries = 0, rc;
+	bool hist = false;
 	double xmin = INFINITY, xmax = -INFINITY;
 	FILE *f;
 
@@ -192,6 +345,7 @@ int main(int argc, char **argv)
 		case 'x': xvar = optarg; break;
 		case 'b': by = optarg; break;
 		case 'i': ipis = optarg; break;
+		case 'H': hist = true; break;
 		case 'h': return usage(NULL);
 		default: return usage("unknown option");
 		}
@@ -237,6 +391,9 @@ int main(int argc, char **argv)
 			fclose(f);
 		}
 	}
+	if (hist)
+		return plot_hist(in, nin, argv + optind, out ? out : "mmb-hist",
+				 emulated);
 	pt = calloc(npt, sizeof(*pt));
 	for (int i = 0; i < nin; i++)
 		for (int r = 0; r < in[i].n; r++)
@@ -509,35 +666,9 @@ int main(int argc, char **argv)
 	}
 	fclose(f);
 
-	/* gnuplot runs in the output's directory: the script names files bare */
-	{
-		char dir[4200], *slash;
-		const char *gp = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-		char *gargv[] = { "gnuplot", (char *)gp, NULL };
-		posix_spawn_file_actions_t fa;
-		pid_t pid;
-		int st, rc;
-
-		snprintf(dir, sizeof(dir), "%s", path);
-		slash = strrchr(dir, '/');
-		if (slash)
-			*slash = '\0';
-		else
-			snprintf(dir, sizeof(dir), ".");
-		posix_spawn_file_actions_init(&fa);
-		posix_spawn_file_actions_addchdir_np(&fa, dir);
-		rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, gargv, environ);
-		posix_spawn_file_actions_destroy(&fa);
-		if (rc) {
-			fprintf(stderr, "mmb-plot: gnuplot: %s; install gnuplot-nox. %s.dat and %s.gp are written\n",
-				strerror(rc), out, out);
-			return MMB_EXIT_SKIP;
-		}
-		if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-			fprintf(stderr, "mmb-plot: gnuplot %s failed\n", path);
-			return MMB_EXIT_FAIL;
-		}
-	}
+	rc = run_gnuplot(path, out);
+	if (rc)
+		return rc;
 	printf("mmb-plot: %d series, %d results: %s.png %s.svg (data %s.dat, script %s.gp)\n",
 	       nseries, npt, out, out, out, out);
 	for (int i = 0; i < nin; i++)

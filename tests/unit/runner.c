@@ -112,17 +112,21 @@ static int run(json_t **metrics, json_t **bg, int repeat, int tp_repeat)
 			       .tp_repeat = tp_repeat };
 	struct mmb_run r = { .bench = &bench, .variant = &variants[0],
 			     .pl = &pl, .params = json_object() };
-	json_t *samples, *tps;
+	struct run_out out;
 	int ret;
 
 	memset(&st, 0, sizeof(st));
 	order[0] = '\0';
 	ops_done = 0;
 	r.ctr = counters_open_scripted(&script);
-	ret = runner_run(&r, &cfg, &samples, &tps, metrics, bg);
+	ret = runner_run(&r, &cfg, &out);
 	counters_close(r.ctr);
-	json_decref(samples);
-	json_decref(tps);
+	*metrics = out.metrics;
+	*bg = out.background;
+	json_decref(out.samples);
+	json_decref(out.tp_samples);
+	json_decref(out.lat_samples);
+	json_decref(out.histogram);
 	json_decref(r.params);
 	return ret;
 }
