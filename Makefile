@@ -66,7 +66,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build \
 	/usr/src/linux-headers-6.12.117+deb12-$(shell dpkg --print-architecture 2>/dev/null)))
 endif
 
-.PHONY: all deps deps-check run check clean kmod kmod-if-tree tests arm64 kernels
+.PHONY: all deps deps-check run check clean kmod kmod-if-tree tests arm64 kernels install uninstall
 .SECONDARY:
 
 all: $(BINS) $(TOOLS) $(EXEC_TARGET)
@@ -149,6 +149,46 @@ endif
 kmod-if-tree:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) --no-print-directory ARCH=$(ARCH) kmod; \
 	else echo "kmod: no $(if $(CROSS_COMPILE),arm64 )kernel tree yet: module not built$(if $(CROSS_COMPILE), (MMB_ARCH=arm64 scripts/build-kernel.sh refcount))"; fi
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the benches, tools and
+# the mmb driver in bin/ (the driver finds them beside itself), the exec
+# target in libexec/, the schema and the bench list in share/mmb/, a man
+# page per program (help2man, from its --help), and the helper module's
+# source with a dkms.conf in src/mmb-helper-VERSION/ for DKMS.
+PREFIX  ?= /usr/local
+VERSION := $(shell sed -n 's/^\#define MMB_VERSION "\(.*\)"/\1/p' lib/mmb.h)
+I_BIN   := $(DESTDIR)$(PREFIX)/bin
+I_LIBEX := $(DESTDIR)$(PREFIX)/libexec
+I_SHARE := $(DESTDIR)$(PREFIX)/share/mmb
+I_MAN   := $(DESTDIR)$(PREFIX)/share/man/man1
+I_SRC   := $(DESTDIR)$(PREFIX)/src/mmb-helper-$(VERSION)
+PROGS   := $(notdir $(BINS) $(TOOLS)) mmb
+
+install: all
+	install -d $(I_BIN) $(I_LIBEX) $(I_SHARE)/schema $(I_MAN) $(I_SRC)
+	install -m 755 $(BINS) $(TOOLS) $(I_BIN)/
+	install -m 755 scripts/mmb $(I_BIN)/mmb
+	install -m 755 $(EXEC_TARGET) $(I_LIBEX)/
+	install -m 644 schema/*.json $(I_SHARE)/schema/
+	printf '%s\n' $(BENCHES) > $(I_SHARE)/benches
+	install -m 644 kmod-helper/*.c kmod-helper/*.h kmod-helper/Kbuild kmod-helper/Makefile $(I_SRC)/
+	printf '%s\n' 'PACKAGE_NAME="mmb-helper"' 'PACKAGE_VERSION="$(VERSION)"' \
+		'BUILT_MODULE_NAME[0]="mmb_helper"' 'DEST_MODULE_LOCATION[0]="/extra"' \
+		'MAKE[0]="make -C $${kernel_source_dir} M=$${dkms_tree}/$${PACKAGE_NAME}/$${PACKAGE_VERSION}/build modules"' \
+		'CLEAN="make -C $${kernel_source_dir} M=$${dkms_tree}/$${PACKAGE_NAME}/$${PACKAGE_VERSION}/build clean"' \
+		'AUTOINSTALL="no"' > $(I_SRC)/dkms.conf
+	@command -v help2man >/dev/null || { echo "install: no help2man: man pages left out (scripts/install-deps.sh build installs it)"; exit 0; }; \
+	for p in $(PROGS); do \
+		help2man --no-info --version-string=$(VERSION) \
+			--name="$$p, part of mmb (mm-switch and TLB-shootdown microbenchmarks)" \
+			--output=$(I_MAN)/$$p.1 $(I_BIN)/$$p || exit 1; \
+	done
+	@echo "mmb $(VERSION) installed in $(DESTDIR)$(PREFIX): $(words $(PROGS)) programs and man pages"
+
+uninstall:
+	rm -f $(addprefix $(I_BIN)/,$(PROGS)) $(addprefix $(I_MAN)/,$(PROGS:=.1))
+	rm -f $(I_LIBEX)/mmb-exec-target
+	rm -rf $(I_SHARE) $(I_SRC)
 
 clean:
 	-$(MAKE) -C kmod-helper clean KDIR=$(KDIR) >/dev/null 2>&1

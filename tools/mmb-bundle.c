@@ -7,6 +7,7 @@
  *   mmb-bundle -o OUT.json INPUT...    (result files, directories, bundles)
  */
 #include <errno.h>
+#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,13 +33,21 @@ int main(int argc, char **argv)
 	time_t now = time(NULL);
 	int c, r;
 
-	while ((c = getopt(argc, argv, "o:h")) != -1) {
+	static const struct option lo[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
 			break;
 		case 'h':
-			printf("usage: mmb-bundle -o OUT.json INPUT...\n");
+			printf("usage: mmb-bundle -o OUT.json INPUT...\n"
+			       "  many results (files, directories, bundles) in one file, read\n"
+			       "  like a directory by every tool\n");
 			return MMB_EXIT_OK;
 		default:
 			return usage("unknown option");

@@ -121,6 +121,12 @@ int main(int argc, char **argv)
 	int ncols = 0;
 	bool emulated = false;
 
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		printf("usage: mmb-matrix DIR... (at most %d)\n"
+		       "  strategies side by side: a directory (or bundle) of results per kernel\n",
+		       MAX_COLS);
+		return MMB_EXIT_OK;
+	}
 	if (argc < 2 || argc - 1 > MAX_COLS) {
 		fprintf(stderr, "usage: mmb-matrix DIR... (at most %d)\n", MAX_COLS);
 		return MMB_EXIT_USAGE;

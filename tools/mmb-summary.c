@@ -47,6 +47,11 @@ int main(int argc, char **argv)
 	char err[512];
 	int n, bad = 0;
 
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		printf("usage: mmb-summary RESULT.json|DIR|BUNDLE...\n"
+		       "  one row per result: medians of latency, cycles and IPIs per op by kind\n");
+		return MMB_EXIT_OK;
+	}
 	if (argc < 2) {
 		fprintf(stderr, "usage: mmb-summary RESULT.json|DIR|BUNDLE...\n");
 		return MMB_EXIT_USAGE;

@@ -18,6 +18,8 @@
 #    IPI (the piggy-back kernel/fork.c describes)
 #  - --initiators in each guest: ctxsw through idle ~2 idle entries per
 #    round trip, ctxsw pairs on one CPU ~0, tlb-flush2 ~3 flushes per op
+#  - every mechanism count as in results/reference/tcg-<strategy>.json:
+#    absent stays absent, present within a factor of two
 #  - shootdown-debug (its __mmdrop IPIs every CPU): more call IPIs than
 #    refcount in every walk-exit sample, more queued cross-calls in
 #    exit-race's median
@@ -140,5 +142,45 @@ for b, v in (("exec-exit", "walk-exit"), ("kthread-mm", "exit-race")):
             say(med(dbg) > med(ref), f"{b} {v}: cross-calls/op shootdown-debug median {med(dbg):.2f} > refcount median {med(ref):.2f} ({span(dbg)} against {span(ref)})")
     except KeyError as e:
         say(False, f"{b} {v}: missing result {e}")
+# The committed reference (results/reference/tcg-<strategy>.json, the same
+# smoke plan under TCG): every mechanism count that was absent is still
+# absent, every one that was clearly there is within a factor of two
+# (TCG's boot-to-boot drift stays well inside that; a lost or new
+# mechanism does not).
+ref_dir = os.path.join(os.environ["MMB_TOP"], "results", "reference")
+counts = ("ipi_call_per_op", "ipi_tlb_per_op", "tp_shoot_lazy_tlb_per_op",
+          "tp_idle_enter_per_op", "tp_csd_queue_cpu_per_op")
+def key(r):
+    return (r["bench"], r["variant"], len(r["placement"].get("initiators", [])))
+for s in strategies:
+    path = os.path.join(ref_dir, f"tcg-{s}.json")
+    accel = open(os.path.join(m, s, "accel")).read().strip()
+    if not os.path.exists(path) or accel != "tcg":
+        print(f"ok {n + 1} - {s}: against the reference # SKIP " +
+              ("no " + path if not os.path.exists(path) else f"this run is {accel}, the reference tcg"))
+        n += 1
+        continue
+    ref = {key(r): r for r in json.load(open(path))["results"]}
+    new = {key(r): r for (k, _, _), r in res.items() if k == s}
+    bad, checked = [], 0
+    for k, r in ref.items():
+        if k not in new:
+            bad.append(f"{k[0]}/{k[1]} x{k[2]}: no result")
+            continue
+        for c in counts:
+            want = r["metrics"].get(c, {}).get("median")
+            got = new[k]["metrics"].get(c, {}).get("median", 0.0)
+            if want is None:
+                continue
+            if want < 0.02:
+                checked += 1
+                if got >= 0.1:
+                    bad.append(f"{k[0]}/{k[1]} x{k[2]} {c}: {got:.3f}, absent in the reference")
+            elif want > 0.2:
+                checked += 1
+                if not want / 2 <= got <= want * 2:
+                    bad.append(f"{k[0]}/{k[1]} x{k[2]} {c}: {got:.3f}, reference {want:.3f}")
+    say(not bad and checked > 0, f"{s}: {checked} mechanism counts as in the reference" +
+        (": " + "; ".join(bad[:4]) if bad else ""))
 print(f"1..{n}")
 PY
