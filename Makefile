@@ -33,7 +33,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-ini
 	   -D_GNU_SOURCE -Ilib -Ikmod-helper -I$(LIBPERF)/include -pthread $(ARCH_CFLAGS)
 LDFLAGS += $(ARCH_LDFLAGS)
 LDLIBS  := $(LIBPERF)/lib/libperf.a $(LIBPERF)/lib/libapi.a \
-	   -lnuma -ljansson -lgsl -lgslcblas -lz -lm -pthread
+	   -lpfm -lnuma -ljansson -lgsl -lgslcblas -lz -lm -pthread
 
 # likwid is optional and dlopen()ed (lib/likwid.c says why): topology and
 # the Marker API come from it when present, sysfs is the fallback.
@@ -88,7 +88,7 @@ deps-check:
 $(LIBPERF)/lib/libperf.a: $(ARCH_DEPS)
 	@$(if $(CROSS_COMPILE),ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE)) scripts/build-libperf.sh $(LIBPERF) $(KSRC)
 
-$(BUILD)/sysroot/.complete:
+$(BUILD)/sysroot/.complete: scripts/arm64-sysroot.sh
 	@scripts/arm64-sysroot.sh $(BUILD)/sysroot
 
 $(BUILD)/obj/%.o: %.c lib/mmb.h lib/internal.h kmod-helper/mmb_helper.h $(LIBPERF)/lib/libperf.a

@@ -38,6 +38,7 @@
 #include "internal.h"
 
 #define MAX_TP 32
+#define MAX_EV 16
 
 struct tp {
 	char metric[48];
@@ -46,6 +47,15 @@ struct tp {
 };
 
 enum cyc_kind { CYC_PMU, CYC_TSC, CYC_CNTVCT, CYC_CLOCK };
+
+/* -e EVENT: one perf event, on the initiator's CPU or the victims' */
+struct ev {
+	char metric[64];
+	char source[320];
+	bool victims;
+	struct perf_evsel *evsel;
+	struct perf_cpu_map *cpus;
+};
 
 struct counters {
 	enum cyc_kind cyc;
@@ -66,12 +76,20 @@ struct counters {
 	bool refcount;		/* lazy_tlb detected as refcount */
 	const struct counter_script *script;	/* tests: scripted readings */
 	int nsnap;		/* snapshots taken from the script */
+	int nev;
+	struct ev ev[MAX_EV];
+	/* effective frequency: APERF/MPERF, or PMU cycles/ref-cycles */
+	struct perf_evsel *fq_num, *fq_den;
+	char fq_source[200];
+	char fq_na[200];
 };
 
 struct snapshot {
 	uint64_t ns;
 	uint64_t cycles;
 	uint64_t tp[MAX_TP];
+	uint64_t ev[MAX_EV];
+	uint64_t fq_num, fq_den;
 	struct irq_table irq;
 	bool irq_ok;
 };
@@ -481,6 +499,227 @@ static void tracepoints_open(struct counters *c)
 			 "no IPI tracepoints in this kernel");
 }
 
+static struct perf_evsel *ev_open(struct counters *c,
+				  struct perf_event_attr *a,
+				  struct perf_cpu_map *cpus, char *why,
+				  size_t len)
+{
+	struct perf_evsel *e = perf_evsel__new(a);
+	int err;
+
+	if (!e) {
+		snprintf(why, len, "out of memory");
+		return NULL;
+	}
+	err = perf_evsel__open(e, cpus, c->any);
+	if (err) {
+		snprintf(why, len, "perf_event_open: %s",
+			 strerror(err < 0 ? -err : errno));
+		perf_evsel__delete(e);
+		return NULL;
+	}
+	return e;
+}
+
+static void ev_close(struct perf_evsel **e)
+{
+	if (!*e)
+		return;
+	perf_evsel__close(*e);
+	perf_evsel__delete(*e);
+	*e = NULL;
+}
+
+/* An event's count over its CPUs; -1 when a CPU's cannot be read. */
+static int ev_read(struct perf_evsel *e, struct perf_cpu_map *cpus,
+		   uint64_t *sum)
+{
+	*sum = 0;
+	for (int i = 0; i < perf_cpu_map__nr(cpus); i++) {
+		struct perf_counts_values v = { 0 };
+
+		if (perf_evsel__read(e, i, 0, &v))
+			return -1;
+		*sum += v.val;
+	}
+	return 0;
+}
+
+/*
+ * The effective frequency of the initiator's CPU during a window: APERF
+ * over MPERF (the msr PMU) times the TSC's rate, or PMU cycles over
+ * ref-cycles; where neither exists (a VM without them), the reason.
+ */
+static void freq_open(struct counters *c)
+{
+	struct perf_event_attr n, d;
+	char why[160] = "", why2[160] = "";
+	int r;
+
+	r = event_parse("msr/aperf/", NULL, &n, why, sizeof(why));
+	if (!r)
+		r = event_parse("msr/mperf/", NULL, &d, why, sizeof(why));
+	if (!r) {
+		c->fq_num = ev_open(c, &n, c->cyc_cpu, why, sizeof(why));
+		c->fq_den = c->fq_num ? ev_open(c, &d, c->cyc_cpu, why,
+						sizeof(why)) : NULL;
+	}
+	if (c->fq_num && c->fq_den) {
+		if (!c->ref_hz)
+			c->ref_hz = ref_calibrate();
+		snprintf(c->fq_source, sizeof(c->fq_source),
+			 "msr/aperf/ over msr/mperf/ on the initiator's CPU, times the TSC's %.0f MHz",
+			 c->ref_hz / 1e6);
+		return;
+	}
+	ev_close(&c->fq_num);
+	if (c->cyc == CYC_PMU) {
+		memset(&n, 0, sizeof(n));
+		n.size = sizeof(n);
+		n.type = PERF_TYPE_HARDWARE;
+		n.config = PERF_COUNT_HW_CPU_CYCLES;
+		d = n;
+		d.config = PERF_COUNT_HW_REF_CPU_CYCLES;
+		c->fq_num = ev_open(c, &n, c->cyc_cpu, why2, sizeof(why2));
+		c->fq_den = c->fq_num ? ev_open(c, &d, c->cyc_cpu, why2,
+						sizeof(why2)) : NULL;
+		if (c->fq_num && c->fq_den) {
+			if (!c->ref_hz)
+				c->ref_hz = ref_calibrate();
+			snprintf(c->fq_source, sizeof(c->fq_source),
+				 "PMU cpu-cycles over ref-cycles on the initiator's CPU, times the TSC's %.0f MHz",
+				 c->ref_hz / 1e6);
+			return;
+		}
+		ev_close(&c->fq_num);
+	} else {
+		snprintf(why2, sizeof(why2), "no PMU cycles");
+	}
+	snprintf(c->fq_na, sizeof(c->fq_na),
+		 "no effective frequency: no APERF/MPERF (%s) and %s", why, why2);
+}
+
+const char *counters_freq_na(const struct counters *c)
+{
+	return c->fq_na[0] ? c->fq_na : NULL;
+}
+
+static void events_close(struct counters *c)
+{
+	for (int i = 0; i < c->nev; i++) {
+		ev_close(&c->ev[i].evsel);
+		perf_cpu_map__put(c->ev[i].cpus);
+	}
+	c->nev = 0;
+}
+
+/* "a,cpu/event=1,umask=2/,b": commas inside a PMU's slashes are its own */
+static int split_events(char *list, char **out, int max)
+{
+	int n = 0, depth = 0;
+	char *start = list;
+
+	for (char *p = list;; p++) {
+		if (*p == '/')
+			depth = !depth;
+		if ((*p == ',' && !depth) || !*p) {
+			bool end = !*p;
+
+			*p = '\0';
+			if (*start && n < max)
+				out[n++] = start;
+			if (end)
+				break;
+			start = p + 1;
+		}
+	}
+	return n;
+}
+
+int counters_set_events(struct counters *c, const char *list,
+			int initiator, const int *victims, int nvictims,
+			json_t *na, char *err, size_t errlen)
+{
+	char *copy, *spec[MAX_EV + 1];
+	int n;
+
+	if (c->script)
+		return 0;
+	events_close(c);
+	if (!list || !*list)
+		return 0;
+	if (!c->tracefs[0])
+		find_tracefs(c);
+	copy = strdup(list);
+	if (!copy)
+		return -1;
+	n = split_events(copy, spec, MAX_EV + 1);
+	if (n > MAX_EV) {
+		snprintf(err, errlen, "-e: at most %d events", MAX_EV);
+		free(copy);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		struct ev *e = &c->ev[c->nev];
+		struct perf_event_attr a;
+		char why[256], cpus[160], *at = strchr(spec[i], '@');
+		int r;
+
+		e->victims = at && !strcmp(at, "@victims");
+		if (at && !e->victims) {
+			snprintf(err, errlen, "-e: '%s': the one modifier is @victims",
+				 spec[i]);
+			free(copy);
+			return -1;
+		}
+		if (at)
+			*at = '\0';
+		event_metric(spec[i], e->victims, e->metric, sizeof(e->metric));
+		strncat(e->metric, "_per_op", sizeof(e->metric) - strlen(e->metric) - 1);
+		r = event_parse(spec[i], c->tracefs, &a, why, sizeof(why));
+		if (r < 0) {
+			snprintf(err, errlen, "-e: '%s' is not an event (%s)",
+				 spec[i], why);
+			free(copy);
+			return -1;
+		}
+		if (r > 0) {
+			json_object_set_new(na, e->metric, json_string(why));
+			continue;
+		}
+		if (e->victims) {
+			if (!nvictims) {
+				json_object_set_new(na, e->metric, json_string(
+					"@victims: this run has no victim CPUs"));
+				continue;
+			}
+			cpulist_format(victims, nvictims, cpus, sizeof(cpus));
+		} else {
+			snprintf(cpus, sizeof(cpus), "%d", initiator);
+		}
+		e->cpus = perf_cpu_map__new(cpus);
+		e->evsel = e->cpus ? ev_open(c, &a, e->cpus, why, sizeof(why)) :
+			   NULL;
+		if (!e->evsel) {
+			char msg[512];
+
+			snprintf(msg, sizeof(msg), "%s on CPU(s) %s: this machine cannot count it",
+				 why, cpus);
+			json_object_set_new(na, e->metric, json_string(msg));
+			perf_cpu_map__put(e->cpus);
+			e->cpus = NULL;
+			continue;
+		}
+		snprintf(e->source, sizeof(e->source),
+			 "perf event %.60s (type %u, config %#llx), counting on %s CPU(s) %s",
+			 spec[i], a.type, (unsigned long long)a.config,
+			 e->victims ? "the victims'" : "the initiator's", cpus);
+		c->nev++;
+	}
+	free(copy);
+	return 0;
+}
+
 struct counters *counters_open(int initiator_cpu, bool tracepoints,
 			       json_t *sys)
 {
@@ -493,6 +732,7 @@ struct counters *counters_open(int initiator_cpu, bool tracepoints,
 	c->any = perf_thread_map__new_dummy();
 	c->refcount = !strcmp(mmb_jstr(sys, "lazy_tlb.strategy"), "refcount");
 	cycles_open(c, initiator_cpu);
+	freq_open(c);
 	{
 		struct irq_table t;
 		struct ipi_kinds k;
@@ -559,6 +799,9 @@ void counters_close(struct counters *c)
 		perf_evsel__close(c->cyc_ev);
 		perf_evsel__delete(c->cyc_ev);
 	}
+	events_close(c);
+	ev_close(&c->fq_num);
+	ev_close(&c->fq_den);
 	perf_cpu_map__put(c->cpus);
 	perf_cpu_map__put(c->cyc_cpu);
 	perf_thread_map__put(c->any);
@@ -632,15 +875,34 @@ static int snap_tp(struct counters *c, struct snapshot *s)
  * counts them.  A failed read fails the window: a sample with a missing
  * counter would shift every later value into the wrong metric.
  */
+/* -e events on one side: the initiator's CPU (local) or the victims' */
+static int snap_ev(struct counters *c, struct snapshot *s, bool victims)
+{
+	for (int i = 0; i < c->nev; i++)
+		if (c->ev[i].victims == victims &&
+		    ev_read(c->ev[i].evsel, c->ev[i].cpus, &s->ev[i]))
+			return -1;
+	if (!victims && c->fq_num &&
+	    (ev_read(c->fq_num, c->cyc_cpu, &s->fq_num) ||
+	     ev_read(c->fq_den, c->cyc_cpu, &s->fq_den)))
+		return -1;
+	return 0;
+}
+
 int counters_snap(struct counters *c, struct snapshot *s, bool end,
 		  bool with_tp)
 {
 	if (c->script)
 		return snap_scripted(c, s, end, with_tp);
+	/* the victims' events are read remotely (an IPI each): outside too */
 	if (!end) {
 		if (with_tp && snap_tp(c, s))
 			return -1;
+		if (snap_ev(c, s, true))
+			return -1;
 		if (snap_irq(s))
+			return -1;
+		if (snap_ev(c, s, false))
 			return -1;
 		s->cycles = counters_cycles(c);
 		s->ns = mmb_now_ns();
@@ -648,7 +910,11 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 	}
 	s->ns = mmb_now_ns();
 	s->cycles = counters_cycles(c);
+	if (snap_ev(c, s, false))
+		return -1;
 	if (snap_irq(s))
+		return -1;
+	if (snap_ev(c, s, true))
 		return -1;
 	return with_tp ? snap_tp(c, s) : 0;
 }
@@ -694,6 +960,7 @@ int counters_delta(const struct counters *c, const struct snapshot *a,
 	struct ipi_kinds k;
 	int n = 0;
 
+	memset(out, 0, max * sizeof(*out));
 	if (a->irq_ok && b->irq_ok && max > 0) {
 		irq_ipi_delta(&a->irq, &b->irq, &k);
 		snprintf(out[n].name, sizeof(out[n].name), "ipis");
@@ -715,6 +982,26 @@ int counters_delta(const struct counters *c, const struct snapshot *a,
 		snprintf(out[n].name, sizeof(out[n].name), "%s", c->tp[i].metric);
 		out[n].v = (double)(b->tp[i] - a->tp[i]);
 		out[n].source = c->tp[i].source;
+		out[n].unit = NULL;
+		out[n].absolute = false;
+	}
+	for (int i = 0; i < c->nev && n < max; i++, n++) {
+		/* the metric name ends in _per_op: the runner adds it */
+		snprintf(out[n].name, sizeof(out[n].name), "%.*s",
+			 (int)(strlen(c->ev[i].metric) - 7), c->ev[i].metric);
+		out[n].v = (double)(b->ev[i] - a->ev[i]);
+		out[n].source = c->ev[i].source;
+		out[n].unit = "events/op";
+		out[n].absolute = false;
+	}
+	if (c->fq_num && b->fq_den > a->fq_den && n < max) {
+		snprintf(out[n].name, sizeof(out[n].name), "effective_mhz");
+		out[n].v = c->ref_hz / 1e6 * (double)(b->fq_num - a->fq_num) /
+			   (double)(b->fq_den - a->fq_den);
+		out[n].source = c->fq_source;
+		out[n].unit = "MHz";
+		out[n].absolute = true;
+		n++;
 	}
 	return n;
 }

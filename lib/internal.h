@@ -234,6 +234,12 @@ const char *likwid_markers_init(void);
 void likwid_region(const char *name, bool start);
 void likwid_markers_close(void);
 
+/* ---- events.c: -e EVENT, perf's names to perf_event_attr ---- */
+struct perf_event_attr;
+int event_parse(const char *spec, const char *tracefs,
+		struct perf_event_attr *attr, char *why, size_t len);
+void event_metric(const char *spec, bool victims, char *buf, size_t len);
+
 /* ---- counters.c: cycles (libperf or TSC) and IPIs ---- */
 struct counters;
 struct snapshot;
@@ -272,7 +278,19 @@ struct cval {
 	char name[48];		/* "ipis", "ipi_tlb", "tp_ipi_send_cpu" */
 	double v;
 	const char *source;	/* where the count came from */
+	const char *unit;	/* per op; NULL: ipis/op */
+	bool absolute;		/* a level, not a count: not divided by ops */
 };
+/*
+ * -e: perf events counted on the initiator's CPU, or with @victims on the
+ * victims' CPUs, from the next window on; what cannot be counted here
+ * goes into na (metric name -> reason).  -1 and err for a name that is
+ * not an event.
+ */
+const char *counters_freq_na(const struct counters *c);
+int counters_set_events(struct counters *c, const char *list,
+			int initiator, const int *victims, int nvictims,
+			json_t *na, char *err, size_t errlen);
 /* Per-window deltas of every IPI counter.  Returns how many were filled. */
 int counters_delta(const struct counters *c, const struct snapshot *a,
 		   const struct snapshot *b, struct cval *out, int max,

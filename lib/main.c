@@ -23,7 +23,7 @@ static const char *const mode_names[] = { "threads", "processes", NULL };
 static const char *const onoff_names[] = { "on", "off", NULL };
 
 static struct {
-	const char *cpus, *victims, *variant, *output, *initiators;
+	const char *cpus, *victims, *variant, *output, *initiators, *events;
 	long initiator, node;
 	int spread, mode, format, dma, init_mode;
 	double duration, warmup;
@@ -74,6 +74,8 @@ static const struct mmb_opt common_opts[] = {
 	{ "latency-repeat", MMB_OPT_INT, &o.lat_repeat, "N",
 	  "samples of the per-op latency pass, for percentiles over ops where ops are timed per batch (0: none)",
 	  0, 100000 },
+	{ "events", MMB_OPT_STR, &o.events, "LIST",
+	  "-e: perf events per op, perf's names (instructions, dTLB-load-misses, r01c4, tlb:tlb_flush, msr/aperf/), on the initiator's CPU, or EVENT@victims on the victims'; what this machine lacks is listed as n/a" },
 	{ "no-tracepoints", MMB_OPT_FLAG, &o.no_tp, NULL,
 	  "count IPIs from /proc/interrupts only" },
 	{ "quiet", MMB_OPT_FLAG, &o.quiet, NULL, "no progress, no notes" },
@@ -286,9 +288,13 @@ static void parse_args(const struct mmb_bench *b, int argc, char **argv)
 		lo[i].val = 0;
 	}
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lo, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, "he:", lo, &idx)) != -1) {
 		if (c == 'h') {
 			o.help = true;
+			continue;
+		}
+		if (c == 'e') {		/* perf's -e, for --events */
+			o.events = optarg;
 			continue;
 		}
 		if (c == '?') {
@@ -610,7 +616,7 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		.dist_repeat = o.lat_repeat,
 	};
 	struct run_out out = { 0 };
-	json_t *res;
+	json_t *res, *na = NULL;
 	char err[256], started[32];
 	bool same_cpu;
 	int ret;
@@ -677,6 +683,23 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		}
 	}
 	r.ctr = *ctr;
+	na = json_object();
+	if (counters_freq_na(*ctr))
+		json_object_set_new(na, "effective_mhz",
+				    json_string(counters_freq_na(*ctr)));
+	if (counters_set_events(*ctr, o.events, pl.initiator, pl.victim,
+				pl.nvictims, na, err, sizeof(err)))
+		mmb_die_usage(prog, "%s", err);
+	if (json_object_size(na) && !o.quiet) {
+		const char *k;
+		json_t *why;
+
+		/* what -e asked for; the frequency says n/a in the result */
+		json_object_foreach(na, k, why)
+			if (strcmp(k, "effective_mhz"))
+				mmb_error(&r, "note: %s: n/a: %s", k,
+					  json_string_value(why));
+	}
 
 	opts_json(common_opts, r.params);
 	/* the mode that ran, not --mode's default (fork-exit is processes) */
@@ -717,6 +740,15 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 				"ipi_tlb_net_per_op", MMB_TLB_NA));
 		json_object_set_new(res, "system", judge_remote_flush(res, sys));
 		derive_refcount(res, sys);
+		if (json_object_size(na)) {
+			json_t *all = json_object_get(res, "not_applicable");
+
+			if (!all) {
+				all = json_object();
+				json_object_set_new(res, "not_applicable", all);
+			}
+			json_object_update(all, na);
+		}
 		json_object_set_new(res, "background", out.background);
 		if (out.histogram)
 			json_object_set_new(res, "latency_histogram",
@@ -741,6 +773,7 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		json_decref(out.histogram);
 	}
 	placement_free(&pl);
+	json_decref(na);
 	return ret;
 }
 

@@ -712,6 +712,14 @@ static void sample_release(struct sample *s)
 	s->hist = NULL;
 }
 
+static const struct cval *cval_find(const struct sample *s, const char *name)
+{
+	for (int i = 0; i < s->nval; i++)
+		if (!strcmp(s->val[i].name, name))
+			return &s->val[i];
+	return NULL;
+}
+
 static bool is_ipi_kind(const char *name)
 {
 	return !strcmp(name, "ipis") || !strncmp(name, "ipi_", 4);
@@ -1008,12 +1016,24 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 	}
 	if (!ns)
 		goto out;
-	/* The counter set is the same in every sample: take the first's. */
+	/* each counter of the first sample, found by name in every other */
 	for (int j = 0; j < s[0].nval; j++) {
 		const struct cval *c = &s[0].val[j];
-		double rate = 0;
+		double rate = 0, *raw = calloc(ns, sizeof(*raw));
 		char name[80], src[160];
+		int have = 0;
 
+		for (int i = 0; raw && i < ns; i++) {
+			const struct cval *x = cval_find(&s[i], c->name);
+
+			if (x)
+				raw[i] = x->v, have++;
+		}
+		if (have < ns) {
+			/* a level not every window has (no MPERF in an idle one) */
+			free(raw);
+			continue;
+		}
 		if (bg) {
 			for (int k = 0; k < bg->nval; k++)
 				if (!strcmp(bg->val[k].name, c->name))
@@ -1021,14 +1041,19 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 			json_object_set_new(rates, c->name, json_real(rate));
 		}
 		for (int i = 0; i < ns; i++)
-			v[i] = s[i].val[j].v / (double)s[i].ops;
-		snprintf(name, sizeof(name), "%s_per_op", c->name);
-		add_metric(metrics, name, "ipis/op", c->source, v, ns);
-		if (!bg || !is_ipi_kind(c->name))
+			v[i] = c->absolute ? raw[i] : raw[i] / (double)s[i].ops;
+		snprintf(name, sizeof(name), c->absolute ? "%s" : "%s_per_op",
+			 c->name);
+		add_metric(metrics, name, c->unit ? c->unit : "ipis/op",
+			   c->source, v, ns);
+		if (!bg || !is_ipi_kind(c->name)) {
+			free(raw);
 			continue;
+		}
 		for (int i = 0; i < ns; i++)
-			v[i] = (s[i].val[j].v - rate * s[i].window_ns / 1e9) /
+			v[i] = (raw[i] - rate * s[i].window_ns / 1e9) /
 			       (double)s[i].ops;
+		free(raw);
 		snprintf(name, sizeof(name), "%s_net_per_op", c->name);
 		snprintf(src, sizeof(src),
 			 "%s, less the idle-window background rate",

@@ -16,8 +16,9 @@ set -eu
 
 want=${1:-build}
 
-# help2man writes make install's man pages from each program's --help.
-pkgs_build="gcc make libc6-dev xz-utils libnuma-dev likwid libjansson-dev libgsl-dev zlib1g-dev linux-source-6.12 help2man"
+# help2man writes make install's man pages from each program's --help;
+# libpfm4 turns perf's event names (-e) into perf_event_attr.
+pkgs_build="gcc make libc6-dev xz-utils libnuma-dev likwid libjansson-dev libgsl-dev zlib1g-dev linux-source-6.12 help2man libpfm4-dev"
 # The helper module is built in CI against Debian's 6.12 headers.
 # The matrix smoke test builds kernels and boots them under qemu.
 # gnuplot-nox draws mmb plot's PNG and SVG; ccache lets the guest kernels of
