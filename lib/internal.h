@@ -430,6 +430,10 @@ struct run_out {
 int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
 	       struct run_out *out);
 
+/* A metric: its statistics over the values, and the values themselves. */
+void mmb_add_metric(json_t *metrics, const char *name, const char *unit,
+		    const char *source, const double *v, size_t n);
+
 /* Calibration: per-op harness cost, for the closing figures. */
 uint64_t mmb_now_ns(void);
 

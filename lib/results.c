@@ -170,7 +170,7 @@ bool mmb_param_is_sampling(const char *key)
 {
 	static const char *const sampling[] = {
 		"duration", "iterations", "warmup", "repeat", "tracepoint-repeat",
-		"quiet", "no-tracepoints", "variant",
+		"latency-repeat", "events", "quiet", "no-tracepoints", "variant",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(sampling); i++)

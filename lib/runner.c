@@ -725,8 +725,8 @@ static bool is_ipi_kind(const char *name)
 	return !strcmp(name, "ipis") || !strncmp(name, "ipi_", 4);
 }
 
-static void add_metric(json_t *metrics, const char *name, const char *unit,
-		       const char *source, const double *v, size_t n)
+void mmb_add_metric(json_t *metrics, const char *name, const char *unit,
+		    const char *source, const double *v, size_t n)
 {
 	struct mmb_stats st;
 
@@ -859,7 +859,7 @@ static void tp_results(struct sample *t, int nt, const struct sample *bg,
 		snprintf(name, sizeof(name), "%s_per_op", c->name);
 		snprintf(src, sizeof(src), "%s (separate pass of %d samples, less its counter reads: background.tracepoint_reads)",
 			 c->source, nt);
-		add_metric(metrics, name, strncmp(c->name, "tp_idle_", 8) ?
+		mmb_add_metric(metrics, name, strncmp(c->name, "tp_idle_", 8) ?
 			   "ipis/op" : "switches/op", src, v, nt);
 	}
 	for (int k = 0; bg && k < bg->nval; k++)
@@ -911,7 +911,7 @@ static void scale_results(struct mmb_run *r, struct sample *s, int ns,
 					 (double)s[i].iops[k];
 		v[i] = median_of(x, m);
 	}
-	add_metric(metrics, "latency_ns", "ns", timed ?
+	mmb_add_metric(metrics, "latency_ns", "ns", timed ?
 		   "clock_gettime(CLOCK_MONOTONIC) around each op, each initiator's time over its ops; the median initiator's (of those that did an op)" :
 		   "clock_gettime(CLOCK_MONOTONIC) around each sample, over each initiator's ops; the median initiator's (of those that did an op)",
 		   v, ns);
@@ -925,7 +925,7 @@ static void scale_results(struct mmb_run *r, struct sample *s, int ns,
 	}
 	snprintf(src, sizeof(src), "%s; initiator 0's ops alone (CPU %d; the next one's in a sample it starved)",
 		 csrc, r->pl->per[0].initiator);
-	add_metric(metrics, "cycles", cycles_unit(csrc), src, v, ns);
+	mmb_add_metric(metrics, "cycles", cycles_unit(csrc), src, v, ns);
 	for (int i = 0; i < ns; i++) {
 		double secs = (double)s[i].window_ns / 1e9;
 
@@ -939,20 +939,20 @@ static void scale_results(struct mmb_run *r, struct sample *s, int ns,
 	snprintf(src, sizeof(src),
 		 "ops of all %d initiators (%s) in each sample, over the sample's wall time",
 		 n, r->init_processes ? "processes" : "threads");
-	add_metric(metrics, "ops_per_s", "ops/s", src, v, ns);
-	add_metric(metrics, "initiator_ops_per_s_min", "ops/s",
+	mmb_add_metric(metrics, "ops_per_s", "ops/s", src, v, ns);
+	mmb_add_metric(metrics, "initiator_ops_per_s_min", "ops/s",
 		   "the slowest initiator's ops over the sample's wall time",
 		   lo, ns);
-	add_metric(metrics, "initiator_ops_per_s_median", "ops/s",
+	mmb_add_metric(metrics, "initiator_ops_per_s_median", "ops/s",
 		   "the median initiator's ops over the sample's wall time",
 		   mid, ns);
-	add_metric(metrics, "initiator_ops_per_s_max", "ops/s",
+	mmb_add_metric(metrics, "initiator_ops_per_s_max", "ops/s",
 		   "the fastest initiator's ops over the sample's wall time",
 		   hi, ns);
 	if (ns && s[0].init_share >= 0) {
 		for (int i = 0; i < ns; i++)
 			v[i] = s[i].init_share;
-		add_metric(metrics, "initiator_oncpu", "fraction",
+		mmb_add_metric(metrics, "initiator_oncpu", "fraction",
 			   "each initiator's /proc/<tid>/schedstat time against wall time over the same interval: the least on-CPU share of an initiator per sample (below 1 by design where an op blocks)",
 			   v, ns);
 	}
@@ -984,19 +984,19 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 	} else {
 		for (int i = 0; i < ns; i++)
 			v[i] = (double)s[i].op_ns / (double)s[i].ops;
-		add_metric(metrics, "latency_ns", "ns",
+		mmb_add_metric(metrics, "latency_ns", "ns",
 			   r->variant->prepare ?
 			   "clock_gettime(CLOCK_MONOTONIC) around each op" :
 			   "clock_gettime(CLOCK_MONOTONIC) around each sample",
 			   v, ns);
 		for (int i = 0; i < ns; i++)
 			v[i] = s[i].cycles / (double)s[i].ops;
-		add_metric(metrics, "cycles", cycles_unit(csrc), csrc, v, ns);
+		mmb_add_metric(metrics, "cycles", cycles_unit(csrc), csrc, v, ns);
 	}
 	if (ns && s[0].victim_share >= 0) {
 		for (int i = 0; i < ns; i++)
 			v[i] = s[i].victim_share;
-		add_metric(metrics, "busy_victim_oncpu", "fraction",
+		mmb_add_metric(metrics, "busy_victim_oncpu", "fraction",
 			   "the victim's CPU-time clock (schedstat without POSIX timers) against wall time over the same interval: least on-CPU share of a busy victim per sample",
 			   v, ns);
 		warn_preempted(r, v, ns);
@@ -1012,7 +1012,7 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 
 			v[i] = den ? s[i].csum[c] / den : 0;
 		}
-		add_metric(metrics, bc->name, bc->unit, bc->source, v, ns);
+		mmb_add_metric(metrics, bc->name, bc->unit, bc->source, v, ns);
 	}
 	if (!ns)
 		goto out;
@@ -1044,7 +1044,7 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 			v[i] = c->absolute ? raw[i] : raw[i] / (double)s[i].ops;
 		snprintf(name, sizeof(name), c->absolute ? "%s" : "%s_per_op",
 			 c->name);
-		add_metric(metrics, name, c->unit ? c->unit : "ipis/op",
+		mmb_add_metric(metrics, name, c->unit ? c->unit : "ipis/op",
 			   c->source, v, ns);
 		if (!bg || !is_ipi_kind(c->name)) {
 			free(raw);
@@ -1058,7 +1058,7 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 		snprintf(src, sizeof(src),
 			 "%s, less the idle-window background rate",
 			 c->source);
-		add_metric(metrics, name, "ipis/op", src, v, ns);
+		mmb_add_metric(metrics, name, "ipis/op", src, v, ns);
 	}
 out:
 	tp_results(t, nt, bg, metrics, rates);
@@ -1225,7 +1225,7 @@ static void dist_results(struct mmb_run *r, struct sample *s, int ns,
 	for (size_t k = 0; k < ARRAY_SIZE(pct); k++) {
 		for (int i = 0; i < n; i++)
 			v[i] = hist_quantile(x[i].hist, pct[k].q);
-		add_metric(out->metrics, pct[k].name, "ns", src, v, n);
+		mmb_add_metric(out->metrics, pct[k].name, "ns", src, v, n);
 	}
 	for (int i = 0; i < n; i++)
 		hist_merge(all, x[i].hist);

@@ -92,6 +92,10 @@ root=$work/root
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,results,mmb/bin,mmb/libexec}
 cp "$busybox" "$root/bin/busybox"
 cp "$bin"/mmb-* "$root/mmb/bin/"
+# mmb-macro's timer, where the host has it and the guest can run it
+if [ "$arch" = x86_64 ] && command -v hyperfine >/dev/null; then
+	cp "$(command -v hyperfine)" "$root/mmb/bin/"
+fi
 cp "$bin/../libexec/mmb-exec-target" "$root/mmb/libexec/"
 cp "$work/plan" "$root/mmb/plan"
 [ -f "$kernel/mmb_helper.ko" ] && cp "$kernel/mmb_helper.ko" "$root/mmb/"
