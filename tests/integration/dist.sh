@@ -53,7 +53,7 @@ d = json.load(open(sys.argv[1]))
 sys.exit(1 if "latency_histogram" in d else 0)' "$tmp/ni.json"
 ok $? "--initiators: no distribution (initiators do not time ops one by one)"
 
-python3 "$MMB_TOP/tests/validate.py" "$tmp/sd.json" "$tmp/mb.json" > "$tmp/v" 2>&1
+/usr/bin/python3 "$MMB_TOP/tests/validate.py" "$tmp/sd.json" "$tmp/mb.json" > "$tmp/v" 2>&1
 ok $? "both results are valid mmb-result/1 ($(grep -v '^ok' "$tmp/v" | head -c 200))"
 
 "$BIN/mmb-plot" --hist --out "$tmp/h" "$tmp/sd.json" "$tmp/mb.json" > /dev/null 2>&1

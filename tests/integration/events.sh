@@ -30,7 +30,7 @@ print("# instructions:", m.get("ev_instructions_per_op", {}).get("median", na.ge
 print("# effective_mhz:", m.get("effective_mhz", {}).get("median", na.get("effective_mhz")))
 PY
 ok $? "  page-faults about one per op with its source; missing events n/a with reasons"
-python3 "$MMB_TOP/tests/validate.py" "$tmp/e.json" > /dev/null
+/usr/bin/python3 "$MMB_TOP/tests/validate.py" "$tmp/e.json" > /dev/null
 ok $? "  a valid mmb-result/1"
 
 if [ "$(uname -m)" = x86_64 ]; then

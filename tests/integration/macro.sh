@@ -26,7 +26,7 @@ assert m["ipis_per_op"]["n"] == 3
 assert d["params"]["command"] == "sleep 0.2" and d["params"]["hyperfine_options"] == ["--shell=none"]
 PY
 ok $? "  hyperfine's time of each run, our counts over each run's window"
-python3 "$MMB_TOP/tests/validate.py" "$tmp/s.json" > /dev/null
+/usr/bin/python3 "$MMB_TOP/tests/validate.py" "$tmp/s.json" > /dev/null
 ok $? "  a valid mmb-result/1"
 
 "$BIN/mmb-macro" --preset forkexec --runs 2 --warmup 0 --quiet --format json \
