@@ -59,13 +59,16 @@ static int set_term(const char *pmu, const char *term, uint64_t val,
 		snprintf(why, len, "PMU %s has no term '%s'", pmu, term);
 		return -1;
 	}
-	if (!strncmp(fmt, "config2:", 8))
-		field = &attr->config2, p = fmt + 8;
-	else if (!strncmp(fmt, "config1:", 8))
-		field = &attr->config1, p = fmt + 8;
-	else if (!strncmp(fmt, "config:", 7))
-		field = &attr->config, p = fmt + 7;
-	else {
+	if (!strncmp(fmt, "config2:", 8)) {
+		field = &attr->config2;
+		p = fmt + 8;
+	} else if (!strncmp(fmt, "config1:", 8)) {
+		field = &attr->config1;
+		p = fmt + 8;
+	} else if (!strncmp(fmt, "config:", 7)) {
+		field = &attr->config;
+		p = fmt + 7;
+	} else {
 		snprintf(why, len, "PMU %s: term %s: format '%s'", pmu, term, fmt);
 		return -1;
 	}

@@ -169,8 +169,9 @@ static int place_victims(const struct topology *t, struct placement *p,
 		cpulist_free(&vl);
 		return 0;
 	}
-	if (victims && (!strcmp(victims, "all") ? (k = -1, false) :
-			!parse_count(victims, &k))) {
+	if (victims && !strcmp(victims, "all"))
+		k = -1;
+	else if (victims && !parse_count(victims, &k)) {
 		snprintf(err, errlen,
 			 "--victims: '%s' is neither a count nor a CPU list (write a single CPU as '3,')",
 			 victims);

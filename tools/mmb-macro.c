@@ -313,14 +313,31 @@ int main(int argc, char **argv)
 	opterr = 0;
 	while ((c_ = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
 		switch (c_) {
-		case 'v': o.variant = optarg; break;
-		case 'p': o.preset = optarg; break;
-		case 'r': o.runs = (long)mmb_num_arg("mmb-macro", "--runs", optarg, 1, 100000); break;
-		case 'w': o.warmup = (long)mmb_num_arg("mmb-macro", "--warmup", optarg, 0, 1000); break;
-		case 'o': o.output = optarg; break;
-		case 'k': o.ksrc = optarg; break;
-		case 'q': o.quiet = true; break;
-		case 'M': return mark(optarg);
+		case 'v':
+			o.variant = optarg;
+			break;
+		case 'p':
+			o.preset = optarg;
+			break;
+		case 'r':
+			o.runs = (long)mmb_num_arg("mmb-macro", "--runs", optarg,
+						   1, 100000);
+			break;
+		case 'w':
+			o.warmup = (long)mmb_num_arg("mmb-macro", "--warmup",
+						     optarg, 0, 1000);
+			break;
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'k':
+			o.ksrc = optarg;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'M':
+			return mark(optarg);
 		case 'f':
 			for (o.format = 0; mmb_format_names[o.format] &&
 			     strcmp(mmb_format_names[o.format], optarg); o.format++)
