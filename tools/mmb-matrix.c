@@ -11,6 +11,7 @@
  *   mmb-matrix DIR...      (a directory or bundle of results per kernel)
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,12 @@ static void cell(const json_t *res, const char *metric, int width)
 {
 	const json_t *m = json_object_get(json_object_get(res, "metrics"), metric);
 
-	if (m)
+	/* a whole workload's counts per run (mmb macro) run to thousands */
+	if (m && fabs(med(res, metric)) >= 1e5)
+		printf("%*.2g", width, med(res, metric));
+	else if (m && fabs(med(res, metric)) >= 100)
+		printf("%*.0f", width, med(res, metric));
+	else if (m)
 		printf("%*.2f", width, med(res, metric));
 	else if (json_object_get(json_object_get(res, "not_applicable"), metric))
 		printf("%*s", width, "n/a");
