@@ -4,28 +4,8 @@
  * the way Linux numbers x86 siblings (c and c+4 share a core in a node).
  */
 #include "internal.h"
+#include "machine.h"
 #include "tap.h"
-
-static struct topology t;
-
-static void machine(void)
-{
-	memset(&t, 0, sizeof(t));
-	t.max_cpu = 16;
-	t.cpu = calloc(16, sizeof(*t.cpu));
-	cpulist_parse("0-15", -1, &t.online);
-	for (int c = 0; c < 16; c++) {
-		t.cpu[c] = (struct cpu_topo){
-			.cpu = c, .node = c / 8, .package = c / 8,
-			.core = (c % 8) % 4, .smt_index = (c % 8) / 4,
-			.online = true,
-		};
-	}
-	t.nr_nodes = 2;
-	t.max_node = 1;
-	t.numa = false;		/* distances: 10 local, 20 remote */
-	t.source = "test";
-}
 
 static void order(const char *victims, enum mmb_spread sp, const char *want,
 		  const char *name)
