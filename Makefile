@@ -21,17 +21,26 @@ ARCH_LDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
 ARCH_DEPS    := $(SYSROOT)/.complete
 else ifneq ($(filter-out x86_64 x86,$(ARCH)),)
 $(error ARCH=$(ARCH): mmb builds for the host or ARCH=arm64)
+else ifeq ($(SANITIZE),1)
+# make SANITIZE=1: AddressSanitizer and UndefinedBehaviorSanitizer, in
+# build/asan/ (libperf, not ours to check, is the plain build's)
+BUILD   ?= build/asan
+CC      ?= gcc
+AR      ?= ar
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	     -fno-omit-frame-pointer
+LIBPERF := build/libperf
 else
 BUILD   ?= build
 CC      ?= gcc
 AR      ?= ar
 endif
 
-LIBPERF := $(BUILD)/libperf
+LIBPERF ?= $(BUILD)/libperf
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow \
+CFLAGS  += $(SAN_FLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow \
 	   -D_GNU_SOURCE -Ilib -Ikmod-helper -I$(LIBPERF)/include -pthread $(ARCH_CFLAGS)
-LDFLAGS += $(ARCH_LDFLAGS)
+LDFLAGS += $(ARCH_LDFLAGS) $(SAN_FLAGS)
 LDLIBS  := $(LIBPERF)/lib/libperf.a $(LIBPERF)/lib/libapi.a \
 	   -lpfm -lnuma -ljansson -lgsl -lgslcblas -lz -lm -pthread
 
@@ -66,7 +75,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build \
 	/usr/src/linux-headers-6.12.117+deb12-$(shell dpkg --print-architecture 2>/dev/null)))
 endif
 
-.PHONY: all deps deps-check run check clean kmod kmod-if-tree tests arm64 kernels install uninstall
+.PHONY: all deps deps-check run check clean kmod kmod-if-tree tests arm64 kernels install uninstall sanitize
 .SECONDARY:
 
 all: $(BINS) $(TOOLS) $(EXEC_TARGET)
@@ -130,8 +139,13 @@ kernels: deps-check
 
 # The arm64 build's unit tests run under qemu-aarch64-static (tests/run.sh).
 # kernels before arm64: make arm64 builds the module against its tree.
-check: deps deps-check all $(TESTS) kernels arm64
+# sanitize: the same sources under ASan and UBSan, whose unit tests and
+# benches tests/run.sh runs too.
+check: deps deps-check all $(TESTS) kernels arm64 sanitize
 	@tests/run.sh
+
+sanitize:
+	$(MAKE) --no-print-directory SANITIZE=1 all tests
 
 kmod:
 	@if [ -z "$(KDIR)" ]; then \

@@ -972,12 +972,17 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 	double *v = calloc(ns ? ns : 1, sizeof(double));
 	double bg_s = bg ? (double)bg->window_ns / 1e9 : 0;
 	const char *csrc = counters_cycles_source(r->ctr);
-	json_t *rates = json_object();
+	json_t *rates = json_object(), *tmp;
 
 	if (!v)
 		return;
-	json_array_extend(samples, samples_json(s, ns));
-	json_array_extend(tp_samples, samples_json(t, nt));
+	/* json_array_extend() takes no reference: the lists are ours to drop */
+	tmp = samples_json(s, ns);
+	json_array_extend(samples, tmp);
+	json_decref(tmp);
+	tmp = samples_json(t, nt);
+	json_array_extend(tp_samples, tmp);
+	json_decref(tmp);
 
 	if (r->ninit) {
 		scale_results(r, s, ns, metrics, csrc, v);

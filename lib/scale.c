@@ -285,7 +285,8 @@ int scale_place(const struct topology *t, const char *cpus, int initiator,
 		if (!cpu)
 			goto fail;
 		cpu[0] = q.initiator;
-		memcpy(cpu + 1, q.victim, (n - 1) * sizeof(int));
+		if (n > 1)
+			memcpy(cpu + 1, q.victim, (n - 1) * sizeof(int));
 		placement_free(&q);
 		il.cpu = cpu;
 		il.n = (int)n;
@@ -309,6 +310,8 @@ int scale_place(const struct topology *t, const char *cpus, int initiator,
 	if (!p->victim)
 		goto fail;
 	for (int i = 0; i < n; i++) {
+		if (!p->per[i].nvictims)
+			continue;
 		memcpy(p->victim + p->nvictims, p->per[i].victim,
 		       p->per[i].nvictims * sizeof(int));
 		p->nvictims += p->per[i].nvictims;

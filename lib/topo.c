@@ -201,10 +201,29 @@ static bool parse_count(const char *s, long *n)
 	return !errno && !*end;
 }
 
+static int resolve(const struct topology *t, const char *cpus,
+		   int initiator, const char *victims, int default_victims,
+		   int max_victims, enum mmb_spread spread, int mem_node,
+		   struct placement *p, char *err, size_t errlen);
+
+/* On an error nothing is left allocated in p. */
 int placement_resolve(const struct topology *t, const char *cpus,
 		      int initiator, const char *victims, int default_victims,
 		      int max_victims, enum mmb_spread spread, int mem_node,
 		      struct placement *p, char *err, size_t errlen)
+{
+	int r = resolve(t, cpus, initiator, victims, default_victims,
+			max_victims, spread, mem_node, p, err, errlen);
+
+	if (r)
+		cpulist_free(&p->cpus);
+	return r;
+}
+
+static int resolve(const struct topology *t, const char *cpus,
+		   int initiator, const char *victims, int default_victims,
+		   int max_victims, enum mmb_spread spread, int mem_node,
+		   struct placement *p, char *err, size_t errlen)
 {
 	struct cpuset_list vl = { 0 };
 	int *cand = NULL, ncand = 0;

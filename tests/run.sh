@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Runs every unit test (build/tests/*, and build/arm64/tests/* under
-# qemu-aarch64-static) and integration test (tests/integration/*.sh), each
+# Runs every unit test (build/tests/*, build/asan/tests/* under the
+# sanitizers, and build/arm64/tests/* under qemu-aarch64-static) and
+# integration test (tests/integration/*.sh), each
 # under a time limit, prints their TAP, and
 # closes with one line: "N passed, N failed, N skipped".
 #
@@ -50,6 +51,13 @@ run_one() {
 for t in "$build"/tests/*; do
 	[ -x "$t" ] || continue
 	run_one "unit/$(basename "$t")" "$t"
+done
+# the same unit tests under AddressSanitizer and UBSan (make sanitize):
+# any report fails the test, a leak too (tests/lsan.supp: not ours)
+for t in "$build"/asan/tests/*; do
+	[ -x "$t" ] || continue
+	run_one "unit-asan/$(basename "$t")" env ASAN_OPTIONS=detect_leaks=1 \
+		LSAN_OPTIONS=suppressions="$top/tests/lsan.supp" "$t"
 done
 # the arm64 cross build's unit tests, under user-mode emulation
 for t in "$build"/arm64/tests/*; do

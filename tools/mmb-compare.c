@@ -136,7 +136,7 @@ static char *pair_key(const char *file, json_t *doc)
 	json_object_foreach_safe(params, tmp, name, v)
 		if (mmb_param_is_sampling(name))
 			json_object_del(params, name);
-	k = json_pack("{s:O, s:O, s:o, s:O, s:O}",
+	k = json_pack("{s:O, s:O, s:o, s:O, s:o}",
 		      "bench", json_object_get(doc, "bench"),
 		      "variant", json_object_get(doc, "variant"),
 		      "params", params,
@@ -195,6 +195,21 @@ static void load_result(struct input *inp, const char *file, json_t *doc)
 	r->key = pair_key(file, doc);
 	snprintf(r->label, sizeof(r->label), "%s/%s",
 		 mmb_jstr(doc, "bench"), mmb_jstr(doc, "variant"));
+}
+
+static void inputs_free(void)
+{
+	for (int i = 0; i < ninputs; i++) {
+		for (int k = 0; k < in[i].n; k++) {
+			free(in[i].r[k].file);
+			free(in[i].r[k].key);
+			json_decref(in[i].r[k].doc);
+		}
+		free(in[i].r);
+		in[i].r = NULL;
+		in[i].n = in[i].cap = 0;
+	}
+	ninputs = 0;
 }
 
 static void load_input(struct input *inp, const char *path)
@@ -838,5 +853,6 @@ int main(int argc, char **argv)
 	}
 	json_decref(regressions);
 	json_decref(out_json);
+	inputs_free();
 	return nreg ? MMB_EXIT_FAIL : MMB_EXIT_OK;
 }

@@ -546,6 +546,7 @@ int main(int argc, char **argv)
 		output_human(res, stdout);
 	for (int i = 0; i < m.n; i++)
 		snapshot_free(m.s[i]);
+	free(m.s);
 	counters_close(c);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path))

@@ -391,9 +391,14 @@ int main(int argc, char **argv)
 			fclose(f);
 		}
 	}
-	if (hist)
-		return plot_hist(in, nin, argv + optind, out ? out : "mmb-hist",
-				 emulated);
+	if (hist) {
+		rc = plot_hist(in, nin, argv + optind, out ? out : "mmb-hist",
+			       emulated);
+		for (int i = 0; i < nin; i++)
+			mmb_results_free(&in[i]);
+		free(in);
+		return rc;
+	}
 	pt = calloc(npt, sizeof(*pt));
 	for (int i = 0; i < nin; i++)
 		for (int r = 0; r < in[i].n; r++)
