@@ -75,7 +75,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build \
 	/usr/src/linux-headers-6.12.117+deb12-$(shell dpkg --print-architecture 2>/dev/null)))
 endif
 
-.PHONY: all deps deps-check run check clean kmod kmod-if-tree tests arm64 kernels install uninstall sanitize
+.PHONY: all deps deps-check run check clean kmod kmod-if-tree tests arm64 kernels install uninstall sanitize fuzz
 .SECONDARY:
 
 all: $(BINS) $(TOOLS) $(EXEC_TARGET)
@@ -141,11 +141,37 @@ kernels: deps-check
 # kernels before arm64: make arm64 builds the module against its tree.
 # sanitize: the same sources under ASan and UBSan, whose unit tests and
 # benches tests/run.sh runs too.
-check: deps deps-check all $(TESTS) kernels arm64 sanitize
+check: deps deps-check all $(TESTS) kernels arm64 sanitize fuzz
 	@tests/run.sh
 
 sanitize:
 	$(MAKE) --no-print-directory SANITIZE=1 all tests
+
+# make fuzz: libFuzzer targets (tests/fuzz/*.c: the /proc/interrupts
+# parser, CPU lists, the result and bundle loader) built by clang with
+# ASan and UBSan into build/fuzz/bin; tests/integration/fuzz.sh runs a
+# seeded slice of each, scripts/fuzz.sh runs them for as long as you like.
+FUZZ_CC     := clang
+FUZZ_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	       -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Ilib -Ikmod-helper \
+	       -Ibuild/libperf/include -pthread
+FUZZ_OBJ    := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZERS     := $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(wildcard tests/fuzz/*.c))
+
+fuzz: $(FUZZERS)
+
+build/fuzz/obj/%.o: %.c lib/mmb.h lib/internal.h build/libperf/lib/libperf.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libmmb.a: $(FUZZ_OBJ)
+	$(AR) rcs $@ $^
+
+build/fuzz/bin/%: build/fuzz/obj/tests/fuzz/%.o build/fuzz/libmmb.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ \
+		build/libperf/lib/libperf.a build/libperf/lib/libapi.a \
+		-lpfm -lnuma -ljansson -lgsl -lgslcblas -lz -lm -pthread
 
 kmod:
 	@if [ -z "$(KDIR)" ]; then \
