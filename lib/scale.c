@@ -233,9 +233,14 @@ int scale_place(const struct topology *t, const char *cpus, int initiator,
 	memset(p, 0, sizeof(*p));
 	if (is_list(initiators)) {
 		if (cpulist_parse(initiators, t->max_cpu - 1, &il) || !il.n) {
-			snprintf(err, errlen,
-				 "--initiators: '%s' is neither a count, a CPU list nor all",
-				 initiators);
+			if (errno == ERANGE)
+				snprintf(err, errlen,
+					 "--initiators: '%s' names a CPU past the last one (%d)",
+					 initiators, t->max_cpu - 1);
+			else
+				snprintf(err, errlen,
+					 "--initiators: '%s' is neither a count, a CPU list nor all",
+					 initiators);
 			return -1;
 		}
 		if (initiator >= 0 && initiator != il.cpu[0]) {

@@ -55,9 +55,11 @@ int main(int argc, char **argv)
 		uint64_t t0 = mmb_now_ns();
 
 		if (irq_read(path, &tab)) {
+			/* unreadable or malformed input: a usage error */
 			fprintf(stderr, "mmb-parse-bench: %s: %s\n", path,
 				errno ? strerror(errno) : "does not parse");
-			return MMB_EXIT_FAIL;
+			free(t);
+			return MMB_EXIT_USAGE;
 		}
 		t[i] = (double)(mmb_now_ns() - t0) / 1000.0;
 		ncpus = tab.ncpus;
