@@ -38,7 +38,7 @@ endif
 
 LIBPERF ?= $(BUILD)/libperf
 CFLAGS  ?= -O2 -g
-CFLAGS  += $(SAN_FLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow \
+CFLAGS  += $(SAN_FLAGS) $(EXTRA_CFLAGS) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow \
 	   -D_GNU_SOURCE -Ilib -Ikmod-helper -I$(LIBPERF)/include -pthread $(ARCH_CFLAGS)
 LDFLAGS += $(ARCH_LDFLAGS) $(SAN_FLAGS)
 LDLIBS  := $(LIBPERF)/lib/libperf.a $(LIBPERF)/lib/libapi.a \
@@ -75,7 +75,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build \
 	/usr/src/linux-headers-6.12.117+deb12-$(shell dpkg --print-architecture 2>/dev/null)))
 endif
 
-.PHONY: all deps deps-check run check clean kmod kmod-if-tree tests arm64 kernels install uninstall sanitize fuzz
+.PHONY: all deps deps-check run check clean kmod kmod-if-tree tests arm64 kernels install uninstall sanitize fuzz clang-check
 .SECONDARY:
 
 all: $(BINS) $(TOOLS) $(EXEC_TARGET)
@@ -119,7 +119,7 @@ $(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(BUILD)/libmmb.a
 # not the dynamic loader.
 $(EXEC_TARGET): lib/exec-target.c
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -static -nostdlib -fno-stack-protector -fno-pie -no-pie \
+	$(CC) -O2 -static -nostdlib -fno-stack-protector -fno-pie \
 		-o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libmmb.a
@@ -141,8 +141,14 @@ kernels: deps-check
 # kernels before arm64: make arm64 builds the module against its tree.
 # sanitize: the same sources under ASan and UBSan, whose unit tests and
 # benches tests/run.sh runs too.
-check: deps deps-check all $(TESTS) kernels arm64 sanitize fuzz
+check: deps deps-check all $(TESTS) kernels arm64 sanitize fuzz clang-check
 	@tests/run.sh
+
+# The same sources under clang with -Werror, into build/clang: user space
+# stays warning-free with -Wall -Wextra under both compilers.
+clang-check:
+	$(MAKE) --no-print-directory CC=clang BUILD=build/clang LIBPERF=build/libperf \
+		EXTRA_CFLAGS=-Werror all tests
 
 sanitize:
 	$(MAKE) --no-print-directory SANITIZE=1 all tests

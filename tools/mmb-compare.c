@@ -652,7 +652,7 @@ static void compare_pair(struct group *gs, int nr)
 			putchar('\n');
 		}
 next:
-
+		;
 	}
 	if (collecting)
 		json_decref(pj);
