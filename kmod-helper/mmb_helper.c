@@ -59,7 +59,7 @@ struct partner {
 
 /* Per open file: what it owns outlives one ioctl. */
 struct helper_file {
-	struct mutex lock;
+	struct mutex lock;		/* serializes this file's ioctls */
 	struct worker *race;		/* exit-race kthreads */
 	int nrace;
 	struct partner *partner;
@@ -419,7 +419,7 @@ static long do_partner_ping(struct helper_file *hf)
 		return -ENODEV;
 	complete(&p->ping);
 	r = wait_for_completion_killable_timeout(&p->pong,
-				msecs_to_jiffies(p->timeout_ms));
+						 msecs_to_jiffies(p->timeout_ms));
 	if (r > 0)
 		return 0;
 	/* a ping left unanswered would answer the next one: start over */

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+# The helper module is kernel code: checkpatch.pl --strict (from the
+# linux-source tarball make check installs) has nothing to say about it.
+. "$(dirname "$0")/tap.bash"
+
+tarball=/usr/src/linux-source-6.12.tar.xz
+if [ ! -f "$tarball" ]; then
+	skip "checkpatch of the module" "no $tarball"
+	done_testing
+	exit 0
+fi
+tar -xJf "$tarball" -C "$tmp" linux-source-6.12/scripts/checkpatch.pl \
+	linux-source-6.12/scripts/spelling.txt \
+	linux-source-6.12/scripts/const_structs.checkpatch 2>/dev/null
+cp="$tmp/linux-source-6.12/scripts/checkpatch.pl"
+[ -f "$cp" ]
+ok $? "checkpatch.pl from $tarball"
+for f in "$MMB_TOP"/kmod-helper/*.[ch]; do
+	case $f in *.mod.c) continue ;; esac	# made by the module build
+	perl "$cp" --no-tree --strict --terse -f "$f" > "$tmp/cp" 2>&1
+	! grep -qE ': (ERROR|WARNING|CHECK):' "$tmp/cp"
+	ok $? "$(basename "$f"): checkpatch --strict clean ($(grep -m1 -E 'ERROR|WARNING|CHECK' "$tmp/cp" | cut -c1-120))"
+done
+done_testing
