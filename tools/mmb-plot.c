@@ -214,8 +214,19 @@ static int plot_hist(struct mmb_results *in, int nin, char **inputs,
 
 	if (!names)
 		return MMB_EXIT_FAIL;
-	for (int i = 0; i < nin; i++)
+	for (int i = 0; i < nin; i++) {
 		basename_of(inputs[i], names[i], sizeof(names[i]));
+		for (int r = 0; r < in[i].n; r++)
+			nseries += !!json_object_get(in[i].r[r].doc,
+						     "latency_histogram");
+	}
+	/* nothing to draw: no file written either */
+	if (!nseries) {
+		fprintf(stderr, "mmb-plot: --hist: no input has a latency_histogram (per-op latencies: shootdown, or the per-op pass of --latency-repeat)\n");
+		free(names);
+		return MMB_EXIT_USAGE;
+	}
+	nseries = 0;
 
 	snprintf(path, sizeof(path), "%s.dat", out);
 	f = fopen(path, "w");
@@ -256,10 +267,6 @@ static int plot_hist(struct mmb_results *in, int nin, char **inputs,
 		}
 	}
 	fclose(f);
-	if (!nseries) {
-		fprintf(stderr, "mmb-plot: --hist: no input has a latency_histogram (per-op latencies: shootdown, or the per-op pass of --latency-repeat)\n");
-		return MMB_EXIT_USAGE;
-	}
 	snprintf(path, sizeof(path), "%s.gp", out);
 	f = fopen(path, "w");
 	if (!f) {
