@@ -201,6 +201,19 @@ static int run_gnuplot(const char *path, const char *out)
 	return 0;
 }
 
+/* PREFIX.ext for writing; NULL after saying why */
+static FILE *open_out(const char *out, const char *ext, char *path,
+		      size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s.%s", out, ext);
+	f = fopen(path, "w");
+	if (!f)
+		fprintf(stderr, "mmb-plot: %s: %s\n", path, strerror(errno));
+	return f;
+}
+
 /*
  * --hist: one step line per result that has a latency_histogram: the
  * fraction of its ops per bucket, plotted at the bucket's middle.
@@ -228,12 +241,9 @@ static int plot_hist(struct mmb_results *in, int nin, char **inputs,
 	}
 	nseries = 0;
 
-	snprintf(path, sizeof(path), "%s.dat", out);
-	f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "mmb-plot: %s: %s\n", path, strerror(errno));
+	f = open_out(out, "dat", path, sizeof(path));
+	if (!f)
 		return MMB_EXIT_USAGE;
-	}
 	fprintf(f, "# mmb-plot --hist: bucket lo hi (ns), ops, fraction of ops\n");
 	for (int i = 0; i < nin; i++) {
 		for (int r = 0; r < in[i].n; r++) {
@@ -267,12 +277,9 @@ static int plot_hist(struct mmb_results *in, int nin, char **inputs,
 		}
 	}
 	fclose(f);
-	snprintf(path, sizeof(path), "%s.gp", out);
-	f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "mmb-plot: %s: %s\n", path, strerror(errno));
+	f = open_out(out, "gp", path, sizeof(path));
+	if (!f)
 		return MMB_EXIT_USAGE;
-	}
 	fprintf(f, "# mmb-plot --hist: gnuplot %s.gp writes %s.png and %s.svg\n", out, out, out);
 	for (int term = 0; term < 2; term++) {
 		const char *dat = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
@@ -537,12 +544,9 @@ int main(int argc, char **argv)
 	}
 
 	/* the points: one block per series, repeated x folded into one point */
-	snprintf(path, sizeof(path), "%s.dat", out);
-	f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "mmb-plot: %s: %s\n", path, strerror(errno));
+	f = open_out(out, "dat", path, sizeof(path));
+	if (!f)
 		return MMB_EXIT_USAGE;
-	}
 	fprintf(f, "# mmb-plot: x=%s; %s median min max; %s median min max\n",
 		xvar, ymetric, ipi_metric);
 	for (int i = 0; i < npt;) {
@@ -592,12 +596,9 @@ int main(int argc, char **argv)
 		unit = "us", div = 1e3;
 
 	/* the script: the same two panels for each terminal */
-	snprintf(path, sizeof(path), "%s.gp", out);
-	f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "mmb-plot: %s: %s\n", path, strerror(errno));
+	f = open_out(out, "gp", path, sizeof(path));
+	if (!f)
 		return MMB_EXIT_USAGE;
-	}
 	fprintf(f, "# mmb-plot: gnuplot %s.gp writes %s.png and %s.svg\n", out, out, out);
 	for (int term = 0; term < 2; term++) {
 		const char *dat = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
