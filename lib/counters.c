@@ -43,6 +43,7 @@
 struct tp {
 	char metric[48];
 	char source[96];
+	const char *unit;	/* per op; NULL: ipis/op */
 	int *fd;		/* one per CPU of c->cpus, in c->lead's group */
 };
 
@@ -280,7 +281,7 @@ static void tp_close_fds(struct counters *c, int *fd)
  * the first CPU alone left every other CPU counting unfiltered.
  */
 static int tp_add(struct counters *c, const char *sys, const char *ev,
-		  const char *filter, const char *metric)
+		  const char *filter, const char *metric, const char *unit)
 {
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_TRACEPOINT,
@@ -321,6 +322,7 @@ static int tp_add(struct counters *c, const char *sys, const char *ev,
 	if (!c->ntp)
 		memcpy(c->lead, t->fd, ncpu * sizeof(int));
 	snprintf(t->metric, sizeof(t->metric), "tp_%s", metric);
+	t->unit = unit;
 	snprintf(t->source, sizeof(t->source), "tracepoint %s:%s%s%s%s",
 		 sys, ev, filter ? " [" : "", filter ? filter : "",
 		 filter ? "]" : "");
@@ -380,7 +382,7 @@ static void tlb_reasons(struct counters *c)
 
 		snprintf(filter, sizeof(filter), "reason == %d", val[i]);
 		snprintf(metric, sizeof(metric), "tlb_flush_%.31s", name[i]);
-		tp_add(c, "tlb", "tlb_flush", filter, metric);
+		tp_add(c, "tlb", "tlb_flush", filter, metric, NULL);
 	}
 	free(buf);
 }
@@ -415,7 +417,7 @@ static void shoot_lazies(struct counters *c)
 	if (!addr)
 		return;
 	snprintf(filter, sizeof(filter), "func == 0x%llx", addr);
-	tp_add(c, "csd", "csd_function_entry", filter, "shoot_lazy_tlb");
+	tp_add(c, "csd", "csd_function_entry", filter, "shoot_lazy_tlb", NULL);
 }
 
 static void raise_nofile(int need)
@@ -468,7 +470,8 @@ static void tracepoints_open(struct counters *c)
 		return;
 	raise_nofile(MAX_TP * perf_cpu_map__nr(c->cpus));
 	for (size_t i = 0; i < ARRAY_SIZE(evs); i++) {
-		int e = tp_add(c, evs[i].sys, evs[i].ev, NULL, evs[i].metric);
+		int e = tp_add(c, evs[i].sys, evs[i].ev, NULL, evs[i].metric,
+			       NULL);
 
 		if (e && e != -ENOENT && !err)
 			err = e;
@@ -481,8 +484,10 @@ static void tracepoints_open(struct counters *c)
 	 * on mm_count; under shoot-lazies nothing.  They show whether a
 	 * workload took the path the strategies differ on at all.
 	 */
-	tp_add(c, "sched", "sched_switch", "next_pid == 0", "idle_enter");
-	tp_add(c, "sched", "sched_switch", "prev_pid == 0", "idle_exit");
+	tp_add(c, "sched", "sched_switch", "next_pid == 0", "idle_enter",
+	       "switches/op");
+	tp_add(c, "sched", "sched_switch", "prev_pid == 0", "idle_exit",
+	       "switches/op");
 	/*
 	 * tlb:tlb_flush exists on every architecture but only x86 fires it:
 	 * where TLBs are flushed by broadcast its zeros would mislead.
@@ -550,29 +555,37 @@ static int ev_read(struct perf_evsel *e, struct perf_cpu_map *cpus,
  * over MPERF (the msr PMU) times the TSC's rate, or PMU cycles over
  * ref-cycles; where neither exists (a VM without them), the reason.
  */
+/* Both of a ratio's counters on the initiator's CPU, or neither. */
+static bool freq_pair(struct counters *c, struct perf_event_attr *num,
+		      struct perf_event_attr *den, const char *what,
+		      char *why, size_t len)
+{
+	c->fq_num = ev_open(c, num, c->cyc_cpu, why, len);
+	c->fq_den = c->fq_num ? ev_open(c, den, c->cyc_cpu, why, len) : NULL;
+	if (!c->fq_den) {
+		ev_close(&c->fq_num);
+		return false;
+	}
+	if (!c->ref_hz)
+		c->ref_hz = ref_calibrate();
+	snprintf(c->fq_source, sizeof(c->fq_source),
+		 "%s on the initiator's CPU, times the TSC's %.0f MHz", what,
+		 c->ref_hz / 1e6);
+	return true;
+}
+
 static void freq_open(struct counters *c)
 {
 	struct perf_event_attr n, d;
-	char why[160] = "", why2[160] = "";
+	char why[160] = "", why2[160] = "no PMU cycles";
 	int r;
 
 	r = event_parse("msr/aperf/", NULL, &n, why, sizeof(why));
 	if (!r)
 		r = event_parse("msr/mperf/", NULL, &d, why, sizeof(why));
-	if (!r) {
-		c->fq_num = ev_open(c, &n, c->cyc_cpu, why, sizeof(why));
-		c->fq_den = c->fq_num ? ev_open(c, &d, c->cyc_cpu, why,
-						sizeof(why)) : NULL;
-	}
-	if (c->fq_num && c->fq_den) {
-		if (!c->ref_hz)
-			c->ref_hz = ref_calibrate();
-		snprintf(c->fq_source, sizeof(c->fq_source),
-			 "msr/aperf/ over msr/mperf/ on the initiator's CPU, times the TSC's %.0f MHz",
-			 c->ref_hz / 1e6);
+	if (!r && freq_pair(c, &n, &d, "msr/aperf/ over msr/mperf/", why,
+			    sizeof(why)))
 		return;
-	}
-	ev_close(&c->fq_num);
 	if (c->cyc == CYC_PMU) {
 		memset(&n, 0, sizeof(n));
 		n.size = sizeof(n);
@@ -580,20 +593,9 @@ static void freq_open(struct counters *c)
 		n.config = PERF_COUNT_HW_CPU_CYCLES;
 		d = n;
 		d.config = PERF_COUNT_HW_REF_CPU_CYCLES;
-		c->fq_num = ev_open(c, &n, c->cyc_cpu, why2, sizeof(why2));
-		c->fq_den = c->fq_num ? ev_open(c, &d, c->cyc_cpu, why2,
-						sizeof(why2)) : NULL;
-		if (c->fq_num && c->fq_den) {
-			if (!c->ref_hz)
-				c->ref_hz = ref_calibrate();
-			snprintf(c->fq_source, sizeof(c->fq_source),
-				 "PMU cpu-cycles over ref-cycles on the initiator's CPU, times the TSC's %.0f MHz",
-				 c->ref_hz / 1e6);
+		if (freq_pair(c, &n, &d, "PMU cpu-cycles over ref-cycles",
+			      why2, sizeof(why2)))
 			return;
-		}
-		ev_close(&c->fq_num);
-	} else {
-		snprintf(why2, sizeof(why2), "no PMU cycles");
 	}
 	snprintf(c->fq_na, sizeof(c->fq_na),
 		 "no effective frequency: no APERF/MPERF (%s) and %s", why, why2);
@@ -982,7 +984,7 @@ int counters_delta(const struct counters *c, const struct snapshot *a,
 		snprintf(out[n].name, sizeof(out[n].name), "%s", c->tp[i].metric);
 		out[n].v = (double)(b->tp[i] - a->tp[i]);
 		out[n].source = c->tp[i].source;
-		out[n].unit = NULL;
+		out[n].unit = c->tp[i].unit;
 		out[n].absolute = false;
 	}
 	for (int i = 0; i < c->nev && n < max; i++, n++) {

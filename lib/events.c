@@ -27,21 +27,6 @@
 
 #define PMU_DIR "/sys/bus/event_source/devices"
 
-static int read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	int ok;
-
-	if (!f)
-		return -1;
-	ok = fgets(buf, (int)len, f) != NULL;
-	fclose(f);
-	if (!ok)
-		return -1;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 /*
  * term=value into attr by the PMU's format file for the term:
  * "config:0-7,21" spreads value's low bits over those bit ranges of
@@ -55,7 +40,7 @@ static int set_term(const char *pmu, const char *term, uint64_t val,
 	int bit = 0;
 
 	snprintf(path, sizeof(path), PMU_DIR "/%s/format/%s", pmu, term);
-	if (read_line(path, fmt, sizeof(fmt))) {
+	if (!mmb_read_line(path, fmt, sizeof(fmt))) {
 		snprintf(why, len, "PMU %s has no term '%s'", pmu, term);
 		return -1;
 	}
@@ -121,7 +106,7 @@ static int parse_pmu(const char *spec, struct perf_event_attr *attr,
 	pmu[n] = '\0';
 	snprintf(body, sizeof(body), "%.*s", (int)(strlen(slash) - 2), slash + 1);
 	snprintf(path, sizeof(path), PMU_DIR "/%s/type", pmu);
-	if (read_line(path, buf, sizeof(buf))) {
+	if (!mmb_read_line(path, buf, sizeof(buf))) {
 		snprintf(why, len, "no PMU '%s' on this machine (%s)", pmu, PMU_DIR);
 		return 1;
 	}
@@ -129,7 +114,7 @@ static int parse_pmu(const char *spec, struct perf_event_attr *attr,
 	if (!strchr(body, '=')) {
 		/* a named event of the PMU: its alias file holds the terms */
 		snprintf(path, sizeof(path), PMU_DIR "/%s/events/%s", pmu, body);
-		if (read_line(path, alias, sizeof(alias))) {
+		if (!mmb_read_line(path, alias, sizeof(alias))) {
 			snprintf(why, len, "PMU %s has no event '%s' on this machine",
 				 pmu, body);
 			return 1;	/* real PMU, absent event: n/a */
@@ -156,7 +141,7 @@ int event_parse(const char *spec, const char *tracefs,
 
 		snprintf(path, sizeof(path), "%s/events/%.*s/%s/id", tracefs,
 			 (int)(colon - spec), spec, colon + 1);
-		if (read_line(path, buf, sizeof(buf))) {
+		if (!mmb_read_line(path, buf, sizeof(buf))) {
 			snprintf(why, len, "no tracepoint %s in %s (this kernel's config)",
 				 spec, tracefs);
 			return 1;

@@ -131,6 +131,7 @@ int lazy_tlb_detect_file(const char *path, struct lazy_tlb *lt);
 void lazy_tlb_from_text(const char *config, struct lazy_tlb *lt);
 void lazy_tlb_detect(struct lazy_tlb *lt);
 json_t *sysinfo_json(void);
+char *mmb_read_line(const char *path, char *buf, size_t len);
 const char *mmb_arch(void);
 
 /* ---- flush.c: how remote TLB flushes are delivered ---- */
@@ -209,6 +210,9 @@ int placement_resolve(const struct topology *t, const char *cpus,
 		      struct placement *p, char *err, size_t errlen);
 json_t *placement_json(const struct topology *t, const struct placement *p);
 void placement_free(struct placement *p);
+/* --victims and --initiators: "1," and "2-5" are lists, "3" is a count */
+bool cpu_arg_is_list(const char *s);
+bool cpu_arg_count(const char *s, long *n);	/* "all": -1 */
 
 /* ---- scale.c: --initiators ---- */
 enum victims_rule {

@@ -576,29 +576,19 @@ static void derive_refcount(json_t *res, const json_t *sys)
 	const json_t *enter = json_object_get(metrics, "tp_idle_enter_per_op");
 	const json_t *vals = json_object_get(enter, "values");
 	const char *strategy = mmb_jstr(sys, "lazy_tlb.strategy");
-	struct mmb_stats st;
 	size_t n = json_array_size(vals);
 	double *v;
-	json_t *arr;
 
 	if (!n || !strategy || strcmp(strategy, "refcount"))
 		return;
 	v = calloc(n, sizeof(*v));
 	if (!v)
 		return;
-	arr = json_array();
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		v[i] = 2 * json_number_value(json_array_get(vals, i));
-		json_array_append_new(arr, json_real(v[i]));
-	}
-	mmb_stats_compute(v, n, &st);
-	json_object_set_new(metrics, "tp_mm_count_atomics_per_op", json_pack(
-		"{s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:s, s:o}",
-		"unit", "atomics/op", "median", st.median, "mean", st.mean,
-		"stddev", st.stddev, "min", st.min, "max", st.max,
-		"p95", st.p95, "n", (json_int_t)st.n, "source",
-		"derived from the tracepoint pass, not counted: 2 x tp_idle_enter_per_op on a refcount kernel (mmgrab_lazy_tlb() entering idle from a user task, mmdrop_lazy_tlb() leaving it for one); entries from kernel threads take none, so an upper bound",
-		"values", arr));
+	mmb_add_metric(metrics, "tp_mm_count_atomics_per_op", "atomics/op",
+		       "derived from the tracepoint pass, not counted: 2 x tp_idle_enter_per_op on a refcount kernel (mmgrab_lazy_tlb() entering idle from a user task, mmdrop_lazy_tlb() leaving it for one); entries from kernel threads take none, so an upper bound",
+		       v, n);
 	free(v);
 }
 

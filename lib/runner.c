@@ -859,28 +859,14 @@ static void tp_results(struct sample *t, int nt, const struct sample *bg,
 		snprintf(name, sizeof(name), "%s_per_op", c->name);
 		snprintf(src, sizeof(src), "%s (separate pass of %d samples, less its counter reads: background.tracepoint_reads)",
 			 c->source, nt);
-		mmb_add_metric(metrics, name, strncmp(c->name, "tp_idle_", 8) ?
-			   "ipis/op" : "switches/op", src, v, nt);
+		mmb_add_metric(metrics, name, c->unit ? c->unit : "ipis/op",
+			       src, v, nt);
 	}
 	for (int k = 0; bg && k < bg->nval; k++)
 		if (!strncmp(bg->val[k].name, "tp_", 3))
 			json_object_set_new(rates, bg->val[k].name,
 				json_real(bg->val[k].v / (bg->window_ns / 1e9)));
 	free(v);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The median of n values, which it sorts. */
-static double median_of(double *x, int n)
-{
-	qsort(x, n, sizeof(*x), cmp_double);
-	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
 }
 
 /*
@@ -897,6 +883,7 @@ static void scale_results(struct mmb_run *r, struct sample *s, int ns,
 	double *x = calloc(n, sizeof(*x)), *lo = calloc(ns, sizeof(*lo));
 	double *hi = calloc(ns, sizeof(*hi)), *mid = calloc(ns, sizeof(*mid));
 	bool timed = r->variant->prepare;
+	struct mmb_stats st;
 	char src[320];
 
 	if (!x || !lo || !hi || !mid)
@@ -909,7 +896,8 @@ static void scale_results(struct mmb_run *r, struct sample *s, int ns,
 				x[m++] = (double)(timed ? s[i].iop_ns[k] :
 						  s[i].window_ns) /
 					 (double)s[i].iops[k];
-		v[i] = median_of(x, m);
+		mmb_stats_compute(x, m, &st);
+		v[i] = st.median;
 	}
 	mmb_add_metric(metrics, "latency_ns", "ns", timed ?
 		   "clock_gettime(CLOCK_MONOTONIC) around each op, each initiator's time over its ops; the median initiator's (of those that did an op)" :
@@ -932,9 +920,10 @@ static void scale_results(struct mmb_run *r, struct sample *s, int ns,
 		v[i] = (double)s[i].ops / secs;
 		for (int k = 0; k < n; k++)
 			x[k] = (double)s[i].iops[k] / secs;
-		mid[i] = median_of(x, n);
-		lo[i] = x[0];
-		hi[i] = x[n - 1];
+		mmb_stats_compute(x, n, &st);
+		mid[i] = st.median;
+		lo[i] = st.min;
+		hi[i] = st.max;
 	}
 	snprintf(src, sizeof(src),
 		 "ops of all %d initiators (%s) in each sample, over the sample's wall time",

@@ -65,20 +65,6 @@ static long futex(_Atomic uint32_t *uaddr, int op, uint32_t val)
 
 /* ---- placement ---- */
 
-static bool is_list(const char *s)
-{
-	return strchr(s, ',') || (*s && strchr(s + 1, '-'));
-}
-
-static bool parse_count(const char *s, long *n)
-{
-	char *end;
-
-	errno = 0;
-	*n = strtol(s, &end, 10);
-	return !errno && end != s && !*end && *n >= 0;
-}
-
 /* The k CPUs of left nearest cpu by --spread, taken out of left. */
 static int take_near(const struct topology *t, int cpu, int k,
 		     struct cpuset_list *left, enum mmb_spread spread,
@@ -132,7 +118,7 @@ static int place_victims(const struct topology *t, struct placement *p,
 		}
 		return 0;
 	}
-	if (victims && is_list(victims)) {
+	if (victims && cpu_arg_is_list(victims)) {
 		/* as given: split in order, initiators' CPUs allowed */
 		if (cpulist_parse(victims, t->max_cpu - 1, &vl)) {
 			snprintf(err, errlen, "--victims: '%s' is not a CPU list",
@@ -169,9 +155,7 @@ static int place_victims(const struct topology *t, struct placement *p,
 		cpulist_free(&vl);
 		return 0;
 	}
-	if (victims && !strcmp(victims, "all"))
-		k = -1;
-	else if (victims && !parse_count(victims, &k)) {
+	if (victims && !cpu_arg_count(victims, &k)) {
 		snprintf(err, errlen,
 			 "--victims: '%s' is neither a count nor a CPU list (write a single CPU as '3,')",
 			 victims);
@@ -231,7 +215,7 @@ int scale_place(const struct topology *t, const char *cpus, int initiator,
 	int *cpu, tot = 0;
 
 	memset(p, 0, sizeof(*p));
-	if (is_list(initiators)) {
+	if (cpu_arg_is_list(initiators)) {
 		if (cpulist_parse(initiators, t->max_cpu - 1, &il) || !il.n) {
 			if (errno == ERANGE)
 				snprintf(err, errlen,
@@ -250,7 +234,7 @@ int scale_place(const struct topology *t, const char *cpus, int initiator,
 		}
 		initiator = il.cpu[0];
 	} else if (strcmp(initiators, "all") &&
-		   (!parse_count(initiators, &n) || n < 1)) {
+		   (!cpu_arg_count(initiators, &n) || n < 1)) {
 		snprintf(err, errlen,
 			 "--initiators: '%s' is neither a count (1 or more), a CPU list nor all (write a single CPU as '3,')",
 			 initiators);

@@ -150,7 +150,8 @@ void lazy_tlb_detect(struct lazy_tlb *lt)
 		 "none (no /proc/config.gz, no %s)", path);
 }
 
-static char *read_line(const char *path, char *buf, size_t len)
+/* The first line of a small file, without its newline; NULL if none. */
+char *mmb_read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
 
@@ -169,7 +170,7 @@ static void set_file_str(json_t *o, const char *key, const char *path)
 {
 	char buf[512];
 
-	if (read_line(path, buf, sizeof(buf)))
+	if (mmb_read_line(path, buf, sizeof(buf)))
 		json_object_set_new(o, key, json_string(buf));
 }
 
@@ -177,7 +178,7 @@ static void set_file_int(json_t *o, const char *key, const char *path)
 {
 	char buf[64];
 
-	if (read_line(path, buf, sizeof(buf)))
+	if (mmb_read_line(path, buf, sizeof(buf)))
 		json_object_set_new(o, key, json_integer(atoll(buf)));
 }
 

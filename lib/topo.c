@@ -186,7 +186,13 @@ static int check_cpus(const struct topology *t, const struct cpuset_list *l,
 	return 0;
 }
 
-static bool parse_count(const char *s, long *n)
+bool cpu_arg_is_list(const char *s)
+{
+	return strchr(s, ',') || (*s && strchr(s + 1, '-'));
+}
+
+/* A bare count ("3", or "all": -1); a list has a comma or a range. */
+bool cpu_arg_count(const char *s, long *n)
 {
 	char *end;
 
@@ -265,8 +271,7 @@ static int resolve(const struct topology *t, const char *cpus,
 	}
 
 	/* An explicit list: a comma or a range, e.g. "1," or "2-5". */
-	if (victims && (strchr(victims, ',') ||
-			(*victims && strchr(victims + 1, '-')))) {
+	if (victims && cpu_arg_is_list(victims)) {
 		if (cpulist_parse(victims, -1, &vl)) {
 			snprintf(err, errlen,
 				 "--victims: '%s' is neither a count nor a CPU list",
@@ -294,7 +299,7 @@ static int resolve(const struct topology *t, const char *cpus,
 		return 0;
 	}
 	if (victims) {
-		if (!parse_count(victims, &want)) {
+		if (!cpu_arg_count(victims, &want)) {
 			snprintf(err, errlen,
 				 "--victims: '%s' is neither a count nor a CPU list (write a single CPU as '3,')",
 				 victims);

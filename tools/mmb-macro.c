@@ -273,8 +273,7 @@ static json_t *build(struct counters *c, struct marks *m, json_t *times,
 		snprintf(src, sizeof(src), "%s; system-wide, per run (from the mark before it to the next)",
 			 val[0][j].source);
 		mmb_add_metric(metrics, name, val[0][j].unit ?
-			       val[0][j].unit : !strncmp(name, "tp_idle_", 8) ?
-			       "switches/op" : "ipis/op", src, v, runs);
+			       val[0][j].unit : "ipis/op", src, v, runs);
 	}
 	free(v);
 	free(val);
