@@ -13,7 +13,8 @@
 #     --vcpus N        default 4
 #     --nodes M        NUMA nodes, vCPUs split evenly; default 2
 #     --memory MB      default 2048
-#     --plan FILE      one bench command line per line (default: the suite);
+#     --plan FILE      one bench command line per line (default: the suite),
+#                      quoted as for sh (mmb sweep --print-plan quotes);
 #                      a line with --output /results/NAME.json names its file
 #     --out DIR        where results land (default results/vm-<timestamp>)
 #     --timeout SEC    for the whole guest run; default 900
@@ -127,8 +128,8 @@ while read -r line; do
 	# a line may name its own result file (a sweep's points); else the
 	# bench names it after itself in /results/
 	case $line in
-	*--output*) $line --format json --quiet ;;
-	*) $line --format json --output /results/ --quiet ;;
+	*--output*) eval "$line --format json --quiet" ;;
+	*) eval "$line --format json --output /results/ --quiet" ;;
 	esac
 	r=$?
 	echo "MMB-RC $i $r"

@@ -80,6 +80,13 @@ bad "sweep --print-plan: victims needed" "--print-plan: give --victims" "$MMB" s
 	[ "$(grep -c -- '--victim-state idle --output /results/shootdown-munmap-victims[1-3]-compact-pages[18].json$' "$tmp/plan")" = 6 ] &&
 	[ "$(sort -u "$tmp/plan" | wc -l)" = 6 ]
 ok $? "sweep --print-plan: one vm-run plan line per point, each naming its own result"
+# an argument with a space survives the plan: the guest evaluates each line
+# as sh does (vm-run.sh), so the sweep quotes what it passes through
+"$MMB" sweep --print-plan --victims 1 shootdown -- --events "a b" > "$tmp/qplan"
+line=$(head -1 "$tmp/qplan")
+got=$(sh -c 'eval "set -- $1"; while [ $# -gt 0 ]; do [ "$1" = --events ] && { printf %s "$2"; exit; }; shift; done' sh "$line")
+[ "$got" = "a b" ]
+ok $? "sweep --print-plan: an extra argument with a space reaches the bench whole (got '$got')"
 if [ "$(nproc)" -ge 2 ]; then
 	"$MMB" sweep --out "$tmp/sw" --victims 1 --pages 1,16 --duration 0.05 \
 		--repeat 3 --warmup 0.05 shootdown -- --tracepoint-repeat 0 > "$tmp/sw.out" 2> "$tmp/sw.err"
