@@ -9,121 +9,213 @@
  *
  * Root only (CAP_SYS_ADMIN, node mode 0600).  Every command is checked
  * before anything is copied from user space; every field is validated;
- * kthreads, iterations and time are capped by module parameters; waits are
- * killable; every kthread is stopped before the file that owns it is
- * released, so the module can be unloaded whenever no file is open.
+ * kthreads (per request and in total), iterations and time are capped by
+ * bounded module parameters; CAP_SYS_ADMIN is checked at every ioctl;
+ * every wait is killable and bounded.  The kthreads own what they use (the
+ * mm, their request, a module reference) and exit on their own, so no
+ * caller ever waits on a kthread that cannot get a CPU, and the module
+ * unloads once no file is open and the last kthread has gone.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/refcount.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/timex.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include "mmb_helper.h"
 
-static unsigned int max_kthreads = 1024;
-module_param(max_kthreads, uint, 0444);
-MODULE_PARM_DESC(max_kthreads, "most kthreads per request (also capped at online CPUs)");
+/*
+ * The limits are read-only once loaded, and bounded: a value out of range
+ * fails the load instead of lifting a cap.
+ */
+struct bounded {
+	unsigned long *val;
+	unsigned long min, max;
+};
+
+static int bounded_set(const char *s, const struct kernel_param *kp)
+{
+	const struct bounded *b = kp->arg;
+	unsigned long v;
+	int ret = kstrtoul(s, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v < b->min || v > b->max) {
+		pr_err("%s=%lu: out of range %lu..%lu\n", kp->name, v, b->min,
+		       b->max);
+		return -ERANGE;
+	}
+	*b->val = v;
+	return 0;
+}
+
+static int bounded_get(char *buf, const struct kernel_param *kp)
+{
+	const struct bounded *b = kp->arg;
+
+	return sysfs_emit(buf, "%lu\n", *b->val);
+}
+
+static const struct kernel_param_ops bounded_ops = {
+	.set = bounded_set,
+	.get = bounded_get,
+};
+
+static unsigned long max_kthreads = 1024;
+static struct bounded max_kthreads_b = { &max_kthreads, 1, 4096 };
+module_param_cb(max_kthreads, &bounded_ops, &max_kthreads_b, 0444);
+MODULE_PARM_DESC(max_kthreads, "most kthreads per request, 1..4096 (also capped at online CPUs)");
+
+static unsigned long max_total_kthreads = 4096;
+static struct bounded max_total_kthreads_b = { &max_total_kthreads, 1, 65536 };
+module_param_cb(max_total_kthreads, &bounded_ops, &max_total_kthreads_b, 0444);
+MODULE_PARM_DESC(max_total_kthreads, "most kthreads alive at once over all open files, 1..65536");
 
 static unsigned long max_iterations = 10000000;
-module_param(max_iterations, ulong, 0444);
-MODULE_PARM_DESC(max_iterations, "most use/unuse pairs per kthread per request");
+static struct bounded max_iterations_b = { &max_iterations, 1, 1000000000 };
+module_param_cb(max_iterations, &bounded_ops, &max_iterations_b, 0444);
+MODULE_PARM_DESC(max_iterations, "most use/unuse pairs per kthread per request, 1..1000000000");
 
-static unsigned int max_timeout_ms = 60000;
-module_param(max_timeout_ms, uint, 0444);
-MODULE_PARM_DESC(max_timeout_ms, "longest a request may run, in ms");
+static unsigned long max_timeout_ms = 60000;
+static struct bounded max_timeout_ms_b = { &max_timeout_ms, 1, 600000 };
+module_param_cb(max_timeout_ms, &bounded_ops, &max_timeout_ms_b, 0444);
+MODULE_PARM_DESC(max_timeout_ms, "longest a request may run, in ms, 1..600000");
 
-struct worker {
-	struct task_struct *task;
-	struct mm_struct *mm;
-	u64 iterations, done, ns, cycles;
-	atomic_t *stop;
-	struct completion finished;	/* use-unuse: done; exit-race: adopted */
-};
+/* kthreads of this module alive now, all files together */
+static atomic_t nr_kthreads = ATOMIC_INIT(0);
 
-struct partner {
-	struct task_struct *task;
-	struct completion ping, pong;
-	bool stopping;
-	unsigned int timeout_ms;
-};
+static int reserve_kthreads(int n)
+{
+	if (atomic_add_return(n, &nr_kthreads) > max_total_kthreads) {
+		atomic_sub(n, &nr_kthreads);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+struct crew;
+struct partner;
 
 /* Per open file: what it owns outlives one ioctl. */
 struct helper_file {
-	struct mutex lock;		/* serializes this file's ioctls */
-	struct worker *race;		/* exit-race kthreads */
-	int nrace;
+	struct mutex lock;		/* guards race and partner: short holds */
+	struct crew *race;		/* exit-race kthreads */
 	struct partner *partner;
 };
 
-/* Sleep until kthread_stop(): never return under the caller's feet. */
-static void wait_for_stop(void)
+/*
+ * A crew is the kthreads of one request.  The workers own what they use:
+ * each holds a reference on the crew, an mmget() on the mm and a module
+ * reference, and gives them back when it exits on its own.  So the caller
+ * can leave at any time (a signal, a timeout, close()) without waiting for
+ * a worker that cannot run, and a request cut short is cleaned up by its
+ * workers as soon as they get a CPU.
+ */
+struct worker {
+	struct crew *crew;
+	struct task_struct *task;	/* only until it is woken */
+	unsigned int cpu;
+	bool moved;		/* it ran off its CPU: hotplug broke the binding */
+	u64 done, ns, cycles;
+	struct completion finished;	/* use-unuse: done; exit-race: adopted */
+	struct completion gone;		/* nothing of it runs our code after */
+};
+
+struct crew {
+	refcount_t ref;		/* the owner's, and one per started worker */
+	atomic_t stop;
+	wait_queue_head_t wq;	/* exit-race workers sleep here until stop */
+	struct mm_struct *mm;	/* each started worker holds an mmget() */
+	u64 iterations;
+	unsigned int timeout_ms;
+	int started;
+	int n;
+	struct worker w[] __counted_by(n);
+};
+
+static void crew_put(struct crew *c)
 {
-	for (;;) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (kthread_should_stop())
-			break;
-		schedule();
-	}
-	__set_current_state(TASK_RUNNING);
+	if (refcount_dec_and_test(&c->ref))
+		kfree(c);
+}
+
+/* Tells every worker to finish: they exit on their own. */
+static void crew_stop(struct crew *c)
+{
+	atomic_set(&c->stop, 1);
+	wake_up_all(&c->wq);
+}
+
+/* A bound kthread away from its CPU: that CPU went offline under it. */
+static bool off_cpu(unsigned int cpu)
+{
+	return raw_smp_processor_id() != cpu || current->nr_cpus_allowed != 1;
+}
+
+static void __noreturn worker_exit(struct worker *w)
+{
+	struct crew *c = w->crew;
+
+	complete(&w->gone);
+	crew_put(c);
+	atomic_dec(&nr_kthreads);
+	module_put_and_kthread_exit(0);
 }
 
 static int use_unuse_fn(void *arg)
 {
 	struct worker *w = arg;
+	struct crew *c = w->crew;
 	u64 t0 = ktime_get_ns(), i;
 	cycles_t c0 = get_cycles();
 
-	for (i = 0; i < w->iterations && !atomic_read(w->stop); i++) {
-		kthread_use_mm(w->mm);
-		kthread_unuse_mm(w->mm);
+	for (i = 0; i < c->iterations && !atomic_read(&c->stop); i++) {
+		kthread_use_mm(c->mm);
+		kthread_unuse_mm(c->mm);
 		cond_resched();
 	}
 	w->ns = ktime_get_ns() - t0;
 	w->cycles = get_cycles() - c0;
 	w->done = i;
+	w->moved = off_cpu(w->cpu);
+	mmput(c->mm);
 	complete(&w->finished);
-	wait_for_stop();
-	return 0;
+	worker_exit(w);
 }
 
 static int exit_race_fn(void *arg)
 {
 	struct worker *w = arg;
+	struct crew *c = w->crew;
 
-	kthread_use_mm(w->mm);
-	kthread_unuse_mm(w->mm);
-	/* no reference of ours from here on: only the lazy one, if any */
-	w->mm = NULL;
-	complete(&w->finished);
-	/* asleep on this CPU: it goes idle with the mm still loaded */
-	wait_for_stop();
-	return 0;
-}
-
-static int partner_fn(void *arg)
-{
-	struct partner *p = arg;
-
-	while (!kthread_should_stop()) {
-		/* S, not D: an idle partner must not trip the hung-task check */
-		if (wait_for_completion_interruptible(&p->ping))
-			continue;
-		if (READ_ONCE(p->stopping))
-			break;
-		complete(&p->pong);
+	if (!atomic_read(&c->stop)) {
+		kthread_use_mm(c->mm);
+		kthread_unuse_mm(c->mm);
 	}
-	wait_for_stop();
-	return 0;
+	w->moved = off_cpu(w->cpu);
+	/* no reference of ours from here on: only the lazy one, if any */
+	mmput(c->mm);
+	complete(&w->finished);
+	/*
+	 * Asleep on this CPU, which goes idle with the mm still loaded.
+	 * TASK_IDLE: not a hung task, and nothing to kill (kthread).
+	 */
+	wait_event_idle(c->wq, atomic_read(&c->stop));
+	worker_exit(w);
 }
 
 static bool reserved_zero(const __u64 *r, int n)
@@ -134,7 +226,10 @@ static bool reserved_zero(const __u64 *r, int n)
 	return true;
 }
 
-/* The user's bitmap, checked: online CPUs only, within the caps. */
+/*
+ * The user's bitmap, checked: online CPUs only, within the caps.  The
+ * caller holds cpus_read_lock(), so "online" holds until it unlocks.
+ */
 static int cpus_from_user(const struct mmb_helper_cpus *u, struct cpumask *m)
 {
 	unsigned int cpu, n;
@@ -148,7 +243,7 @@ static int cpus_from_user(const struct mmb_helper_cpus *u, struct cpumask *m)
 		cpumask_set_cpu(cpu, m);
 	}
 	n = cpumask_weight(m);
-	if (!n || n > min(max_kthreads, num_online_cpus()))
+	if (!n || n > min_t(unsigned long, max_kthreads, num_online_cpus()))
 		return -EINVAL;
 	return n;
 }
@@ -158,114 +253,129 @@ static int check_timeout(__u32 ms)
 	return ms && ms <= max_timeout_ms ? 0 : -EINVAL;
 }
 
-static void stop_workers(struct worker *w, int n)
-{
-	for (int i = 0; i < n; i++) {
-		if (w[i].task) {
-			kthread_stop(w[i].task);
-			put_task_struct(w[i].task);
-			w[i].task = NULL;
-		}
-	}
-}
-
-/* Creates one bound kthread per CPU of m; workers must be zeroed. */
-static int start_workers(struct worker *w, const struct cpumask *m,
-			 int (*fn)(void *), const char *name)
+/*
+ * Creates a bound worker per CPU of m, then wakes them all.  On a failure
+ * the workers already created are woken told to stop, so they exit.
+ */
+static int crew_spawn(struct crew *c, const struct cpumask *m,
+		      int (*fn)(void *), const char *name)
 {
 	unsigned int cpu;
-	int i = 0;
+	int i = 0, ret = 0;
 
 	for_each_cpu(cpu, m) {
+		struct worker *w = &c->w[i];
 		struct task_struct *t;
 
-		init_completion(&w[i].finished);
-		t = kthread_create_on_cpu(fn, &w[i], cpu, name);
+		w->crew = c;
+		w->cpu = cpu;
+		init_completion(&w->finished);
+		init_completion(&w->gone);
+		t = kthread_create_on_cpu(fn, w, cpu, name);
 		if (IS_ERR(t)) {
-			stop_workers(w, i);
-			return PTR_ERR(t);
+			ret = PTR_ERR(t);
+			break;
 		}
-		get_task_struct(t);
-		w[i].task = t;
+		/* what the worker gives back in worker_exit() */
+		refcount_inc(&c->ref);
+		mmget(c->mm);
+		__module_get(THIS_MODULE);
+		w->task = t;
 		i++;
 	}
-	for (int j = 0; j < i; j++)
-		wake_up_process(w[j].task);
-	return i;
-}
-
-/*
- * Waits for every worker's completion, killably and within the timeout.
- * On a signal or a timeout the workers are told to stop and waited for
- * without a signal, which is bounded: they check the flag every pair.
- */
-static int wait_workers(struct worker *w, int n, atomic_t *stop,
-			unsigned int timeout_ms)
-{
-	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
-	int ret = 0;
-
-	for (int i = 0; i < n; i++) {
-		long left = (long)(deadline - jiffies);
-		long r;
-
-		if (ret)
-			break;
-		r = wait_for_completion_killable_timeout(&w[i].finished,
-							 max(left, 1L));
-		if (r < 0)
-			ret = -EINTR;
-		else if (!r)
-			ret = -ETIMEDOUT;
-	}
-	if (ret && stop) {
-		atomic_set(stop, 1);
-		for (int i = 0; i < n; i++)
-			wait_for_completion(&w[i].finished);
+	/* the reservation of the workers never created */
+	atomic_sub(c->n - i, &nr_kthreads);
+	c->started = i;
+	if (ret)
+		crew_stop(c);
+	for (int j = 0; j < i; j++) {
+		wake_up_process(c->w[j].task);
+		c->w[j].task = NULL;
 	}
 	return ret;
 }
 
 /*
- * What both mm-lending commands start from: the caller's mm, referenced,
- * the requested CPUs in m, and one zeroed worker per CPU pointing at the
- * mm.  Returns the number of workers, or an error with nothing held.
+ * Starts a crew on the caller's mm, one worker per requested CPU.  The
+ * CPU check, the creation and the wake-ups are under cpus_read_lock(), so
+ * every worker is queued on its CPU before that CPU can go offline; one
+ * going offline later moves its worker off, which the worker notices.
  */
-static int lend_mm(const struct mmb_helper_cpus *cpus, struct cpumask *m,
-		   struct mm_struct **mmp, struct worker **wp)
+static struct crew *crew_start(const struct mmb_helper_cpus *cpus,
+			       u64 iterations, unsigned int timeout_ms,
+			       int (*fn)(void *), const char *name)
 {
-	struct mm_struct *mm = current->mm;
-	struct worker *w;
-	int n;
+	struct crew *c = NULL;
+	cpumask_var_t m;
+	int n, ret;
 
-	if (!mm || !mmget_not_zero(mm))
-		return -ESRCH;
+	if (!current->mm)
+		return ERR_PTR(-ESRCH);
+	if (!zalloc_cpumask_var(&m, GFP_KERNEL))
+		return ERR_PTR(-ENOMEM);
+	cpus_read_lock();
 	n = cpus_from_user(cpus, m);
-	if (n < 0)
-		goto put;
-	w = kcalloc(n, sizeof(*w), GFP_KERNEL);
-	if (!w) {
-		n = -ENOMEM;
-		goto put;
+	ret = n < 0 ? n : reserve_kthreads(n);
+	if (ret)
+		goto out;
+	c = kzalloc(struct_size(c, w, n), GFP_KERNEL);
+	if (!c) {
+		atomic_sub(n, &nr_kthreads);
+		ret = -ENOMEM;
+		goto out;
 	}
-	for (int i = 0; i < n; i++)
-		w[i].mm = mm;
-	*mmp = mm;
-	*wp = w;
-	return n;
-put:
-	mmput(mm);
-	return n;
+	c->n = n;
+	refcount_set(&c->ref, 1);
+	init_waitqueue_head(&c->wq);
+	/* the caller's own, live: each worker takes an mmget() of its own */
+	c->mm = current->mm;
+	c->iterations = iterations;
+	c->timeout_ms = timeout_ms;
+	ret = crew_spawn(c, m, fn, name);
+out:
+	cpus_read_unlock();
+	free_cpumask_var(m);
+	if (ret) {
+		if (c)
+			crew_put(c);
+		return ERR_PTR(ret);
+	}
+	return c;
 }
 
-static long do_use_unuse(struct helper_file *hf, void __user *arg)
+/* Waits killably, until the deadline, for each worker's finished or gone. */
+static int crew_wait(struct crew *c, bool gone, unsigned long deadline)
+{
+	for (int i = 0; i < c->started; i++) {
+		struct worker *w = &c->w[i];
+		long left = max_t(long, (long)(deadline - jiffies), 1);
+		long r;
+
+		r = wait_for_completion_killable_timeout(gone ? &w->gone :
+							 &w->finished, left);
+		if (r < 0)
+			return -EINTR;
+		if (!r)
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+static bool crew_moved(struct crew *c)
+{
+	for (int i = 0; i < c->started; i++)
+		if (c->w[i].moved)
+			return true;
+	return false;
+}
+
+/* The file's state is not touched: no lock, concurrent requests welcome. */
+static long do_use_unuse(void __user *arg)
 {
 	struct mmb_helper_use_unuse req;
-	struct mm_struct *mm;
-	struct worker *w;
-	cpumask_var_t m;
-	atomic_t stop = ATOMIC_INIT(0);
-	int n, ret;
+	unsigned long deadline;
+	struct crew *c;
+	int ret;
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
@@ -276,52 +386,71 @@ static long do_use_unuse(struct helper_file *hf, void __user *arg)
 	    !req.iterations || req.iterations > max_iterations ||
 	    check_timeout(req.timeout_ms))
 		return -EINVAL;
-	if (!zalloc_cpumask_var(&m, GFP_KERNEL))
-		return -ENOMEM;
-	n = lend_mm(&req.cpus, m, &mm, &w);
-	if (n < 0) {
-		free_cpumask_var(m);
-		return n;
+	deadline = jiffies + msecs_to_jiffies(req.timeout_ms);
+	c = crew_start(&req.cpus, req.iterations, req.timeout_ms, use_unuse_fn,
+		       "mmb_uu/%u");
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	/* the op ends when the workers are gone, as kthread_stop() did */
+	ret = crew_wait(c, false, deadline);
+	if (!ret)
+		ret = crew_wait(c, true, deadline);
+	if (ret) {
+		crew_stop(c);
+	} else if (crew_moved(c)) {
+		/* its figures would be another CPU's */
+		ret = -ENXIO;
+	} else {
+		for (int i = 0; i < c->started; i++) {
+			req.done += c->w[i].done;
+			req.ns += c->w[i].ns;
+			req.cycles += c->w[i].cycles;
+		}
+		if (copy_to_user(arg, &req, sizeof(req)))
+			ret = -EFAULT;
 	}
-	for (int i = 0; i < n; i++) {
-		w[i].iterations = req.iterations;
-		w[i].stop = &stop;
-	}
-	ret = start_workers(w, m, use_unuse_fn, "mmb_uu/%u");
-	if (ret < 0)
-		goto out_free;
-	ret = wait_workers(w, n, &stop, req.timeout_ms);
-	for (int i = 0; i < n; i++) {
-		req.done += w[i].done;
-		req.ns += w[i].ns;
-		req.cycles += w[i].cycles;
-	}
-	stop_workers(w, n);
-	if (!ret && copy_to_user(arg, &req, sizeof(req)))
-		ret = -EFAULT;
-out_free:
-	kfree(w);
-	free_cpumask_var(m);
-	/* every worker is done with mm: kthread_unuse_mm() ran in each */
-	mmput(mm);
+	crew_put(c);
 	return ret;
 }
 
-static void race_release(struct helper_file *hf)
+/*
+ * Takes the file's exit-race crew, if it is still @c (any, when NULL), and
+ * tells it to stop.  Returns the crew, whose file reference the caller now
+ * holds, or NULL.  Under hf->lock, which is never held across a wait.
+ */
+static struct crew *race_detach(struct helper_file *hf, struct crew *c)
 {
-	stop_workers(hf->race, hf->nrace);
-	kfree(hf->race);
+	struct crew *r = hf->race;
+
+	if (!r || (c && r != c))
+		return NULL;
 	hf->race = NULL;
-	hf->nrace = 0;
+	crew_stop(r);
+	return r;
+}
+
+static long do_exit_race_done(struct helper_file *hf)
+{
+	struct crew *c;
+	int ret;
+
+	if (mutex_lock_killable(&hf->lock))
+		return -EINTR;
+	c = race_detach(hf, NULL);
+	mutex_unlock(&hf->lock);
+	if (!c)
+		return -ENODEV;
+	/* the kthreads leave within the op, as the bench expects */
+	ret = crew_wait(c, true, jiffies + msecs_to_jiffies(c->timeout_ms));
+	crew_put(c);
+	return ret;
 }
 
 static long do_exit_race(struct helper_file *hf, void __user *arg)
 {
 	struct mmb_helper_exit_race req;
-	struct mm_struct *mm;
-	cpumask_var_t m;
-	struct worker *w;
-	int n, ret;
+	struct crew *c;
+	int ret;
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
@@ -331,35 +460,70 @@ static long do_exit_race(struct helper_file *hf, void __user *arg)
 	    !reserved_zero(req.reserved, ARRAY_SIZE(req.reserved)) ||
 	    check_timeout(req.timeout_ms))
 		return -EINVAL;
-	if (hf->race)
+	if (mutex_lock_killable(&hf->lock))
+		return -EINTR;
+	if (hf->race) {
+		mutex_unlock(&hf->lock);
 		return -EBUSY;
-	if (!zalloc_cpumask_var(&m, GFP_KERNEL))
-		return -ENOMEM;
-	n = lend_mm(&req.cpus, m, &mm, &w);
-	if (n < 0) {
-		free_cpumask_var(m);
-		return n;
 	}
-	ret = start_workers(w, m, exit_race_fn, "mmb_er/%u");
-	if (ret < 0) {
-		kfree(w);
-		goto out;
+	c = crew_start(&req.cpus, 0, req.timeout_ms, exit_race_fn, "mmb_er/%u");
+	if (IS_ERR(c)) {
+		mutex_unlock(&hf->lock);
+		return PTR_ERR(c);
 	}
-	hf->race = w;
-	hf->nrace = n;
-	/* no stop flag: a worker adopts and lets go once, quickly */
-	ret = wait_workers(w, n, NULL, req.timeout_ms);
+	/* one reference for the file, ours for the wait */
+	refcount_inc(&c->ref);
+	hf->race = c;
+	mutex_unlock(&hf->lock);
+	/* a worker adopts and lets go once, quickly */
+	ret = crew_wait(c, false, jiffies + msecs_to_jiffies(req.timeout_ms));
+	if (!ret && crew_moved(c))
+		ret = -ENXIO;
 	if (ret) {
-		/* they may still be adopting: let them finish, then stop */
-		for (int i = 0; i < n; i++)
-			wait_for_completion(&w[i].finished);
-		race_release(hf);
+		/* short holds only: no need to be killable here */
+		mutex_lock(&hf->lock);
+		if (race_detach(hf, c))
+			crew_put(c);
+		mutex_unlock(&hf->lock);
 	}
-out:
-	free_cpumask_var(m);
+	crew_put(c);
 	/* the workers hold no reference: the caller's exit is the teardown */
-	mmput(mm);
 	return ret;
+}
+
+/* The ping-pong kthread, owned like a crew: it exits on its own. */
+struct partner {
+	refcount_t ref;		/* the file's and the kthread's */
+	struct completion ping, pong;
+	bool stopping;
+	bool moved;
+	unsigned int cpu;
+	unsigned int timeout_ms;
+};
+
+static void partner_put(struct partner *p)
+{
+	if (refcount_dec_and_test(&p->ref))
+		kfree(p);
+}
+
+static int partner_fn(void *arg)
+{
+	struct partner *p = arg;
+
+	for (;;) {
+		/* S, not D: an idle partner must not trip the hung-task check */
+		if (wait_for_completion_interruptible(&p->ping))
+			continue;
+		if (READ_ONCE(p->stopping))
+			break;
+		if (off_cpu(p->cpu))
+			WRITE_ONCE(p->moved, true);
+		complete(&p->pong);
+	}
+	partner_put(p);
+	atomic_dec(&nr_kthreads);
+	module_put_and_kthread_exit(0);
 }
 
 static void partner_release(struct helper_file *hf)
@@ -368,46 +532,56 @@ static void partner_release(struct helper_file *hf)
 
 	if (!p)
 		return;
+	hf->partner = NULL;
 	WRITE_ONCE(p->stopping, true);
 	complete(&p->ping);
-	kthread_stop(p->task);
-	put_task_struct(p->task);
-	kfree(p);
-	hf->partner = NULL;
+	partner_put(p);
 }
 
 static long do_partner_start(struct helper_file *hf, void __user *arg)
 {
 	struct mmb_helper_partner req;
-	struct partner *p;
 	struct task_struct *t;
+	struct partner *p;
+	int ret;
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
 	if (req.abi != MMB_HELPER_ABI)
 		return -EPROTO;
 	if (req.flags || !reserved_zero(req.reserved, ARRAY_SIZE(req.reserved)) ||
-	    check_timeout(req.timeout_ms) || req.cpu >= nr_cpu_ids ||
-	    !cpu_online(req.cpu))
+	    check_timeout(req.timeout_ms) || req.cpu >= nr_cpu_ids)
 		return -EINVAL;
 	if (hf->partner)
 		return -EBUSY;
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
+	refcount_set(&p->ref, 1);
 	init_completion(&p->ping);
 	init_completion(&p->pong);
+	p->cpu = req.cpu;
 	p->timeout_ms = req.timeout_ms;
+	/* as crew_start(): online from the check until it is queued there */
+	cpus_read_lock();
+	ret = cpu_online(req.cpu) ? reserve_kthreads(1) : -EINVAL;
+	if (ret)
+		goto out;
 	t = kthread_create_on_cpu(partner_fn, p, req.cpu, "mmb_pp/%u");
 	if (IS_ERR(t)) {
-		kfree(p);
-		return PTR_ERR(t);
+		atomic_dec(&nr_kthreads);
+		ret = PTR_ERR(t);
+		goto out;
 	}
-	get_task_struct(t);
-	p->task = t;
+	refcount_inc(&p->ref);
+	__module_get(THIS_MODULE);
 	hf->partner = p;
 	wake_up_process(t);
-	return 0;
+out:
+	cpus_read_unlock();
+	if (ret)
+		partner_put(p);
+	return ret;
 }
 
 static long do_partner_ping(struct helper_file *hf)
@@ -420,11 +594,11 @@ static long do_partner_ping(struct helper_file *hf)
 	complete(&p->ping);
 	r = wait_for_completion_killable_timeout(&p->pong,
 						 msecs_to_jiffies(p->timeout_ms));
-	if (r > 0)
+	if (r > 0 && !READ_ONCE(p->moved))
 		return 0;
 	/* a ping left unanswered would answer the next one: start over */
 	partner_release(hf);
-	return r < 0 ? -EINTR : -ETIMEDOUT;
+	return r > 0 ? -ENXIO : r < 0 ? -EINTR : -ETIMEDOUT;
 }
 
 static long helper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -447,17 +621,38 @@ static long helper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	default:
 		return -ENOTTY;
 	}
+	/*
+	 * At every ioctl, not only at open: an fd inherited across exec or
+	 * passed over a socket must not outlive the privilege.
+	 */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (cmd == MMB_HELPER_INFO) {
 		memset(&info, 0, sizeof(info));
 		info.abi = MMB_HELPER_ABI;
-		info.max_kthreads = min(max_kthreads, num_online_cpus());
+		info.max_kthreads = min_t(unsigned long, max_kthreads,
+					  num_online_cpus());
 		info.max_iterations = max_iterations;
 		info.max_timeout_ms = max_timeout_ms;
 		info.nr_cpu_ids = nr_cpu_ids;
+		info.max_total_kthreads = max_total_kthreads;
+		info.nr_kthreads = atomic_read(&nr_kthreads);
 		return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 	}
-	/* the ping is the measured op: no lock to contend on */
-	if (cmd == MMB_HELPER_PARTNER_PING) {
+	/*
+	 * hf->lock guards the file's exit-race crew and partner, and is held
+	 * for short work only, never across a wait, so that every ioctl is
+	 * bounded by its own timeout.  The ping, the measured op, holds it for
+	 * its round trip (at most its timeout): a concurrent ping gets EBUSY.
+	 */
+	switch (cmd) {
+	case MMB_HELPER_USE_UNUSE:
+		return do_use_unuse(uarg);
+	case MMB_HELPER_EXIT_RACE:
+		return do_exit_race(hf, uarg);
+	case MMB_HELPER_EXIT_RACE_DONE:
+		return do_exit_race_done(hf);
+	case MMB_HELPER_PARTNER_PING:
 		if (!mutex_trylock(&hf->lock))
 			return -EBUSY;
 		ret = do_partner_ping(hf);
@@ -466,24 +661,11 @@ static long helper_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 	if (mutex_lock_killable(&hf->lock))
 		return -EINTR;
-	switch (cmd) {
-	case MMB_HELPER_USE_UNUSE:
-		ret = do_use_unuse(hf, uarg);
-		break;
-	case MMB_HELPER_EXIT_RACE:
-		ret = do_exit_race(hf, uarg);
-		break;
-	case MMB_HELPER_EXIT_RACE_DONE:
-		ret = hf->race ? 0 : -ENODEV;
-		race_release(hf);
-		break;
-	case MMB_HELPER_PARTNER_START:
+	if (cmd == MMB_HELPER_PARTNER_START) {
 		ret = do_partner_start(hf, uarg);
-		break;
-	default:	/* MMB_HELPER_PARTNER_STOP */
+	} else {	/* MMB_HELPER_PARTNER_STOP */
 		ret = hf->partner ? 0 : -ENODEV;
 		partner_release(hf);
-		break;
 	}
 	mutex_unlock(&hf->lock);
 	return ret;
@@ -506,8 +688,11 @@ static int helper_open(struct inode *inode, struct file *file)
 static int helper_release(struct inode *inode, struct file *file)
 {
 	struct helper_file *hf = file->private_data;
+	struct crew *c = race_detach(hf, NULL);
 
-	race_release(hf);
+	/* no wait: the kthreads exit on their own, however busy their CPUs */
+	if (c)
+		crew_put(c);
 	partner_release(hf);
 	mutex_destroy(&hf->lock);
 	kfree(hf);

@@ -5,6 +5,13 @@
  * Fixed-width fields, explicit padding, reserved fields that must be zero,
  * and an ABI number every request carries: a bench built against another
  * version gets EPROTO, never a misread structure.
+ *
+ * Errors every request may return: EPERM without CAP_SYS_ADMIN (checked at
+ * each ioctl), EINVAL for a bad field or an offline CPU, EAGAIN when the
+ * module's kthreads would pass max_total_kthreads, EINTR on a fatal signal,
+ * ETIMEDOUT past timeout_ms, and ENXIO when a CPU of the request went
+ * offline while it ran (its figures would be another CPU's).  A request
+ * cut short leaves its kthreads to finish and exit on their own.
  */
 #ifndef MMB_HELPER_H
 #define MMB_HELPER_H
@@ -27,7 +34,9 @@ struct mmb_helper_info {
 	__u64 max_iterations;
 	__u32 max_timeout_ms;
 	__u32 nr_cpu_ids;
-	__u64 reserved[4];
+	__u32 max_total_kthreads;	/* over all open files */
+	__u32 nr_kthreads;		/* alive now */
+	__u64 reserved[3];
 };
 
 /*

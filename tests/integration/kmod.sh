@@ -23,7 +23,7 @@ ok $? "no compiler warning"
 info=$(/sbin/modinfo "$tmp/k/mmb_helper.ko" 2>&1)
 echo "$info" | grep -q '^license: *GPL$'
 ok $? "license GPL"
-for p in max_kthreads max_iterations max_timeout_ms; do
+for p in max_kthreads max_total_kthreads max_iterations max_timeout_ms; do
 	echo "$info" | grep -qE "^parm: *$p:.{10,}"
 	ok $? "module parameter $p has a description"
 done
