@@ -6,11 +6,15 @@
 #
 #   scripts/build-kernel.sh STRATEGY
 #     refcount         mainline default
+#     refcount-debug   refcount in the debug guest (kernel/debug.config:
+#                      KASAN, lockdep, debug objects, PTI, hung-task ...)
 #     shootdown        MMU_LAZY_TLB_SHOOTDOWN on x86 (scripts/kernel/patches/shootdown)
 #     shootdown-debug  the above plus DEBUG_VM_SHOOT_LAZIES
 #     shootdown-keepmask  shootdown, and a lazy CPU stays in mm_cpumask()
 #                      through a flush that frees page tables, so the final
 #                      __mmdrop() IPIs it (patches/shootdown-keepmask)
+#     shootdown-keepmask-debug  keepmask with DEBUG_VM_SHOOT_LAZIES (and its
+#                      loaded-mm check) in the debug guest
 #     custom           CUSTOM_CONFIG=<fragment> CUSTOM_PATCHES=<dir of *.patch>
 #
 #   MMB_ARCH=arm64   an arm64 guest, cross-built with CROSS_COMPILE (default
@@ -47,7 +51,7 @@ if [ -z "${MMB_KERNEL_CACHE:-}" ]; then
 fi
 cache=$MMB_KERNEL_CACHE
 tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-strategy=${1:?usage: build-kernel.sh refcount|shootdown|shootdown-debug|shootdown-keepmask|custom}
+strategy=${1:?usage: build-kernel.sh refcount|refcount-debug|shootdown|shootdown-debug|shootdown-keepmask|shootdown-keepmask-debug|custom}
 jobs=${JOBS:-$(nproc)}
 arch=${MMB_ARCH:-x86_64}
 
@@ -71,11 +75,17 @@ frags=("$kdir/base-$arch.config")
 patches=()
 case $strategy in
 refcount) frags+=("$kdir/refcount.config") ;;
+refcount-debug) frags+=("$kdir/refcount.config" "$kdir/debug.config") ;;
 shootdown|shootdown-debug)
 	frags+=("$kdir/$strategy.config")
 	patches=("$kdir"/patches/shootdown/*.patch) ;;
 shootdown-keepmask)
 	frags+=("$kdir/$strategy.config")
+	patches=("$kdir"/patches/shootdown/*.patch "$kdir"/patches/shootdown-keepmask/*.patch) ;;
+shootdown-keepmask-debug)
+	# keepmask, where a CPU still lazy at __mmdrop() is the normal case,
+	# with DEBUG_VM_SHOOT_LAZIES's checks and the debug guest
+	frags+=("$kdir/shootdown-keepmask.config" "$kdir/shootdown-debug.config" "$kdir/debug.config")
 	patches=("$kdir"/patches/shootdown/*.patch "$kdir"/patches/shootdown-keepmask/*.patch) ;;
 custom)
 	[ -n "${CUSTOM_CONFIG:-}" ] || die "custom needs CUSTOM_CONFIG=<config fragment>"
@@ -87,7 +97,7 @@ custom)
 		patches=("$CUSTOM_PATCHES"/*.patch)
 		shopt -u nullglob
 	fi ;;
-*) die "unknown strategy '$strategy' (refcount, shootdown, shootdown-debug, shootdown-keepmask, custom)" ;;
+*) die "unknown strategy '$strategy' (refcount, refcount-debug, shootdown, shootdown-debug, shootdown-keepmask, shootdown-keepmask-debug, custom)" ;;
 esac
 
 # --- the source tree
@@ -128,6 +138,10 @@ if [ -n "${MMB_KERNEL_NO_BUILD:-}" ] && ! [ -f "$out/$image" ]; then
 	echo "build-kernel: $strategy ($arch) is not built in $cache: make kernels builds it" >&2
 	exit 3
 fi
+# What the guest's kernel command line needs (vm-run.sh appends it): the
+# fragments' "# mmb-cmdline:" lines.
+cmdline=$(sed -n 's/^# mmb-cmdline: //p' "${frags[@]}" | tr '\n' ' ')
+
 # The module follows our source, not the kernel's: rebuilt when it changed.
 kmod_hash=$(cat "$top"/kmod-helper/*.[ch] "$top/kmod-helper/Kbuild" | sha256sum | cut -c1-16)
 build_kmod() {
@@ -146,6 +160,7 @@ if [ -f "$out/$image" ] && [ -f "$out/mmb_helper.ko" ]; then
 	fi
 	if [ $fresh -eq 1 ]; then
 		echo "  CACHED $strategy ($out)" >&2
+		echo "$cmdline" > "$out/cmdline"
 		echo "$out"
 		exit 0
 	fi
@@ -210,5 +225,6 @@ make -C "$tree" O="$obj" "${kmake[@]}" -j"$jobs" >>"$log" 2>&1 ||
 build_kmod
 cp "$obj/arch/$karch/boot/$image" "$out/$image"
 cp "$obj/.config" "$out/config"
+echo "$cmdline" > "$out/cmdline"
 echo "  DONE $strategy in $((SECONDS - start)) s" >&2
 echo "$out"

@@ -5,7 +5,8 @@
 # after the other, with progress and the time each took, so that no test's
 # time limit ever covers a kernel build: the tests only boot and run.
 #
-#   scripts/kernels.sh [STRATEGY...]   default: the x86 matrix's four and
+#   scripts/kernels.sh [STRATEGY...]   default: the x86 matrix's four,
+#                                      refcount-debug (the debug guest) and
 #                                      arm64-refcount
 #
 # MMB_SKIP_MATRIX=1 builds nothing (the tests that boot them skip too).
@@ -17,7 +18,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 if [ $# -gt 0 ]; then
 	list=("$@")
 else
-	list=(refcount shootdown shootdown-keepmask shootdown-debug arm64-refcount)
+	list=(refcount shootdown shootdown-keepmask shootdown-debug refcount-debug arm64-refcount)
 fi
 
 reason=""
@@ -59,4 +60,10 @@ for k in "${list[@]}"; do
 	echo "kernels: [$i/$n] $k: ready in $((SECONDS - t0)) s"
 done
 echo "kernels: ${n} kernels ready in $((SECONDS - start)) s${failed:+; FAILED: ${failed[*]}}"
+# the kselftests the debug guest's stress plan runs, beside the benches
+if [ $# -eq 0 ]; then
+	"$top/scripts/build-kselftests.sh" "$top/build/libexec" > /dev/null ||
+		failed+=(kselftests)
+	echo "kernels: kselftests for the stress plan in build/libexec"
+fi
 [ ${#failed[@]} -eq 0 ]

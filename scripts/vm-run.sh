@@ -19,6 +19,8 @@
 #     --out DIR        where results land (default results/vm-<timestamp>)
 #     --timeout SEC    for the whole guest run; default 900
 #     --accel auto|kvm|tcg   default auto: KVM if a probe boots in 60 s
+#     --efi            boot through UEFI firmware (Debian's ovmf, x86_64), so
+#                      the kernel makes EFI runtime calls (efivarfs)
 #
 # The exit code is the suite's: 0 all ran (or skipped), 1 a bench failed or
 # the kernel log has a problem, 2 usage, 3 the guest did not finish.
@@ -27,7 +29,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build/bin
 vcpus=4 nodes=2 memory=2048 plan="" out="" timeout=900
-accel=${MMB_ACCEL:-auto} kernel=""
+accel=${MMB_ACCEL:-auto} kernel="" efi=0
 extra=()
 
 die() { echo "vm-run: $*" >&2; exit 2; }
@@ -41,8 +43,9 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--accel) accel=${2:?}; shift 2 ;;
+	--efi) efi=1; shift ;;
 	--) shift; extra=("$@"); break ;;
-	-h|--help) sed -n '4,22p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,26p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1'" ;;
 	esac
 done
@@ -67,6 +70,12 @@ case $nodes in ''|*[!0-9]*) die "--nodes: '$nodes' is not a number" ;; esac
 case $accel in auto|kvm|tcg) ;; *) die "--accel: '$accel' is not auto, kvm or tcg" ;; esac
 command -v $qemu >/dev/null || die "$qemu missing (apt-get install $qpkg)"
 [ -x "$busybox" ] || die "$busybox missing (apt-get install busybox-static, or make ARCH=arm64 for the arm64 one)"
+fw=()
+if [ $efi -eq 1 ]; then
+	[ "$arch" = x86_64 ] || die "--efi: x86_64 guests only"
+	code=/usr/share/OVMF/OVMF_CODE_4M.fd vars=/usr/share/OVMF/OVMF_VARS_4M.fd
+	[ -f "$code" ] && [ -f "$vars" ] || die "--efi: $code missing (apt-get install ovmf)"
+fi
 # no arm64 KVM on an x86 host
 [ "$arch" = arm64 ] && [ "$accel" = kvm ] && die "--accel kvm: an arm64 guest on $(uname -m) is TCG only"
 [ "$arch" = arm64 ] && accel=tcg
@@ -75,6 +84,12 @@ mkdir -p "$out" || exit 1
 
 work=$(mktemp -d /tmp/mmb-vm.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+if [ $efi -eq 1 ]; then
+	# the firmware read-only, its variable store a writable copy
+	cp "$vars" "$work/vars.fd"
+	fw=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+	    -drive "if=pflash,format=raw,unit=1,file=$work/vars.fd")
+fi
 
 # --- the plan: bench command lines, run in order in the guest
 if [ -n "$plan" ]; then
@@ -97,7 +112,8 @@ cp "$bin"/mmb-* "$root/mmb/bin/"
 if [ "$arch" = x86_64 ] && command -v hyperfine >/dev/null; then
 	cp "$(command -v hyperfine)" "$root/mmb/bin/"
 fi
-cp "$bin/../libexec/mmb-exec-target" "$root/mmb/libexec/"
+# the exec target, and the helper's checks (mmb-helper-test)
+cp "$bin"/../libexec/mmb-* "$root/mmb/libexec/"
 cp "$work/plan" "$root/mmb/plan"
 [ -f "$kernel/mmb_helper.ko" ] && cp "$kernel/mmb_helper.ko" "$root/mmb/"
 [ "$arch" = arm64 ] || for f in "$root"/mmb/bin/*; do
@@ -165,7 +181,7 @@ boot() {	# boot ACCEL TIMEOUT EXTRA-CMDLINE
 		# soft-lockup watchdog, which is not what we are testing
 		machine=(-M virt,gic-version=3) console=ttyAMA0 extra=nowatchdog
 	fi
-	timeout --signal=KILL "$t" $qemu "${machine[@]}" \
+	timeout --signal=KILL "$t" $qemu "${machine[@]}" "${fw[@]}" \
 		-accel "$acc" \
 		-cpu "$cpu" -smp "$vcpus,sockets=$nodes,cores=$per,threads=1" \
 		-m "$memory" "${numa[@]}" \
@@ -199,9 +215,11 @@ if [ "$accel" = auto ]; then
 		echo "# vm-run: KVM probe verdict from $probe_file: $accel" >&2
 	fi
 fi
-echo "# vm-run: $(basename "$kernel"), $arch, $vcpus vCPUs over $nodes node(s), $accel" >&2
+# a debug kernel's own arguments (build-kernel.sh: panic_on_warn ...)
+kcmdline=$(cat "$kernel/cmdline" 2>/dev/null)
+echo "# vm-run: $(basename "$kernel"), $arch, $vcpus vCPUs over $nodes node(s), $accel$([ $efi -eq 1 ] && echo ", UEFI")${kcmdline:+, $kcmdline}" >&2
 start=$SECONDS
-boot "$accel" "$timeout" ""
+boot "$accel" "$timeout" "$kcmdline"
 qrc=$?
 tr -d '\r' < "$work/console.log" > "$out/console.log"
 tar -xf "$work/disk.img" -C "$out" 2>/dev/null
@@ -209,7 +227,9 @@ echo "$accel" > "$out/accel"
 echo "# vm-run: guest finished in $((SECONDS - start)) s (qemu exit $qrc)" >&2
 
 # --- the kernel log: any of these fails the run, and is kept beside it
-pattern='WARNING:|BUG:|KASAN|lockdep|possible circular locking|Oops|general protection fault|Call Trace|blocked for more than|Kernel panic'
+# (lockdep's reports start with WARNING: or INFO:, not with the word
+# "lockdep", which the debug kernels' boot banner prints)
+pattern='WARNING:|BUG:|KASAN|UBSAN|INFO: |possible circular locking|lockdep is turned off|Oops|general protection fault|Call Trace|blocked for more than|Kernel panic|detected stalls|self-detected stall|suspected memory leaks'
 grep -E "$pattern" "$out/console.log" "$out/dmesg.txt" 2>/dev/null > "$out/kernel-problems.txt"
 if [ -s "$out/kernel-problems.txt" ]; then
 	echo "vm-run: the guest kernel reported problems (kept in $out/kernel-problems.txt):" >&2
