@@ -64,6 +64,8 @@ BINS    := $(BENCHES:%=$(BUILD)/bin/mmb-%)
 TOOLS   := $(patsubst tools/%.c,$(BUILD)/bin/%,$(wildcard tools/*.c))
 TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
 EXEC_TARGET := $(BUILD)/libexec/mmb-exec-target
+HELPER_TEST := $(BUILD)/libexec/mmb-helper-test $(BUILD)/libexec/mmb-helper-fuzz
+STRESS      := $(BUILD)/libexec/mmb-stress
 
 # The helper module, against the running kernel's build tree or Debian's
 # 6.12 headers (installed by make check); KDIR= names another tree.  For
@@ -78,7 +80,7 @@ endif
 .PHONY: all deps deps-check run check clean kmod kmod-if-tree tests arm64 kernels install uninstall sanitize fuzz clang-check
 .SECONDARY:
 
-all: $(BINS) $(TOOLS) $(EXEC_TARGET)
+all: $(BINS) $(TOOLS) $(EXEC_TARGET) $(HELPER_TEST) $(STRESS)
 
 tests: $(TESTS)
 
@@ -121,6 +123,18 @@ $(EXEC_TARGET): lib/exec-target.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -static -nostdlib -fno-stack-protector -fno-pie \
 		-o $@ $<
+
+# The helper module's checks and its concurrent ioctl fuzzer, run as root
+# in the debug guest (tests/integration/helper.sh): they load and unload
+# the module themselves, so no libmmb.
+$(BUILD)/libexec/mmb-%: tests/kmod/%.c kmod-helper/mmb_helper.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# The debug guest's stress plan (tests/integration/stress.sh boots it).
+$(STRESS): tests/kmod/stress.sh
+	@mkdir -p $(dir $@)
+	install -m 755 $< $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libmmb.a
 	@mkdir -p $(dir $@)
