@@ -24,10 +24,11 @@ pkgs_build="gcc make libc6-dev xz-utils libnuma-dev likwid libjansson-dev libgsl
 # gnuplot-nox draws mmb plot's PNG and SVG; ccache lets the guest kernels of
 # every strategy share their unchanged objects (scripts/build-kernel.sh).
 # clang builds the libFuzzer targets (make fuzz).  ovmf is the UEFI firmware
-# the debug guest boots under for the EFI runtime-call path (vm-run --efi).
+# the debug guest boots under for the EFI runtime-call path (vm-run --efi);
+# sparse checks the helper module (make C=2, tests/integration/kmod.sh).
 pkgs_check="python3 python3-jsonschema linux-perf hyperfine procps kmod \
 qemu-system-x86 busybox-static cpio flex bison bc libelf-dev gzip \
-gnuplot-nox ccache patch file clang ovmf \
+gnuplot-nox ccache patch file clang ovmf sparse \
 linux-headers-6.12.117+deb12-$(dpkg --print-architecture 2>/dev/null || echo amd64)"
 
 pkgs_arm64="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static \

@@ -20,6 +20,15 @@ ok $? "mmb_helper.ko builds against $kdir"
 grep -iE 'warning|error' "$tmp/log" | grep -v 'Skipping BTF' | sed 's/^/#   /'
 ! grep -iE 'warning:|error:' "$tmp/log" >/dev/null
 ok $? "no compiler warning"
+# sparse (make C=2 checks every file): address spaces, locking context
+if command -v sparse >/dev/null; then
+	rm -rf "$tmp/s" && cp -r "$MMB_TOP/kmod-helper" "$tmp/s"
+	make -C "$kdir" M="$tmp/s" C=2 modules > "$tmp/slog" 2>&1 &&
+		grep -q 'CHECK' "$tmp/slog" && ! grep -E '(warning|error):' "$tmp/slog" | grep -v 'Skipping BTF' | grep -q .
+	ok $? "sparse (make C=2) has nothing to say ($(grep -m1 -E '(warning|error):' "$tmp/slog" | cut -c1-120))"
+else
+	skip "sparse" "not installed (apt-get install sparse)"
+fi
 info=$(/sbin/modinfo "$tmp/k/mmb_helper.ko" 2>&1)
 echo "$info" | grep -q '^license: *GPL$'
 ok $? "license GPL"
