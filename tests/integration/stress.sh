@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+# The debug guest's stress plan, a short seeded slice of it: refcount-debug
+# (KASAN, lockdep, debug objects, PTI, hung-task detector, panic_on_warn)
+# booted under UEFI firmware, 4 vCPUs over 2 nodes, running
+# build/libexec/mmb-stress (tests/kmod/stress.sh) for MMB_STRESS_SECONDS
+# (default 45): exits with lazy users on every vCPU, execs from kernel
+# threads (a core_pattern pipe), modify_ldt and membarrier kselftests, EFI
+# variable reads.
+#  - the guest finishes and its kernel log is clean (vm-run.sh)
+#  - every load ran, the kselftests and the EFI reads included
+# Longer runs, and the other -debug kernels:
+#   scripts/vm-run.sh --kernel "$(scripts/build-kernel.sh STRATEGY-debug)" \
+#       --efi --timeout 1200 -- sh /mmb/libexec/mmb-stress 600
+# MMB_SKIP_MATRIX=1 skips it; make kernels builds refcount-debug.
+. "$(dirname "$0")/tap.bash"
+
+reason=""
+[ "$(uname -m)" = x86_64 ] || reason="x86_64 host only"
+[ -n "${MMB_SKIP_MATRIX:-}" ] && reason="MMB_SKIP_MATRIX set"
+command -v qemu-system-x86_64 >/dev/null || reason="no qemu-system-x86_64"
+[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || reason="no UEFI firmware (ovmf)"
+[ -f /usr/src/linux-source-6.12.tar.xz ] || [ -n "${KSRC:-}" ] || reason="no kernel source"
+if [ -n "$reason" ]; then
+	skip "stress plan in the debug guest" "$reason"
+	done_testing
+	exit 0
+fi
+
+secs=${MMB_STRESS_SECONDS:-45}
+kernel=$("$MMB_TOP/scripts/build-kernel.sh" refcount-debug 2>"$tmp/kerr")
+if [ -z "$kernel" ]; then
+	ok 1 "the refcount-debug kernel is built ($(tail -1 "$tmp/kerr"))"
+	done_testing
+	exit 0
+fi
+start=$SECONDS
+"$MMB_TOP/scripts/vm-run.sh" --kernel "$kernel" --vcpus 4 --nodes 2 --efi \
+	--out "$tmp/g" --timeout $((secs + 420)) -- sh /mmb/libexec/mmb-stress "$secs" \
+	> "$tmp/log" 2>&1
+rc=$?
+ok $rc "refcount-debug under UEFI: $secs s of stress, the guest's kernel log clean (exit $rc, $((SECONDS - start)) s)"
+[ $rc -ne 0 ] && tail -8 "$tmp/log" | sed 's/^/#   /'
+grep '# mmb-stress:' "$tmp/g/console.log" 2>/dev/null | tr -d '\r' | sed 's/^.*# mmb-stress/# mmb-stress/'
+for load in walk-exit exit-race use-unuse crash fork-exec ldt_gdt membarrier efivars; do
+	line=$(tr -d '\r' < "$tmp/g/console.log" 2>/dev/null | grep "# mmb-stress: $load ran " | tail -1)
+	n=$(echo "$line" | sed -n 's/.* ran \([0-9]*\) times.*/\1/p')
+	f=$(echo "$line" | sed -n 's/.*(\([0-9]*\) failed).*/\1/p')
+	[ -n "$n" ] && [ "$n" -gt 0 ]
+	ok $? "the $load load ran (${n:-0} rounds)"
+	case $load in ldt_gdt|membarrier)
+		# kselftests: every round passes on a sound kernel
+		[ -n "$f" ] && [ "$f" -eq 0 ]
+		ok $? "  the $load kselftest passed every round (${f:-?} of ${n:-0} failed)" ;;
+	esac
+done
+done_testing
