@@ -230,7 +230,10 @@ echo "# vm-run: guest finished in $((SECONDS - start)) s (qemu exit $qrc)" >&2
 # (lockdep's reports start with WARNING: or INFO:, not with the word
 # "lockdep", which the debug kernels' boot banner prints)
 pattern='WARNING:|BUG:|KASAN|UBSAN|INFO: |possible circular locking|lockdep is turned off|Oops|general protection fault|Call Trace|blocked for more than|Kernel panic|detected stalls|self-detected stall|suspected memory leaks'
-grep -E "$pattern" "$out/console.log" "$out/dmesg.txt" 2>/dev/null > "$out/kernel-problems.txt"
+# ("traps: prog[pid] general protection fault ..." is a user program's
+# unhandled fault, which the stress plan's kselftests cause on purpose)
+grep -E "$pattern" "$out/console.log" "$out/dmesg.txt" 2>/dev/null |
+	grep -vE '(^|[]: ])traps: ' > "$out/kernel-problems.txt"
 if [ -s "$out/kernel-problems.txt" ]; then
 	echo "vm-run: the guest kernel reported problems (kept in $out/kernel-problems.txt):" >&2
 	head -5 "$out/kernel-problems.txt" >&2
