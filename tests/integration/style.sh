@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-# The helper module is kernel code: checkpatch.pl --strict (from the
-# linux-source tarball make check installs) has nothing to say about it.
+# The helper module and the kernel patch series are kernel code:
+# checkpatch.pl --strict (from the linux-source tarball make check
+# installs) has nothing to say about them, and every patch is a git
+# format-patch mail with a Signed-off-by, as linux-mm would take it.
 . "$(dirname "$0")/tap.bash"
 
 tarball=/usr/src/linux-source-6.12.tar.xz
@@ -20,5 +22,14 @@ for f in "$MMB_TOP"/kmod-helper/*.[ch]; do
 	perl "$cp" --no-tree --strict --terse -f "$f" > "$tmp/cp" 2>&1
 	! grep -qE ': (ERROR|WARNING|CHECK):' "$tmp/cp"
 	ok $? "$(basename "$f"): checkpatch --strict clean ($(grep -m1 -E 'ERROR|WARNING|CHECK' "$tmp/cp" | cut -c1-120))"
+done
+for f in "$MMB_TOP"/scripts/kernel/patches/*/*.patch; do
+	name=${f#"$MMB_TOP"/scripts/kernel/patches/}
+	perl "$cp" --no-tree --strict --terse "$f" > "$tmp/cp" 2>&1
+	! grep -qE ': (ERROR|WARNING|CHECK):' "$tmp/cp"
+	ok $? "$name: checkpatch --strict clean ($(grep -m1 -E 'ERROR|WARNING|CHECK' "$tmp/cp" | cut -c1-120))"
+	head -1 "$f" | grep -qE '^From [0-9a-f]{40} ' && grep -q '^Subject: \[PATCH' "$f" &&
+		grep -q '^Signed-off-by: ' "$f" && grep -q '^diff --git ' "$f"
+	ok $? "$name: a format-patch mail with a subject, a Signed-off-by and git diffs"
 done
 done_testing
