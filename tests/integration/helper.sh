@@ -14,17 +14,8 @@
 # MMB_SKIP_MATRIX=1 skips it; make kernels builds refcount-debug.
 . "$(dirname "$0")/tap.bash"
 
-reason=""
-[ "$(uname -m)" = x86_64 ] || reason="x86_64 host only"
-[ -n "${MMB_SKIP_MATRIX:-}" ] && reason="MMB_SKIP_MATRIX set"
-command -v qemu-system-x86_64 >/dev/null || reason="no qemu-system-x86_64"
-[ -x /bin/busybox ] || reason="no static busybox"
-[ -f /usr/src/linux-source-6.12.tar.xz ] || [ -n "${KSRC:-}" ] || reason="no kernel source"
-if [ -n "$reason" ]; then
-	skip "helper module in the debug guest" "$reason"
-	done_testing
-	exit 0
-fi
+reason=$(guest_reason)
+[ -z "$reason" ] || skip_all "helper module in the debug guest" "$reason"
 
 kernel=$("$MMB_TOP/scripts/build-kernel.sh" refcount-debug 2>"$tmp/kerr")
 if [ -z "$kernel" ]; then

@@ -26,17 +26,8 @@
 # MMB_SKIP_MATRIX=1 skips it; its kernels come from make kernels.
 . "$(dirname "$0")/tap.bash"
 
-reason=""
-[ "$(uname -m)" = x86_64 ] || reason="x86_64 host only"
-[ -n "${MMB_SKIP_MATRIX:-}" ] && reason="MMB_SKIP_MATRIX set"
-command -v qemu-system-x86_64 >/dev/null || reason="no qemu-system-x86_64"
-[ -x /bin/busybox ] || reason="no static busybox"
-[ -f /usr/src/linux-source-6.12.tar.xz ] || [ -n "${KSRC:-}" ] || reason="no kernel source"
-if [ -n "$reason" ]; then
-	skip "strategy matrix" "$reason"
-	done_testing
-	exit 0
-fi
+reason=$(guest_reason)
+[ -z "$reason" ] || skip_all "strategy matrix" "$reason"
 
 # make kernels built all four before the tests (ccache makes the three after
 # the first cheap)

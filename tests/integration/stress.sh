@@ -14,17 +14,9 @@
 # MMB_SKIP_MATRIX=1 skips it; make kernels builds refcount-debug.
 . "$(dirname "$0")/tap.bash"
 
-reason=""
-[ "$(uname -m)" = x86_64 ] || reason="x86_64 host only"
-[ -n "${MMB_SKIP_MATRIX:-}" ] && reason="MMB_SKIP_MATRIX set"
-command -v qemu-system-x86_64 >/dev/null || reason="no qemu-system-x86_64"
-[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || reason="no UEFI firmware (ovmf)"
-[ -f /usr/src/linux-source-6.12.tar.xz ] || [ -n "${KSRC:-}" ] || reason="no kernel source"
-if [ -n "$reason" ]; then
-	skip "stress plan in the debug guest" "$reason"
-	done_testing
-	exit 0
-fi
+reason=$(guest_reason)
+[ -n "$reason" ] || [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || reason="no UEFI firmware (ovmf)"
+[ -z "$reason" ] || skip_all "stress plan in the debug guest" "$reason"
 
 secs=${MMB_STRESS_SECONDS:-45}
 kernel=$("$MMB_TOP/scripts/build-kernel.sh" refcount-debug 2>"$tmp/kerr")

@@ -11,6 +11,8 @@ skip() {	# skip DESCRIPTION REASON
 	echo "ok $n - $1 # SKIP $2"
 }
 done_testing() { echo "1..$n"; }
+# skip_all DESCRIPTION REASON: the whole test cannot run here; say why, end
+skip_all() { skip "$1" "$2"; done_testing; exit 0; }
 # bad DESCRIPTION WANT-IN-MESSAGE COMMAND...: a usage error or unreadable
 # input must exit 2 with a message naming what was wrong
 bad() {
@@ -34,6 +36,17 @@ PY
 # in_range VALUE LO HI
 in_range() {
 	/usr/bin/python3 -c 'import sys; v,lo,hi=map(float,sys.argv[1:]); sys.exit(0 if lo <= v <= hi else 1)' "$@"
+}
+# guest_reason: why a test that boots x86 guest kernels cannot run here
+# (nothing when it can)
+guest_reason() {
+	if [ "$(uname -m)" != x86_64 ]; then echo "x86_64 host only"
+	elif [ -n "${MMB_SKIP_MATRIX:-}" ]; then echo "MMB_SKIP_MATRIX set"
+	elif ! command -v qemu-system-x86_64 >/dev/null; then echo "no qemu-system-x86_64"
+	elif [ ! -x /bin/busybox ]; then echo "no static busybox"
+	elif [ ! -f /usr/src/linux-source-6.12.tar.xz ] && [ -z "${KSRC:-}" ]; then
+		echo "no kernel source"
+	fi
 }
 tmp=$(mktemp -d /tmp/mmb-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

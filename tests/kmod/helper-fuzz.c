@@ -42,14 +42,12 @@
 #include <unistd.h>
 
 #include "mmb_helper.h"
+#include "guest.h"
 
 #define MAX_TIMEOUT_MS	200	/* what the fuzzer asks for, at most */
 #define SLACK_S		1.0	/* the promise: timeout plus 1 s */
 #define MAX_FDS		8
 
-static const char *module = "/mmb/mmb_helper.ko";
-static FILE *tap_file;
-static int ntest, nfail;
 static int ncpus;
 
 /* shared with every worker: the worst it saw */
@@ -59,51 +57,6 @@ struct shared {
 	char late_what[128];
 };
 static struct shared *sh;
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-	if (tap_file) {
-		va_start(ap, fmt);
-		vfprintf(tap_file, fmt, ap);
-		va_end(ap);
-		fflush(tap_file);
-	}
-}
-
-static void ok(bool good, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	ntest++;
-	nfail += !good;
-	say("%sok %d - %s\n", good ? "" : "not ", ntest, buf);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 /* xorshift64*: the same seed, the same sequence of actions per worker */
 static uint64_t rnd(uint64_t *s)
@@ -359,69 +312,6 @@ static void worker(uint64_t seed, double end, int shared_fd)
 	_exit(0);
 }
 
-static int count_kthreads(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		char path[300], comm[32] = "";
-		int fd;
-		ssize_t r;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		r = read(fd, comm, sizeof(comm) - 1);
-		close(fd);
-		if (r > 0 && !strncmp(comm, "mmb_", 4))
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
-static int kthreads_within(int want, double s)
-{
-	double end = now() + s;
-	int n;
-
-	while ((n = count_kthreads()) != want && now() < end)
-		sleep_s(0.01);
-	return n;
-}
-
-static int load(void)
-{
-	int fd = open(module, O_RDONLY | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int unload_within(double s)
-{
-	double end = now() + s;
-	int ret;
-
-	do {
-		ret = syscall(SYS_delete_module, "mmb_helper", O_NONBLOCK) ? -errno : 0;
-		if (!ret || now() >= end)
-			break;
-		sleep_s(0.01);
-	} while (1);
-	return ret;
-}
-
 /*
  * kmemleak, where the kernel has it: a scan now, and no unreferenced
  * object allocated on the module's behalf (others are counted, not
@@ -460,13 +350,6 @@ static void kmemleak(void)
 	   ours);
 }
 
-static void put(int fd, const char *v)
-{
-	ssize_t r = write(fd, v, strlen(v));
-
-	(void)r;
-}
-
 /* CPUs 1..ncpus-1 go offline and back while the workers run. */
 static void hotplug(uint64_t seed, double end)
 {
@@ -474,17 +357,13 @@ static void hotplug(uint64_t seed, double end)
 
 	while (now() < end) {
 		char path[64];
-		int cpu = 1 + (int)pick(&s, ncpus - 1), fd;
+		int cpu = 1 + (int)pick(&s, ncpus - 1);
 
 		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
-		fd = open(path, O_WRONLY);
-		if (fd >= 0) {
-			/* refused at times (the last CPU of a node): fine */
-			put(fd, "0");
-			sleep_s(pick(&s, 100) / 1e3);
-			put(fd, "1");
-			close(fd);
-		}
+		/* refused at times (the last CPU of a node): fine */
+		write_file(path, "0");
+		sleep_s(pick(&s, 100) / 1e3);
+		write_file(path, "1");
 		sleep_s(pick(&s, 300) / 1e3);
 	}
 	_exit(0);
@@ -515,13 +394,8 @@ int main(int argc, char **argv)
 			module = v;
 			i++;
 		} else if (!strcmp(argv[i], "--output") && v) {
-			char path[4096];
-			struct stat st;
-
-			snprintf(path, sizeof(path), "%s", v);
-			if (!stat(path, &st) && S_ISDIR(st.st_mode))
-				snprintf(path, sizeof(path), "%s/helper-fuzz.tap", v);
-			tap_file = fopen(path, "w");
+			if (!tap_output(v, "helper-fuzz"))
+				return 2;
 			i++;
 		} else if (!strcmp(argv[i], "--format") && v) {
 			i++;
@@ -539,7 +413,7 @@ int main(int argc, char **argv)
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		return 1;
-	if (access("/sys/module/mmb_helper", F_OK) && load()) {
+	if (access("/sys/module/mmb_helper", F_OK) && load("")) {
 		fprintf(stderr, "mmb-helper-fuzz: cannot load %s\n", module);
 		return 1;
 	}
@@ -592,14 +466,9 @@ int main(int argc, char **argv)
 	waitpid(hp, NULL, 0);
 	for (int cpu = 1; cpu < ncpus; cpu++) {
 		char path[64];
-		int cfd;
 
 		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
-		cfd = open(path, O_WRONLY);
-		if (cfd >= 0) {
-			put(cfd, "1");
-			close(cfd);
-		}
+		write_file(path, "1");
 	}
 	say("# %lu ioctls, %lu workers killed mid-run\n", sh->ioctls, killed);
 	ok(sh->late == 0, "every ioctl returned within its timeout plus 1 s (%lu late%s%s)",
@@ -616,7 +485,7 @@ int main(int argc, char **argv)
 	ok(!r, "rmmod succeeds within 1 s of the last close (%s)", r ? strerror(-r) : "unloaded");
 	/* insmod/rmmod, back to back */
 	for (int i = 0; i < 20 && !r; i++) {
-		r = load();
+		r = load("");
 		if (!r) {
 			int f = open(MMB_HELPER_DEVICE, O_RDWR);
 
@@ -626,7 +495,7 @@ int main(int argc, char **argv)
 		}
 	}
 	ok(!r, "20 rounds of insmod, open, close, rmmod (%s)", r ? strerror(-r) : "clean");
-	r = load();
+	r = load("");
 	ok(!r, "the module loads again (%s)", r ? strerror(-r) : "loaded");
 	kmemleak();
 	say("1..%d\n", ntest);
