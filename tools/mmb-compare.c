@@ -18,8 +18,8 @@
  * input are adjusted together (Holm), so an A/A comparison flags nothing
  * with probability at least 1 - alpha.  A change is significant when the
  * adjusted p < alpha and the interval excludes zero; a regression is a
- * significant change for the worse (every mmb metric is lower-is-better)
- * beyond --threshold.
+ * significant change for the worse beyond --threshold: a rise, except in
+ * throughput (ops_per_s, initiator_ops_per_s_*), where a fall is worse.
  *
  * Exit: 0 no regression, 1 regressions (listed), 2 usage or unreadable
  * input (the message names the file and the field).
@@ -329,12 +329,23 @@ static struct cmp_stat test_pair(const struct group *ga,
 	return st;
 }
 
-/* Informational: not better or worse in either direction, never tested. */
+/*
+ * Informational: not better or worse in either direction, never tested
+ * (the run's conditions: how long victims ran, the clock the cores ran at).
+ */
 static bool gated(const char *metric)
 {
 	return strcmp(metric, "busy_victim_oncpu") &&
 	       strcmp(metric, "initiator_oncpu") &&
-	       strcmp(metric, "pairs_per_op");
+	       strcmp(metric, "pairs_per_op") &&
+	       strcmp(metric, "effective_mhz");
+}
+
+/* Throughput: more is better, so a fall is the regression. */
+static bool higher_is_better(const char *metric)
+{
+	return !strcmp(metric, "ops_per_s") ||
+	       !strncmp(metric, "initiator_ops_per_s_", 20);
 }
 
 struct cmp {
@@ -416,8 +427,12 @@ static struct cmp compare(const struct group *ga, const struct group *gb,
 	c.defined = st.base != 0 || st.new_ == 0;
 	c.significant = gated(metric) &&
 			cmp_significant(&st, c.p, alpha, noise) && !tiny;
-	c.regression = c.significant &&
-		       (st.base == 0 ? st.new_ > 0 : c.change > threshold);
+	if (higher_is_better(metric))
+		c.regression = c.significant && st.base != 0 &&
+			       -c.change > threshold;
+	else
+		c.regression = c.significant &&
+			       (st.base == 0 ? st.new_ > 0 : c.change > threshold);
 	return c;
 }
 

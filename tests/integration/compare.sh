@@ -125,6 +125,41 @@ fpr=$(awk '$1 == "false_positive_rate" { sub("%", "", $2); print $2 }' "$tmp/sim
 [ -n "$fpr" ] && in_range "$fpr" 0 5
 ok $? "simulated A/A gates, 3 runs a side: false-positive rate $fpr% <= 5%"
 
+# --- the direction of worse: throughput falls, informational never judged
+/usr/bin/python3 - "$fx/base.json" "$tmp" <<'PY'
+import json, sys
+def with_metrics(ops_scale, mhz_scale, out):
+    x = json.load(open(sys.argv[1]))
+    for name, unit, base, scale in (("ops_per_s", "ops/s", 1e5, ops_scale),
+                                    ("effective_mhz", "MHz", 2000.0, mhz_scale)):
+        vals = [base * scale * (1 + 0.002 * (i % 3 - 1)) for i in range(8)]
+        x["metrics"][name] = {"unit": unit, "median": sorted(vals)[4],
+                              "mean": sum(vals) / 8, "stddev": 0.0, "min": min(vals),
+                              "max": max(vals), "p95": max(vals), "n": 8,
+                              "source": "test", "values": vals}
+    json.dump(x, open(f"{sys.argv[2]}/{out}.json", "w"))
+with_metrics(1.0, 1.0, "thr-base")
+with_metrics(0.7, 1.0, "thr-down")
+with_metrics(1.3, 0.6, "thr-up")
+PY
+"$C" --format json "$tmp/thr-base.json" "$tmp/thr-down.json" > "$tmp/thr-d.json"
+rc=$?
+[ $rc -eq 1 ] && /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if [r["metric"] for r in d["regressions"]] == ["ops_per_s"] else 1)' "$tmp/thr-d.json"
+ok $? "ops_per_s 30% lower: a regression, the only one (exit $rc)"
+"$C" --format json "$tmp/thr-base.json" "$tmp/thr-up.json" > "$tmp/thr-u.json"
+rc=$?
+[ $rc -eq 0 ] && /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = {x["metric"]: x["new"][0] for x in d["pairs"][0]["metrics"]}
+o, f = m["ops_per_s"], m["effective_mhz"]
+sys.exit(0 if o["significant"] and o["change_pct"] > 0 and not o["regression"]
+         and not f["significant"] and not d["regressions"] else 1)' "$tmp/thr-u.json"
+ok $? "ops_per_s 30% higher: an improvement; effective_mhz 40% lower: informational, not judged (exit $rc)"
+
 # --- A/A: two runs of the same suite find no significant change in >= 95%
 if [ "$(nproc)" -ge 2 ]; then
 	# three runs a side, interleaved; the run is the unit of the t-test
