@@ -9,7 +9,8 @@
 #     refcount-debug   refcount in the debug guest (kernel/debug.config:
 #                      KASAN, lockdep, debug objects, PTI, hung-task ...)
 #     shootdown        MMU_LAZY_TLB_SHOOTDOWN on x86 (scripts/kernel/patches/shootdown)
-#     shootdown-debug  the above plus DEBUG_VM_SHOOT_LAZIES
+#     shootdown-debug  the above plus DEBUG_VM_SHOOT_LAZIES, in the debug guest
+#                      (kernel/debug.config): the one make check boots
 #     shootdown-keepmask  shootdown, and a lazy CPU stays in mm_cpumask()
 #                      through a flush that frees page tables, so the final
 #                      __mmdrop() IPIs it (patches/shootdown-keepmask)
@@ -52,7 +53,8 @@ fi
 cache=$MMB_KERNEL_CACHE
 tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 strategy=${1:?usage: build-kernel.sh refcount|refcount-debug|shootdown|shootdown-debug|shootdown-keepmask|shootdown-keepmask-debug|custom}
-jobs=${JOBS:-$(nproc)}
+# one job more than CPUs: a compile waiting on the disk leaves a CPU idle
+jobs=${JOBS:-$(($(nproc) + 1))}
 arch=${MMB_ARCH:-x86_64}
 
 die() { echo "build-kernel: $*" >&2; exit 2; }
@@ -76,8 +78,12 @@ patches=()
 case $strategy in
 refcount) frags+=("$kdir/refcount.config") ;;
 refcount-debug) frags+=("$kdir/refcount.config" "$kdir/debug.config") ;;
-shootdown|shootdown-debug)
+shootdown)
 	frags+=("$kdir/$strategy.config")
+	patches=("$kdir"/patches/shootdown/*.patch) ;;
+shootdown-debug)
+	# the debug guest: DEBUG_VM_SHOOT_LAZIES's checks, KASAN, lockdep ...
+	frags+=("$kdir/$strategy.config" "$kdir/debug.config")
 	patches=("$kdir"/patches/shootdown/*.patch) ;;
 shootdown-keepmask)
 	frags+=("$kdir/$strategy.config")

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# The helper module's promises, in the debug guest (refcount-debug: KASAN,
+# The helper module's promises, in the debug guest (shootdown-debug: KASAN,
 # lockdep, debug objects, hung-task detector, panic_on_warn), 4 vCPUs under
 # qemu: build/libexec/mmb-helper-test (tests/kmod/helper-test.c) loads and
 # unloads the module itself and checks bounded parameters, the total
@@ -7,30 +7,30 @@
 # with the request's CPU starved by a SCHED_FIFO loop, and ENXIO when a
 # CPU goes offline under a request.  Then build/libexec/mmb-helper-fuzz
 # (tests/kmod/helper-fuzz.c), a seeded slice of the concurrent ioctl
-# fuzzer: MMB_FUZZ_SECONDS (default 60) of random and boundary requests
+# fuzzer: MMB_FUZZ_SECONDS (default 45) of random and boundary requests
 # from processes and threads on shared and own fds, SIGKILLs mid-ioctl,
 # CPU hotplug, insmod/rmmod rounds.  Each check of both is one here, and
 # the guest's kernel log must be clean (vm-run.sh).
-# MMB_SKIP_MATRIX=1 skips it; make kernels builds refcount-debug.
+# MMB_SKIP_MATRIX=1 skips it; make kernels builds shootdown-debug.
 . "$(dirname "$0")/tap.bash"
 
 reason=$(guest_reason)
 [ -z "$reason" ] || skip_all "helper module in the debug guest" "$reason"
 
-kernel=$("$MMB_TOP/scripts/build-kernel.sh" refcount-debug 2>"$tmp/kerr")
+kernel=$("$MMB_TOP/scripts/build-kernel.sh" shootdown-debug 2>"$tmp/kerr")
 if [ -z "$kernel" ]; then
-	ok 1 "the refcount-debug kernel is built ($(tail -1 "$tmp/kerr"))"
+	ok 1 "the shootdown-debug kernel is built ($(tail -1 "$tmp/kerr"))"
 	done_testing
 	exit 0
 fi
-secs=${MMB_FUZZ_SECONDS:-60} seed=${MMB_FUZZ_SEED:-1}
+secs=${MMB_FUZZ_SECONDS:-45} seed=${MMB_FUZZ_SEED:-1}
 printf '%s\n' "/mmb/libexec/mmb-helper-test --output /results/" \
 	"/mmb/libexec/mmb-helper-fuzz --seconds $secs --seed $seed --output /results/" > "$tmp/plan"
 start=$SECONDS
 "$MMB_TOP/scripts/vm-run.sh" --kernel "$kernel" --vcpus 4 --nodes 1 \
 	--plan "$tmp/plan" --out "$tmp/g" --timeout $((secs + 480)) > "$tmp/log" 2>&1
 rc=$?
-ok $rc "mmb-helper-test and $secs s of mmb-helper-fuzz (seed $seed) in the refcount-debug guest, kernel log clean (exit $rc, $((SECONDS - start)) s)"
+ok $rc "mmb-helper-test and $secs s of mmb-helper-fuzz (seed $seed) in the shootdown-debug guest, kernel log clean (exit $rc, $((SECONDS - start)) s)"
 [ $rc -ne 0 ] && tail -8 "$tmp/log" | sed 's/^/#   /'
 for t in helper helper-fuzz; do
 	if [ ! -s "$tmp/g/$t.tap" ]; then

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
-# The debug guest's stress plan, a short seeded slice of it: refcount-debug
+# The debug guest's stress plan, a short seeded slice of it: shootdown-debug
 # (KASAN, lockdep, debug objects, PTI, hung-task detector, panic_on_warn)
 # booted under UEFI firmware, 4 vCPUs over 2 nodes, running
 # build/libexec/mmb-stress (tests/kmod/stress.sh) for MMB_STRESS_SECONDS
-# (default 45): exits with lazy users on every vCPU, execs from kernel
+# (default 30): exits with lazy users on every vCPU, execs from kernel
 # threads (a core_pattern pipe), modify_ldt and membarrier kselftests, EFI
 # variable reads.
 #  - the guest finishes and its kernel log is clean (vm-run.sh)
@@ -11,17 +11,17 @@
 # Longer runs, and the other -debug kernels:
 #   scripts/vm-run.sh --kernel "$(scripts/build-kernel.sh STRATEGY-debug)" \
 #       --efi --timeout 1200 -- sh /mmb/libexec/mmb-stress 600
-# MMB_SKIP_MATRIX=1 skips it; make kernels builds refcount-debug.
+# MMB_SKIP_MATRIX=1 skips it; make kernels builds shootdown-debug.
 . "$(dirname "$0")/tap.bash"
 
 reason=$(guest_reason)
 [ -n "$reason" ] || [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || reason="no UEFI firmware (ovmf)"
 [ -z "$reason" ] || skip_all "stress plan in the debug guest" "$reason"
 
-secs=${MMB_STRESS_SECONDS:-45}
-kernel=$("$MMB_TOP/scripts/build-kernel.sh" refcount-debug 2>"$tmp/kerr")
+secs=${MMB_STRESS_SECONDS:-30}
+kernel=$("$MMB_TOP/scripts/build-kernel.sh" shootdown-debug 2>"$tmp/kerr")
 if [ -z "$kernel" ]; then
-	ok 1 "the refcount-debug kernel is built ($(tail -1 "$tmp/kerr"))"
+	ok 1 "the shootdown-debug kernel is built ($(tail -1 "$tmp/kerr"))"
 	done_testing
 	exit 0
 fi
@@ -30,7 +30,7 @@ start=$SECONDS
 	--out "$tmp/g" --timeout $((secs + 420)) -- sh /mmb/libexec/mmb-stress "$secs" \
 	> "$tmp/log" 2>&1
 rc=$?
-ok $rc "refcount-debug under UEFI: $secs s of stress, the guest's kernel log clean (exit $rc, $((SECONDS - start)) s)"
+ok $rc "shootdown-debug under UEFI: $secs s of stress, the guest's kernel log clean (exit $rc, $((SECONDS - start)) s)"
 [ $rc -ne 0 ] && tail -8 "$tmp/log" | sed 's/^/#   /'
 grep '# mmb-stress:' "$tmp/g/console.log" 2>/dev/null | tr -d '\r' | sed 's/^.*# mmb-stress/# mmb-stress/'
 for load in walk-exit exit-race use-unuse crash fork-exec ldt_gdt membarrier efivars; do
