@@ -81,10 +81,11 @@ bad "sweep --print-plan: victims needed" "--print-plan: give --victims" "$MMB" s
 	[ "$(sort -u "$tmp/plan" | wc -l)" = 6 ]
 ok $? "sweep --print-plan: one vm-run plan line per point, each naming its own result"
 # an argument with a space survives the plan: the guest evaluates each line
-# as sh does (vm-run.sh), so the sweep quotes what it passes through
+# as sh does (vm-run.sh: the guest's shell is busybox's, so is this one),
+# so the sweep quotes what it passes through
 "$MMB" sweep --print-plan --victims 1 shootdown -- --events "a b" > "$tmp/qplan"
 line=$(head -1 "$tmp/qplan")
-got=$(sh -c 'eval "set -- $1"; while [ $# -gt 0 ]; do [ "$1" = --events ] && { printf %s "$2"; exit; }; shift; done' sh "$line")
+got=$(/bin/busybox sh -c 'eval "set -- $1"; while [ $# -gt 0 ]; do [ "$1" = --events ] && { printf %s "$2"; exit; }; shift; done' sh "$line")
 [ "$got" = "a b" ]
 ok $? "sweep --print-plan: an extra argument with a space reaches the bench whole (got '$got')"
 if [ "$(nproc)" -ge 2 ]; then
