@@ -11,6 +11,12 @@
  * workers in the middle of their ioctls, another takes CPUs offline and
  * back, and at the end the module is unloaded and loaded again.
  *
+ * Fault injection: where the kernel has failslab, a share of the ioctls
+ * (--failslab PCT, default 25) run with this task's make-it-fail set, so
+ * that slab allocations in the caller's context fail now and then: the
+ * crew, the copy of the request and kthread_create()'s own request to
+ * kthreadd.  That is the path where a half-built crew must be unwound.
+ *
  * What must hold (TAP, exit 1 when not): every ioctl returns within its
  * timeout plus 1 s; a SIGKILLed worker is gone within 1 s; the module's
  * kthreads are back to their baseline within 1 s of the last close();
@@ -19,7 +25,7 @@
  * vm-run.sh's to judge.
  *
  *   mmb-helper-fuzz [--seconds N] [--seed N] [--workers N] [--module PATH]
- *                   [--output FILE|DIR]
+ *                   [--failslab PCT] [--output FILE|DIR]
  */
 #include <dirent.h>
 #include <errno.h>
@@ -49,11 +55,39 @@
 #define MAX_FDS		8
 
 static int ncpus;
+static unsigned int failslab_pct = 25;	/* 0: not driven */
+
+/*
+ * This thread's make-it-fail switch, opened once per thread: opening it
+ * allocates, and that must not happen with the switch on.
+ */
+static __thread int fail_fd = -1;
+
+/*
+ * A child has its own switch.  The fd it inherits names the parent
+ * thread's (/proc/thread-self is resolved at open), and a child that
+ * flipped it would fail its parent's fork() or pthread_create().
+ */
+static void fail_fd_forget(void)
+{
+	if (fail_fd >= 0)
+		close(fail_fd);
+	fail_fd = -1;
+}
+
+static void fail_switch(bool on)
+{
+	if (fail_fd < 0)
+		fail_fd = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	if (fail_fd >= 0 && pwrite(fail_fd, on ? "1" : "0", 1, 0) != 1)
+		return;
+}
 
 /* shared with every worker: the worst it saw */
 struct shared {
 	double worst_over;	/* seconds past timeout + slack, worst */
 	unsigned long ioctls, late;
+	unsigned long faulted, enomem;	/* ioctls under failslab; ENOMEM among them */
 	char late_what[128];
 };
 static struct shared *sh;
@@ -131,6 +165,8 @@ static unsigned int one_ioctl(uint64_t *s, int fd)
 	} u;
 	unsigned int cmd, ms = 0;
 	double t0, took;
+	bool faulted;
+	int r, err;
 
 	memset(&u, 0, sizeof(u));
 	switch (pick(s, 9)) {
@@ -185,10 +221,20 @@ static unsigned int one_ioctl(uint64_t *s, int fd)
 	}
 	if (ms > 600000)
 		ms = 0;	/* out of range: refused at once */
+	faulted = failslab_pct && pick(s, 100) < failslab_pct;
+	if (faulted)
+		fail_switch(true);
 	t0 = now();
 	/* now and then a pointer that is not ours: EFAULT, never a crash */
-	ioctl(fd, cmd, pick(s, 32) ? (void *)&u : (void *)(uintptr_t)16);
+	r = ioctl(fd, cmd, pick(s, 32) ? (void *)&u : (void *)(uintptr_t)16);
+	err = errno;
 	took = now() - t0;
+	if (faulted) {
+		fail_switch(false);
+		__atomic_add_fetch(&sh->faulted, 1, __ATOMIC_RELAXED);
+		if (r < 0 && err == ENOMEM)
+			__atomic_add_fetch(&sh->enomem, 1, __ATOMIC_RELAXED);
+	}
 	__atomic_add_fetch(&sh->ioctls, 1, __ATOMIC_RELAXED);
 	if (took > ms / 1e3 + SLACK_S) {
 		__atomic_add_fetch(&sh->late, 1, __ATOMIC_RELAXED);
@@ -350,6 +396,33 @@ static void kmemleak(void)
 	   ours);
 }
 
+/*
+ * failslab, for the tasks that ask (make-it-fail): one allocation in ten
+ * fails, quietly (no stack dump per failure to fill the console the log
+ * scan reads), without limit.  Returns false where the kernel has none.
+ */
+static bool failslab_setup(void)
+{
+	static const char *const knobs[][2] = {
+		{ "task-filter", "Y" }, { "probability", "10" }, { "interval", "1" },
+		{ "times", "-1" }, { "verbose", "0" }, { "space", "0" },
+		{ "ignore-gfp-wait", "N" },
+	};
+	char path[128];
+
+	mkdir("/sys/kernel/debug", 0755);
+	syscall(SYS_mount, "debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (access("/sys/kernel/debug/failslab", F_OK) ||
+	    access("/proc/self/make-it-fail", F_OK))
+		return false;
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/failslab/%s", knobs[i][0]);
+		if (write_file(path, knobs[i][1]))
+			return false;
+	}
+	return true;
+}
+
 /* CPUs 1..ncpus-1 go offline and back while the workers run. */
 static void hotplug(uint64_t seed, double end)
 {
@@ -372,8 +445,10 @@ static void hotplug(uint64_t seed, double end)
 int main(int argc, char **argv)
 {
 	double seconds = 60, end, t;
+	bool failslab;
 	uint64_t seed = 1;
 	int nworkers = 6, base, fd, n, r;
+	unsigned int asked;
 	pid_t *pids, hp;
 	unsigned long killed = 0, slow_deaths = 0;
 	uint64_t s;
@@ -389,6 +464,16 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(argv[i], "--workers") && v) {
 			nworkers = atoi(v);
+			i++;
+		} else if (!strcmp(argv[i], "--failslab") && v) {
+			char *e;
+			unsigned long pct = strtoul(v, &e, 10);
+
+			if (*e || e == v || pct > 100) {
+				fprintf(stderr, "mmb-helper-fuzz: --failslab '%s': a share of ioctls, 0..100\n", v);
+				return 2;
+			}
+			failslab_pct = (unsigned int)pct;
 			i++;
 		} else if (!strcmp(argv[i], "--module") && v) {
 			module = v;
@@ -417,8 +502,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mmb-helper-fuzz: cannot load %s\n", module);
 		return 1;
 	}
-	say("# mmb-helper-fuzz: seed %llu, %d workers, %.0f s, %d CPUs\n",
-	    (unsigned long long)seed, nworkers, seconds, ncpus);
+	pthread_atfork(NULL, NULL, fail_fd_forget);
+	asked = failslab_pct;
+	failslab = failslab_pct && failslab_setup();
+	if (!failslab)
+		failslab_pct = 0;
+	say("# mmb-helper-fuzz: seed %llu, %d workers, %.0f s, %d CPUs, failslab %s\n",
+	    (unsigned long long)seed, nworkers, seconds, ncpus,
+	    failslab ? "on" : "off");
 	base = count_kthreads();
 	fd = open(MMB_HELPER_DEVICE, O_RDWR);
 	if (fd < 0) {
@@ -471,6 +562,12 @@ int main(int argc, char **argv)
 		write_file(path, "1");
 	}
 	say("# %lu ioctls, %lu workers killed mid-run\n", sh->ioctls, killed);
+	if (failslab)
+		ok(sh->enomem > 0, "failslab made requests fail: %lu of %lu ioctls under it got ENOMEM",
+		   sh->enomem, sh->faulted);
+	else
+		say("ok %d # SKIP failslab not driven (%s)\n", ++ntest,
+		    asked ? "the kernel has no failslab or make-it-fail" : "--failslab 0");
 	ok(sh->late == 0, "every ioctl returned within its timeout plus 1 s (%lu late%s%s)",
 	   sh->late, sh->late ? ": worst " : "", sh->late_what);
 	ok(slow_deaths == 0, "every SIGKILLed worker was gone within 1 s (%lu of %lu slower)",
