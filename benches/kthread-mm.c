@@ -128,11 +128,16 @@ static const struct mmb_variant variants[] = {
 
 static const struct mmb_counter counters[] = {
 	[C_NS] = { "kthread_pair_ns", "ns",
-		   "ktime_get_ns() in the kthreads, per use/unuse pair", C_PAIRS },
+		   "ktime_get_ns() in the kthreads, per use/unuse pair", C_PAIRS,
+		   { MMB_KIND_TIME, .label = "kthread_use_mm() + unuse pair, in the kthread" } },
 	[C_CYCLES] = { "kthread_pair_cycles", "cycles",
 		       "get_cycles() in the kthreads, per use/unuse pair (TSC on x86)",
-		       C_PAIRS },
-	[C_PAIRS] = { "pairs_per_op", "pairs", "helper module", -1 },
+		       C_PAIRS, { MMB_KIND_CYCLES,
+		       .label = "cycles per kthread_use_mm() + unuse pair" } },
+	/* how much work a request was: the run's shape, not a cost */
+	[C_PAIRS] = { "pairs_per_op", "pairs", "helper module", -1,
+		      { .better = MMB_BETTER_NEITHER, .role = MMB_ROLE_INFO,
+			.label = "use/unuse pairs per request" } },
 	{ NULL }
 };
 

@@ -966,12 +966,14 @@ int counters_delta(const struct counters *c, const struct snapshot *a,
 	if (a->irq_ok && b->irq_ok && max > 0) {
 		irq_ipi_delta(&a->irq, &b->irq, &k);
 		snprintf(out[n].name, sizeof(out[n].name), "ipis");
+		out[n].kind = CV_IPI;
 		out[n].v = (double)k.total;
 		out[n].source = "/proc/interrupts: every IPI row that counts interrupts received (x86: not TLB, which counts flush runs)";
 		n++;
 		for (int i = 0; i < k.n && n < max; i++, n++) {
 			snprintf(out[n].name, sizeof(out[n].name), "ipi_%s",
 				 k.k[i].kind);
+			out[n].kind = CV_IPI;
 			out[n].v = (double)k.k[i].total;
 			out[n].source = !strcmp(k.k[i].label, "TLB") ?
 				"/proc/interrupts TLB row: remote flush-function runs, not interrupts (most came by a call IPI, counted in ipi_call too; a polling idle CPU's by none)" :
@@ -985,7 +987,7 @@ int counters_delta(const struct counters *c, const struct snapshot *a,
 		out[n].v = (double)(b->tp[i] - a->tp[i]);
 		out[n].source = c->tp[i].source;
 		out[n].unit = c->tp[i].unit;
-		out[n].absolute = false;
+		out[n].kind = CV_TRACEPOINT;
 	}
 	for (int i = 0; i < c->nev && n < max; i++, n++) {
 		/* the metric name ends in _per_op: the runner adds it */
@@ -994,7 +996,7 @@ int counters_delta(const struct counters *c, const struct snapshot *a,
 		out[n].v = (double)(b->ev[i] - a->ev[i]);
 		out[n].source = c->ev[i].source;
 		out[n].unit = "events/op";
-		out[n].absolute = false;
+		out[n].kind = CV_EVENT;
 	}
 	if (c->fq_num && b->fq_den > a->fq_den && n < max) {
 		snprintf(out[n].name, sizeof(out[n].name), "effective_mhz");
@@ -1002,7 +1004,7 @@ int counters_delta(const struct counters *c, const struct snapshot *a,
 			   (double)(b->fq_den - a->fq_den);
 		out[n].source = c->fq_source;
 		out[n].unit = "MHz";
-		out[n].absolute = true;
+		out[n].kind = CV_LEVEL;
 		n++;
 	}
 	return n;

@@ -278,12 +278,24 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 		  bool with_tp);
 /* Cheap cycle reading for per-op accounting. */
 uint64_t counters_cycles(struct counters *c);
+/*
+ * What a counter is: the runner treats each kind its own way (tracepoints
+ * come from their own pass, IPIs get a background-subtracted twin, a
+ * level is not divided by ops), by this and never by its name.
+ */
+enum cval_kind {
+	CV_IPI,		/* a /proc/interrupts row, or all of them */
+	CV_TRACEPOINT,	/* a tracepoint, counted in the tracepoint pass */
+	CV_EVENT,	/* a perf event of -e */
+	CV_LEVEL,	/* a level over the window (a clock rate) */
+};
+
 struct cval {
 	char name[48];		/* "ipis", "ipi_tlb", "tp_ipi_send_cpu" */
+	enum cval_kind kind;	/* with name, its identity */
 	double v;
 	const char *source;	/* where the count came from */
 	const char *unit;	/* per op; NULL: ipis/op */
-	bool absolute;		/* a level, not a count: not divided by ops */
 };
 /*
  * -e: perf events counted on the initiator's CPU, or with @victims on the
@@ -430,11 +442,45 @@ struct run_out {
 	json_t *samples, *tp_samples, *metrics, *background;
 	json_t *lat_samples;		/* the per-op latency pass's */
 	json_t *histogram;		/* latency_histogram, or NULL */
+	json_t *metric_info;		/* what the runner knows of its metrics */
 };
 int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
 	       struct run_out *out);
 
 /* A metric: its statistics over the values, and the values themselves. */
+/*
+ * lib/metrics.c: a metric's description as tools read it, from the
+ * result's metric_info block or, for results from before it, the
+ * built-in table.  lab and col hold the label and the column heading
+ * (col empty: not a column); rank orders the columns of each table.
+ */
+enum mmb_table { MMB_TABLE_SUMMARY, MMB_TABLE_MATRIX, MMB_NTABLES };
+extern const char *const mmb_table_names[];
+extern const char *const mmb_kind_names[];
+extern const char *const mmb_better_names[];
+extern const char *const mmb_role_names[];
+struct metric_info {
+	struct mmb_metric_desc d;	/* kind, better, role */
+	int rank[MMB_NTABLES];
+	char lab[96], col[24];
+};
+void metric_builtin(const char *name, struct metric_info *mi);
+void mmb_metric_info(const json_t *res, const char *name,
+		     struct metric_info *mi);
+int metric_info_check(const json_t *block, char *err, size_t len);
+json_t *metric_info_block(const json_t *metrics, const struct mmb_counter *c,
+			  const json_t *known);
+/* The description of a metric made from a counter of this kind. */
+void metric_typed(json_t *info, const char *name, enum cval_kind kind,
+		  bool net, const char *what);
+struct mmb_column {
+	char name[64];
+	struct metric_info mi;
+};
+/* The columns a table shows for these results, in order; how many. */
+int mmb_metric_columns(json_t *const *res, int n, enum mmb_table t,
+		       struct mmb_column *out, int max);
+
 void mmb_add_metric(json_t *metrics, const char *name, const char *unit,
 		    const char *source, const double *v, size_t n);
 

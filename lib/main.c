@@ -739,6 +739,9 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 			}
 			json_object_update(all, na);
 		}
+		json_object_set_new(res, "metric_info", metric_info_block(
+			json_object_get(res, "metrics"), b->counters,
+			out.metric_info));
 		json_object_set_new(res, "background", out.background);
 		if (out.histogram)
 			json_object_set_new(res, "latency_histogram",
@@ -762,6 +765,7 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 		json_decref(out.background);
 		json_decref(out.histogram);
 	}
+	json_decref(out.metric_info);
 	placement_free(&pl);
 	json_decref(na);
 	return ret;

@@ -93,6 +93,42 @@ struct mmb_variant {
 };
 
 /*
+ * What a metric is, for every tool that reads it (lib/metrics.c): the
+ * result carries it in its metric_info block.  All zero is the common
+ * case: a count per op, lower is better, and the gate judges it.
+ */
+enum mmb_kind {
+	MMB_KIND_COUNT,		/* events per op */
+	MMB_KIND_TIME,		/* a duration: ns */
+	MMB_KIND_CYCLES,	/* a cycle or tick count per op */
+	MMB_KIND_RATE,		/* per second */
+	MMB_KIND_RATIO,		/* a share, 0..1 */
+	MMB_KIND_LEVEL,		/* a level the run had (a clock rate) */
+};
+
+enum mmb_better {
+	MMB_BETTER_LOWER,
+	MMB_BETTER_HIGHER,
+	MMB_BETTER_NEITHER,	/* describes the run, not the kernel */
+};
+
+enum mmb_role {
+	MMB_ROLE_GATED,		/* tested, and a regression fails the gate */
+	MMB_ROLE_INFO,		/* shown by compare, never tested */
+	MMB_ROLE_DETAIL,	/* kept in the result; compare leaves it out */
+};
+
+struct mmb_metric_desc {
+	enum mmb_kind kind;
+	enum mmb_better better;
+	enum mmb_role role;
+	/* What it means, short: plot axes and legends.  NULL: the name. */
+	const char *label;
+	/* A column of mmb-summary and mmb-matrix, with this heading. */
+	const char *column;
+};
+
+/*
  * A figure only the bench can see (time measured inside the kernel, say),
  * summed over a sample through mmb_count() and divided by the sample's ops,
  * or by another counter's sum when per >= 0.
@@ -102,6 +138,7 @@ struct mmb_counter {
 	const char *unit;
 	const char *source;
 	int per;		/* -1: per op; else index of the divisor */
+	struct mmb_metric_desc desc;
 };
 
 #define MMB_MAX_COUNTERS 8

@@ -36,6 +36,7 @@ static int add(struct mmb_results *rs, const char *where, json_t *doc,
 	       char *err, size_t len)
 {
 	const char *schema = json_string_value(json_object_get(doc, "schema"));
+	char why[160];
 
 	if (!json_is_object(doc))
 		return fail(err, len, where, "not an mmb result (not an object)");
@@ -52,6 +53,8 @@ static int add(struct mmb_results *rs, const char *where, json_t *doc,
 		return fail(err, len, where, "field 'variant': missing or not a string");
 	if (!json_is_object(json_object_get(doc, "metrics")))
 		return fail(err, len, where, "field 'metrics': missing or not an object");
+	if (metric_info_check(json_object_get(doc, "metric_info"), why, sizeof(why)))
+		return fail(err, len, where, "%s", why);
 	if (rs->n == rs->cap) {
 		struct mmb_loaded *r;
 

@@ -712,17 +712,14 @@ static void sample_release(struct sample *s)
 	s->hist = NULL;
 }
 
-static const struct cval *cval_find(const struct sample *s, const char *name)
+/* A counter in another sample (or the calibration), by its identity. */
+static const struct cval *cval_find(const struct sample *s,
+				    const struct cval *c)
 {
 	for (int i = 0; i < s->nval; i++)
-		if (!strcmp(s->val[i].name, name))
+		if (s->val[i].kind == c->kind && !strcmp(s->val[i].name, c->name))
 			return &s->val[i];
 	return NULL;
-}
-
-static bool is_ipi_kind(const char *name)
-{
-	return !strcmp(name, "ipis") || !strncmp(name, "ipi_", 4);
 }
 
 void mmb_add_metric(json_t *metrics, const char *name, const char *unit,
@@ -825,45 +822,58 @@ static void tp_read_cost(struct mmb_run *r, struct snapshot *a,
 		}
 		sample_release(&z);
 		for (int j = 0; j < z.nval; j++) {
-			if (!k || z.val[j].v < cal->val[j].v)
-				cal->val[j] = z.val[j];
+			struct cval *c = (struct cval *)cval_find(cal, &z.val[j]);
+
+			if (!c && cal->nval < (int)ARRAY_SIZE(cal->val))
+				cal->val[cal->nval++] = z.val[j];
+			else if (c && z.val[j].v < c->v)
+				*c = z.val[j];
 		}
-		cal->nval = z.nval;
 	}
 }
 
 static void tp_subtract(struct sample *t, const struct sample *cal)
 {
-	for (int j = 0; j < t->nval && j < cal->nval; j++) {
-		if (strncmp(t->val[j].name, "tp_", 3))
+	for (int j = 0; j < t->nval; j++) {
+		const struct cval *c = cval_find(cal, &t->val[j]);
+
+		if (t->val[j].kind != CV_TRACEPOINT || !c)
 			continue;
-		t->val[j].v = t->val[j].v > cal->val[j].v ?
-			      t->val[j].v - cal->val[j].v : 0;
+		t->val[j].v = t->val[j].v > c->v ? t->val[j].v - c->v : 0;
 	}
 }
 
-/* tp_* metrics come from the tracepoint pass only. */
+/* Tracepoint counts come from the tracepoint pass only. */
 static void tp_results(struct sample *t, int nt, const struct sample *bg,
-		       json_t *metrics, json_t *rates)
+		       json_t *metrics, json_t *info, json_t *rates)
 {
 	double *v = calloc(nt ? nt : 1, sizeof(double));
 
 	for (int j = 0; v && nt && j < t[0].nval; j++) {
 		const struct cval *c = &t[0].val[j];
 		char name[80], src[200];
+		int i;
 
-		if (strncmp(c->name, "tp_", 3))
+		if (c->kind != CV_TRACEPOINT)
 			continue;
-		for (int i = 0; i < nt; i++)
-			v[i] = t[i].val[j].v / (double)t[i].ops;
+		for (i = 0; i < nt; i++) {
+			const struct cval *x = cval_find(&t[i], c);
+
+			if (!x)
+				break;
+			v[i] = x->v / (double)t[i].ops;
+		}
+		if (i < nt)
+			continue;	/* not in every sample: no figure */
 		snprintf(name, sizeof(name), "%s_per_op", c->name);
 		snprintf(src, sizeof(src), "%s (separate pass of %d samples, less its counter reads: background.tracepoint_reads)",
 			 c->source, nt);
 		mmb_add_metric(metrics, name, c->unit ? c->unit : "ipis/op",
 			       src, v, nt);
+		metric_typed(info, name, c->kind, false, c->source);
 	}
 	for (int k = 0; bg && k < bg->nval; k++)
-		if (!strncmp(bg->val[k].name, "tp_", 3))
+		if (bg->val[k].kind == CV_TRACEPOINT)
 			json_object_set_new(rates, bg->val[k].name,
 				json_real(bg->val[k].v / (bg->window_ns / 1e9)));
 	free(v);
@@ -955,7 +965,7 @@ out:
 static void build_results(struct mmb_run *r, struct sample *s, int ns,
 			  struct sample *t, int nt,
 			  const struct sample *bg, json_t *samples,
-			  json_t *tp_samples, json_t *metrics,
+			  json_t *tp_samples, json_t *metrics, json_t *info,
 			  json_t *background)
 {
 	double *v = calloc(ns ? ns : 1, sizeof(double));
@@ -1018,7 +1028,7 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 		int have = 0;
 
 		for (int i = 0; raw && i < ns; i++) {
-			const struct cval *x = cval_find(&s[i], c->name);
+			const struct cval *x = cval_find(&s[i], c);
 
 			if (x)
 				raw[i] = x->v, have++;
@@ -1029,18 +1039,20 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 			continue;
 		}
 		if (bg) {
-			for (int k = 0; k < bg->nval; k++)
-				if (!strcmp(bg->val[k].name, c->name))
-					rate = bg->val[k].v / bg_s;
+			const struct cval *x = cval_find(bg, c);
+
+			rate = x ? x->v / bg_s : 0;
 			json_object_set_new(rates, c->name, json_real(rate));
 		}
 		for (int i = 0; i < ns; i++)
-			v[i] = c->absolute ? raw[i] : raw[i] / (double)s[i].ops;
-		snprintf(name, sizeof(name), c->absolute ? "%s" : "%s_per_op",
-			 c->name);
+			v[i] = c->kind == CV_LEVEL ? raw[i] :
+			       raw[i] / (double)s[i].ops;
+		snprintf(name, sizeof(name), c->kind == CV_LEVEL ? "%s" :
+			 "%s_per_op", c->name);
 		mmb_add_metric(metrics, name, c->unit ? c->unit : "ipis/op",
 			   c->source, v, ns);
-		if (!bg || !is_ipi_kind(c->name)) {
+		metric_typed(info, name, c->kind, false, c->name);
+		if (!bg || c->kind != CV_IPI) {
 			free(raw);
 			continue;
 		}
@@ -1053,9 +1065,10 @@ static void build_results(struct mmb_run *r, struct sample *s, int ns,
 			 "%s, less the idle-window background rate",
 			 c->source);
 		mmb_add_metric(metrics, name, "ipis/op", src, v, ns);
+		metric_typed(info, name, c->kind, true, c->name);
 	}
 out:
-	tp_results(t, nt, bg, metrics, rates);
+	tp_results(t, nt, bg, metrics, info, rates);
 	json_object_set_new(background, "window_s", json_real(bg_s));
 	json_object_set_new(background, "per_s", rates);
 	free(v);
@@ -1255,6 +1268,7 @@ int runner_run(struct mmb_run *r, const struct run_cfg *cfg,
 	out->tp_samples = json_array();
 	out->lat_samples = json_array();
 	out->metrics = json_object();
+	out->metric_info = json_object();
 	out->background = json_object();
 	out->histogram = NULL;
 	snprintf(region, sizeof(region), "mmb-%s-%s", r->bench->name,
@@ -1323,7 +1337,7 @@ out_stop:
 	if (ns) {
 		build_results(r, s, ns, t, nt, have_bg ? &bg : NULL,
 			      out->samples, out->tp_samples, out->metrics,
-			      out->background);
+			      out->metric_info, out->background);
 		dist_results(r, s, ns, l, nl, out);
 		for (int i = 0; i < nl; i++)
 			json_array_append_new(out->lat_samples, json_pack(
@@ -1334,7 +1348,7 @@ out_stop:
 		json_t *o = json_object();
 
 		for (int j = 0; j < tcal.nval; j++)
-			if (!strncmp(tcal.val[j].name, "tp_", 3))
+			if (tcal.val[j].kind == CV_TRACEPOINT)
 				json_object_set_new(o, tcal.val[j].name,
 						    json_real(tcal.val[j].v));
 		/* per sample, already taken off the tracepoint pass */

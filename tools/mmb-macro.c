@@ -530,6 +530,7 @@ int main(int argc, char **argv)
 		json_object_set_new(res, "placement", pj);
 	}
 	json_object_set_new(res, "metrics", metrics);
+	json_object_set_new(res, "metric_info", metric_info_block(metrics, NULL, NULL));
 	json_object_set_new(res, "system", sys);
 	json_object_set_new(res, "background", json_object());
 	json_object_set_new(res, "samples", samples);

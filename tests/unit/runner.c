@@ -105,6 +105,8 @@ static double med(json_t *metrics, const char *name)
 	return m ? json_number_value(json_object_get(m, "median")) : NAN;
 }
 
+static json_t *info;	/* the last run's metric descriptions */
+
 static int run(json_t **metrics, json_t **bg, int repeat, int tp_repeat)
 {
 	struct placement pl = { .initiator = 0 };
@@ -127,6 +129,8 @@ static int run(json_t **metrics, json_t **bg, int repeat, int tp_repeat)
 	json_decref(out.tp_samples);
 	json_decref(out.lat_samples);
 	json_decref(out.histogram);
+	json_decref(info);
+	info = out.metric_info;
 	json_decref(r.params);
 	return ret;
 }
@@ -163,6 +167,16 @@ int main(void)
 	near(json_number_value(json_object_get(json_object_get(bg, "per_s"),
 					       "ipi_call")), 10 / 1e-3,
 	     "background call IPIs per second");
+	/* each counter described by its kind, not its name */
+	is_str(mmb_jstr(info, "ipi_call_per_op.role"), "gated",
+	       "an IPI row: judged");
+	is_str(mmb_jstr(info, "ipi_call_net_per_op.role"), "detail",
+	       "its background-subtracted twin: a detail");
+	is_str(mmb_jstr(info, "tp_ipi_send_cpu_per_op.role"), "detail",
+	       "a tracepoint: a detail");
+	is_str(mmb_jstr(info, "tp_ipi_send_cpu_per_op.label"),
+	       "hits per op: scripted",
+	       "  labelled with its source");
 	near(json_number_value(json_object_get(bg, "window_s")), 1e-3,
 	     "background window");
 	json_decref(m);
@@ -180,5 +194,6 @@ int main(void)
 	json_decref(m);
 	json_decref(bg);
 	fail_at = -1;
+	json_decref(info);
 	return done_testing();
 }

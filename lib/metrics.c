@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One description per metric: what it is (a count per op, a time, a rate),
+ * which way is worse, whether the gate judges it, what it means in a few
+ * words, and whether the summary and matrix tables show it as a column.
+ *
+ * A bench declares its own metrics' descriptions beside them (struct
+ * mmb_counter.desc); the runner's metrics are described in the table
+ * below.  Every result carries the descriptions of its metrics in its
+ * metric_info block, and every tool reads them from there through
+ * mmb_metric_info(), so a new metric needs no edit in any tool.  A result
+ * from before metric_info is read with the table below.
+ */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *const mmb_kind_names[] = { "count", "time", "cycles", "rate",
+				       "ratio", "level", NULL };
+const char *const mmb_better_names[] = { "lower", "higher", "neither", NULL };
+const char *const mmb_role_names[] = { "gated", "info", "detail", NULL };
+
+#define LO MMB_BETTER_LOWER
+#define HI MMB_BETTER_HIGHER
+#define NE MMB_BETTER_NEITHER
+
+/*
+ * The runner's metrics (and, for results written before metric_info,
+ * the benches' own).  First match wins: specific names before patterns.
+ * rank: the column's place in mmb-summary and mmb-matrix (0: none).
+ */
+static const struct builtin {
+	const char *pattern;
+	struct mmb_metric_desc d;
+	int rank[MMB_NTABLES];
+} builtins[] = {
+	{ "latency_ns", { MMB_KIND_TIME, LO, MMB_ROLE_GATED,
+		"latency per op", "latency_ns" }, { 1, 5 } },
+	{ "latency_p*_ns", { MMB_KIND_TIME, LO, MMB_ROLE_GATED,
+		"latency per op, a percentile of single ops" } },
+	{ "cycles", { MMB_KIND_CYCLES, LO, MMB_ROLE_GATED,
+		"cycles per op", "cycles" }, { 2, 0 } },
+	{ "ops_per_s", { MMB_KIND_RATE, HI, MMB_ROLE_GATED,
+		"ops per second, all initiators" } },
+	{ "initiator_ops_per_s_*", { MMB_KIND_RATE, HI, MMB_ROLE_GATED,
+		"ops per second of one initiator" } },
+	{ "initiator_oncpu", { MMB_KIND_RATIO, NE, MMB_ROLE_INFO,
+		"least on-CPU share of an initiator" } },
+	{ "busy_victim_oncpu", { MMB_KIND_RATIO, NE, MMB_ROLE_INFO,
+		"least on-CPU share of a busy victim" } },
+	{ "effective_mhz", { MMB_KIND_LEVEL, NE, MMB_ROLE_INFO,
+		"the clock the initiator's core ran at" } },
+	{ "ipis_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_GATED,
+		"IPIs per op, all kinds", "ipis" }, { 3, 1 } },
+	{ "ipi_tlb_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_GATED,
+		"TLB flush runs per op", "tlb" }, { 4, 3 } },
+	{ "tp_tlb_flush_remote_ipi_send_per_op", { MMB_KIND_COUNT, LO,
+		MMB_ROLE_DETAIL, "remote TLB flushes requested per op",
+		"rflush" }, { 5, 0 } },
+	{ "ipi_call_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_GATED,
+		"call-function IPIs per op", "call" }, { 6, 2 } },
+	{ "ipi_resched_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_GATED,
+		"reschedule IPIs per op", "resched" }, { 7, 0 } },
+	{ "tp_idle_enter_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_DETAIL,
+		"switches into the idle task per op", "idle" }, { 0, 4 } },
+	{ "tp_mm_count_atomics_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_DETAIL,
+		"mm_count atomics per op (derived)" } },
+	{ "*_net_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_DETAIL,
+		"IPIs per op, less the background" } },
+	{ "ipi_*_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_GATED,
+		"IPIs of one kind per op" } },
+	{ "tp_*_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_DETAIL,
+		"tracepoint hits per op" } },
+	/* kthread-mm's own, for results before metric_info */
+	{ "pairs_per_op", { MMB_KIND_COUNT, NE, MMB_ROLE_INFO,
+		"use/unuse pairs per request" } },
+	{ "kthread_pair_ns", { MMB_KIND_TIME, LO, MMB_ROLE_GATED,
+		"kthread_use_mm() + unuse pair, in the kthread" } },
+	{ "kthread_pair_cycles", { MMB_KIND_CYCLES, LO, MMB_ROLE_GATED,
+		"cycles per kthread_use_mm() + unuse pair" } },
+};
+
+static void set(struct metric_info *mi, const char *name,
+		const struct mmb_metric_desc *d, const int *rank)
+{
+	memset(mi, 0, sizeof(*mi));
+	mi->d = *d;
+	snprintf(mi->lab, sizeof(mi->lab), "%s", d->label ? d->label : name);
+	snprintf(mi->col, sizeof(mi->col), "%s", d->column ? d->column : "");
+	/* the struct is copied about: lab and col hold the strings */
+	mi->d.label = mi->d.column = NULL;
+	for (int t = 0; rank && *mi->col && t < MMB_NTABLES; t++)
+		mi->rank[t] = rank[t];
+}
+
+void metric_builtin(const char *name, struct metric_info *mi)
+{
+	static const struct mmb_metric_desc plain;
+
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
+		if (!fnmatch(builtins[i].pattern, name, 0)) {
+			set(mi, name, &builtins[i].d, builtins[i].rank);
+			return;
+		}
+	set(mi, name, &plain, NULL);
+}
+
+static int index_of(const char *const *names, const char *s)
+{
+	for (int i = 0; s && names[i]; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return -1;
+}
+
+/* One entry of a metric_info block: NULL when sound, else the field. */
+static const char *entry_bad(const json_t *e)
+{
+	static const char *const keys[] = { "kind", "better", "role" };
+	static const char *const *const sets[] = { mmb_kind_names,
+		mmb_better_names, mmb_role_names };
+	const json_t *v;
+
+	if (!json_is_object(e))
+		return "";
+	for (int k = 0; k < 3; k++)
+		if (index_of(sets[k], json_string_value(json_object_get(e, keys[k]))) < 0)
+			return keys[k];
+	v = json_object_get(e, "label");
+	if (v && !json_is_string(v))
+		return "label";
+	v = json_object_get(e, "column");
+	if (v && (!json_is_string(v) || !json_string_length(v) ||
+		  json_string_length(v) >= sizeof(((struct metric_info *)0)->col)))
+		return "column";
+	for (int t = 0; t < MMB_NTABLES; t++) {
+		v = json_object_get(e, mmb_table_names[t]);
+		if (v && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			  json_integer_value(v) > 1000))
+			return mmb_table_names[t];
+	}
+	return NULL;
+}
+
+int metric_info_check(const json_t *block, char *err, size_t len)
+{
+	const char *name, *bad;
+	json_t *e;
+
+	if (!block)
+		return 0;	/* a result from before metric_info */
+	if (!json_is_object(block)) {
+		snprintf(err, len, "field 'metric_info': not an object");
+		return -1;
+	}
+	json_object_foreach((json_t *)block, name, e) {
+		bad = entry_bad(e);
+		if (!bad)
+			continue;
+		if (*bad)
+			snprintf(err, len, "field 'metric_info.%.60s.%s': missing or not valid",
+				 name, bad);
+		else
+			snprintf(err, len, "field 'metric_info.%.60s': not an object", name);
+		return -1;
+	}
+	return 0;
+}
+
+void mmb_metric_info(const json_t *res, const char *name,
+		     struct metric_info *mi)
+{
+	const json_t *e = json_object_get(json_object_get(res, "metric_info"), name);
+	struct mmb_metric_desc d;
+	int rank[MMB_NTABLES];
+
+	if (!e || entry_bad(e)) {
+		metric_builtin(name, mi);
+		return;
+	}
+	d = (struct mmb_metric_desc){
+		.kind = index_of(mmb_kind_names, mmb_jstr(e, "kind")),
+		.better = index_of(mmb_better_names, mmb_jstr(e, "better")),
+		.role = index_of(mmb_role_names, mmb_jstr(e, "role")),
+		.label = json_string_value(json_object_get(e, "label")),
+		.column = json_string_value(json_object_get(e, "column")),
+	};
+	for (int t = 0; t < MMB_NTABLES; t++)
+		rank[t] = (int)json_integer_value(json_object_get(e, mmb_table_names[t]));
+	set(mi, name, &d, rank);
+}
+
+static json_t *info_json(const struct metric_info *mi)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s}",
+			      "kind", mmb_kind_names[mi->d.kind],
+			      "better", mmb_better_names[mi->d.better],
+			      "role", mmb_role_names[mi->d.role],
+			      "label", mi->lab);
+
+	if (*mi->col) {
+		json_object_set_new(o, "column", json_string(mi->col));
+		for (int t = 0; t < MMB_NTABLES; t++)
+			json_object_set_new(o, mmb_table_names[t],
+					    json_integer(mi->rank[t]));
+	}
+	return o;
+}
+
+/* A built-in entry for exactly this name, not a pattern's. */
+static const struct builtin *builtin_exact(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
+		if (!strcmp(builtins[i].pattern, name))
+			return &builtins[i];
+	return NULL;
+}
+
+void metric_typed(json_t *info, const char *name, enum cval_kind kind,
+		  bool net, const char *what)
+{
+	const struct builtin *b = builtin_exact(name);
+	struct mmb_metric_desc d = { MMB_KIND_COUNT, LO, MMB_ROLE_GATED };
+	struct metric_info mi;
+	char lab[160];
+
+	if (!info)
+		return;
+	if (b) {
+		set(&mi, name, &b->d, b->rank);
+		json_object_set_new(info, name, info_json(&mi));
+		return;
+	}
+	switch (kind) {
+	case CV_IPI:
+		if (!strncmp(what, "ipi_", 4))
+			what += 4;
+		else if (!strcmp(what, "ipis"))
+			what = "all";
+		snprintf(lab, sizeof(lab), net ? "IPIs per op (%s), less the background" :
+			 "IPIs per op (%s)", what);
+		d.role = net ? MMB_ROLE_DETAIL : MMB_ROLE_GATED;
+		break;
+	case CV_TRACEPOINT:
+		/* counted beside the IPIs they explain: not judged twice */
+		snprintf(lab, sizeof(lab), "hits per op: %s", what);
+		d.role = MMB_ROLE_DETAIL;
+		break;
+	case CV_EVENT:
+		snprintf(lab, sizeof(lab), "%s per op", what);
+		break;
+	case CV_LEVEL:
+		snprintf(lab, sizeof(lab), "%s", what);
+		d = (struct mmb_metric_desc){ MMB_KIND_LEVEL, NE, MMB_ROLE_INFO };
+		break;
+	}
+	d.label = lab;
+	set(&mi, name, &d, NULL);
+	json_object_set_new(info, name, info_json(&mi));
+}
+
+/*
+ * The metric_info block of a result: a bench's counters as the bench
+ * declares them (their columns after the runner's, in declaration order),
+ * the runner's counters as it described them by their kind (known), every
+ * other metric from the table above.
+ */
+json_t *metric_info_block(const json_t *metrics, const struct mmb_counter *c,
+			  const json_t *known)
+{
+	json_t *block = json_object(), *m;
+	const char *name;
+
+	json_object_foreach((json_t *)metrics, name, m) {
+		struct metric_info mi;
+		int i;
+
+		for (i = 0; c && c[i].name && strcmp(c[i].name, name); i++)
+			;
+		if (c && c[i].name) {
+			int rank[MMB_NTABLES] = { 100 + i, 100 + i };
+
+			set(&mi, name, &c[i].desc, rank);
+		} else if (json_object_get(known, name)) {
+			json_object_set(block, name, json_object_get(known, name));
+			continue;
+		} else {
+			metric_builtin(name, &mi);
+		}
+		json_object_set_new(block, name, info_json(&mi));
+	}
+	return block;
+}
+
+const char *const mmb_table_names[] = { "summary", "matrix", NULL };
+
+struct col_sort {
+	char name[64];
+	struct metric_info mi;
+	int rank;
+};
+
+static int by_rank(const void *a, const void *b)
+{
+	const struct col_sort *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	return strcmp(x->name, y->name);
+}
+
+int mmb_metric_columns(json_t *const *res, int n, enum mmb_table t,
+		       struct mmb_column *out, int max)
+{
+	struct col_sort *c = calloc(max + 1, sizeof(*c));
+	int nc = 0;
+
+	if (!c)
+		return 0;
+	/*
+	 * The columns every result offers, in rank order.  A metric
+	 * that one result lacks still gets its column: the cell says "-".
+	 */
+	for (int i = 0; i < n; i++) {
+		const json_t *info = json_object_get(res[i], "metric_info");
+		const char *name;
+		json_t *m;
+
+		json_object_foreach(info ? (json_t *)info :
+				    json_object_get(res[i], "metrics"), name, m) {
+			struct metric_info mi;
+			bool seen = false;
+
+			mmb_metric_info(res[i], name, &mi);
+			if (!mi.rank[t] || strlen(name) >= sizeof(c->name))
+				continue;
+			for (int k = 0; k < nc && !seen; k++)
+				seen = !strcmp(c[k].name, name);
+			if (seen || nc == max)
+				continue;
+			snprintf(c[nc].name, sizeof(c[nc].name), "%s", name);
+			c[nc].mi = mi;
+			c[nc].rank = mi.rank[t];
+			nc++;
+		}
+	}
+	/*
+	 * Results from before metric_info that lack a built-in column's
+	 * metric altogether (no TLB row on arm64) still show it, as n/a.
+	 */
+	for (size_t b = 0; b < ARRAY_SIZE(builtins) && nc < max; b++) {
+		bool seen = false;
+
+		if (!builtins[b].rank[t] || strchr(builtins[b].pattern, '*'))
+			continue;
+		for (int k = 0; k < nc && !seen; k++)
+			seen = !strcmp(c[k].name, builtins[b].pattern);
+		if (seen)
+			continue;
+		snprintf(c[nc].name, sizeof(c[nc].name), "%s", builtins[b].pattern);
+		metric_builtin(builtins[b].pattern, &c[nc].mi);
+		c[nc].rank = builtins[b].rank[t];
+		nc++;
+	}
+	qsort(c, nc, sizeof(*c), by_rank);
+	for (int k = 0; k < nc; k++) {
+		snprintf(out[k].name, sizeof(out[k].name), "%s", c[k].name);
+		out[k].mi = c[k].mi;
+	}
+	free(c);
+	return nc;
+}
