@@ -18,8 +18,9 @@
  * input are adjusted together (Holm), so an A/A comparison flags nothing
  * with probability at least 1 - alpha.  A change is significant when the
  * adjusted p < alpha and the interval excludes zero; a regression is a
- * significant change for the worse beyond --threshold: a rise, except in
- * throughput (ops_per_s, initiator_ops_per_s_*), where a fall is worse.
+ * significant change for the worse beyond --threshold.  Which metrics are
+ * tested, and which way is worse, each result says in its metric_info
+ * (lib/metrics.c): a rise, except in throughput, where a fall is worse.
  *
  * Exit: 0 no regression, 1 regressions (listed), 2 usage or unreadable
  * input (the message names the file and the field).
@@ -329,25 +330,6 @@ static struct cmp_stat test_pair(const struct group *ga,
 	return st;
 }
 
-/*
- * Informational: not better or worse in either direction, never tested
- * (the run's conditions: how long victims ran, the clock the cores ran at).
- */
-static bool gated(const char *metric)
-{
-	return strcmp(metric, "busy_victim_oncpu") &&
-	       strcmp(metric, "initiator_oncpu") &&
-	       strcmp(metric, "pairs_per_op") &&
-	       strcmp(metric, "effective_mhz");
-}
-
-/* Throughput: more is better, so a fall is the regression. */
-static bool higher_is_better(const char *metric)
-{
-	return !strcmp(metric, "ops_per_s") ||
-	       !strncmp(metric, "initiator_ops_per_s_", 20);
-}
-
 struct cmp {
 	double change, lo, hi, p;
 	bool significant, regression, defined;
@@ -400,11 +382,18 @@ static const char *incomparable(const struct group *g, const char *name,
 	return NULL;
 }
 
+/*
+ * What is tested and which way is worse come from the metric's own
+ * description (metric_info, lib/metrics.c): an informational metric (how
+ * long a busy victim ran, the clock the cores ran at) is shown, never
+ * tested; throughput regresses when it falls.
+ */
 static struct cmp compare(const struct group *ga, const struct group *gb,
-			  const char *metric, const char *unit, int input,
-			  bool by_run)
+			  const char *metric, const struct metric_info *mi,
+			  const char *unit, int input, bool by_run)
 {
 	struct cmp_stat st = test_pair(ga, gb, metric, by_run);
+	bool gated = mi->d.role == MMB_ROLE_GATED;
 	struct cmp c = { .p = st.p, .change = st.change, .lo = st.lo,
 			 .hi = st.hi };
 	bool tiny = unit && !strcmp(unit, "ipis/op") &&
@@ -417,20 +406,20 @@ static struct cmp compare(const struct group *ga, const struct group *gb,
 	 * in the family whose false positives Holm bounds.
 	 */
 	if (collecting) {
-		if (!isnan(c.p) && gated(metric))
+		if (!isnan(c.p) && gated)
 			family_add(input, c.p);
 		return c;
 	}
-	if (!isnan(c.p) && gated(metric))
+	if (!isnan(c.p) && gated)
 		c.p = fam[input].adj[fam[input].at++];
 	/* from nothing to something: no percentage, but a change */
 	c.defined = st.base != 0 || st.new_ == 0;
-	c.significant = gated(metric) &&
+	c.significant = gated &&
 			cmp_significant(&st, c.p, alpha, noise) && !tiny;
-	if (higher_is_better(metric))
+	if (mi->d.better == MMB_BETTER_HIGHER)
 		c.regression = c.significant && st.base != 0 &&
 			       -c.change > threshold;
-	else
+	else if (mi->d.better == MMB_BETTER_LOWER)
 		c.regression = c.significant &&
 			       (st.base == 0 ? st.new_ > 0 : c.change > threshold);
 	return c;
@@ -553,10 +542,12 @@ static void compare_pair(struct group *gs, int nr)
 		struct side a, b[MAX_INPUTS];
 		struct cmp c[MAX_INPUTS];
 		char why[MAX_INPUTS][160];
+		struct metric_info mi;
 		bool any = false;
 		json_t *mj;
 
-		if (!strncmp(name, "tp_", 3) || strstr(name, "_net_per_op"))
+		mmb_metric_info(rs[0]->doc, name, &mi);
+		if (mi.d.role == MMB_ROLE_DETAIL)
 			continue;	/* in the JSON files; the table stays short */
 		side_of(&gs[0], name, by_run, &a);
 		for (int i = 1; i < nr; i++) {
@@ -571,7 +562,7 @@ static void compare_pair(struct group *gs, int nr)
 								 why[i], sizeof(why[i]));
 			if (c[i].incomparable)
 				continue;
-			c[i] = compare(&gs[0], &gs[i], name, json_string_value(
+			c[i] = compare(&gs[0], &gs[i], name, &mi, json_string_value(
 					       json_object_get(m, "unit")), i, by_run);
 			if (c[i].regression && !collecting)
 				report_regression(label, name, &c[i], i);

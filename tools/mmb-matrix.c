@@ -6,7 +6,8 @@
  * per op by kind, of lazy transitions per op (switches into the idle task)
  * and latency.  Latency measured under emulation (qemu TCG) is labelled as
  * such: it is not a real latency, and neither is throughput there; counts
- * are.
+ * are.  The columns are the metrics whose description (metric_info,
+ * lib/metrics.c) asks for one, so a bench's own metric needs no edit here.
  *
  *   mmb-matrix DIR...      (a directory or bundle of results per kernel)
  */
@@ -47,6 +48,16 @@ static double med(const json_t *res, const char *metric)
 					  metric);
 
 	return json_number_value(json_object_get(m, "median"));
+}
+
+/* a time whole, in 11 places; a count in 6 or its heading's width */
+static int width_of(const struct mmb_column *c)
+{
+	int len = (int)strlen(c->mi.col);
+
+	if (c->mi.d.kind == MMB_KIND_TIME)
+		return len > 11 ? len : 11;
+	return len > 6 ? len : 6;
 }
 
 /* never a zero for what cannot happen (arm64 TLB IPIs) or was not counted */
@@ -124,7 +135,9 @@ static int cmp_rows(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	static struct col cols[MAX_COLS];
-	int ncols = 0;
+	static json_t *all[MAX_COLS * MAX_ROWS];
+	struct mmb_column mc[16];
+	int ncols = 0, nall = 0, nmc, total;
 	bool emulated = false;
 
 	if (argc == 2 && !strcmp(argv[1], "--help")) {
@@ -158,18 +171,42 @@ int main(int argc, char **argv)
 					for (int c = 0; c < ncols; c++)
 						cols[c].res[r] = tmp[c][o];
 	}
-	printf("# IPIs per op (median, /proc/interrupts, all CPUs): all / call / tlb;\n"
+	printf("# IPIs per op (median, /proc/interrupts, all CPUs): ipis (all kinds) / call / tlb;\n"
 	       "# idle: switches into the idle task per op (sched:sched_switch: lazy entries);\n"
 	       "# xN: N initiators (--initiators)");
 	printf("%s\n", emulated ?
 	       "\n# under qemu TCG latency (and throughput) are EMULATED: only the counts mean anything" : "");
+	for (int c = 0; c < ncols; c++)
+		for (int r = 0; r < nrows; r++)
+			if (cols[c].res[r])
+				all[nall++] = cols[c].res[r];
+	nmc = mmb_metric_columns(all, nall, MMB_TABLE_MATRIX, mc,
+				 (int)ARRAY_SIZE(mc));
+	total = -1;
+	for (int k = 0; k < nmc; k++)
+		total += 1 + width_of(&mc[k]);
+	/* a bench's own columns say what they are */
+	for (int k = 0; k < nmc; k++) {
+		struct metric_info bi;
+
+		metric_builtin(mc[k].name, &bi);
+		if (!*bi.col)
+			printf("# %s: %s (%s)\n", mc[k].mi.col, mc[k].mi.lab,
+			       mc[k].name);
+	}
 	printf("%-26s", "bench/variant");
 	for (int c = 0; c < ncols; c++)
-		printf(" | %-39s", cols[c].name);
+		printf(" | %-*s", total, cols[c].name);
 	printf("\n%-26s", "");
-	for (int c = 0; c < ncols; c++)
-		printf(" | %6s %6s %6s %6s %11s", "all", "call", "tlb", "idle",
-		       !strcmp(cols[c].accel, "tcg") ? "emul_ns" : "lat_ns");
+	for (int c = 0; c < ncols; c++) {
+		printf(" |");
+		for (int k = 0; k < nmc; k++)
+			/* a time measured under emulation is not a latency */
+			printf(" %*s", width_of(&mc[k]),
+			       mc[k].mi.d.kind == MMB_KIND_TIME &&
+			       !strcmp(cols[c].accel, "tcg") ? "emul_ns" :
+			       mc[k].mi.col);
+	}
 	putchar('\n');
 	for (int r = 0; r < nrows; r++) {
 		printf("%-26s", rows[r]);
@@ -177,15 +214,17 @@ int main(int argc, char **argv)
 			const json_t *res = cols[c].res[r];
 
 			if (!res) {
-				printf(" | %-39s", "(none)");
+				printf(" | %-*s", total, "(none)");
 				continue;
 			}
-			printf(" | ");
-			cell(res, "ipis_per_op", 6);
-			cell(res, "ipi_call_per_op", 7);
-			cell(res, "ipi_tlb_per_op", 7);
-			cell(res, "tp_idle_enter_per_op", 7);
-			printf(" %11.0f", med(res, "latency_ns"));
+			printf(" |");
+			for (int k = 0; k < nmc; k++) {
+				if (mc[k].mi.d.kind == MMB_KIND_TIME)
+					printf(" %*.0f", width_of(&mc[k]),
+					       med(res, mc[k].name));
+				else
+					cell(res, mc[k].name, width_of(&mc[k]) + 1);
+			}
 		}
 		putchar('\n');
 	}

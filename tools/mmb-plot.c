@@ -145,12 +145,27 @@ static int cmp_point(const void *a, const void *b)
 	return c ? c : (p->x > q->x) - (p->x < q->x);
 }
 
-/* gnuplot strings are double-quoted: keep a label from closing one */
+/*
+ * gnuplot strings are double-quoted: keep a label (from a result file,
+ * which can come from anywhere) from closing one, escaping, or running a
+ * command: gnuplot substitutes `backquotes` on the line it reads.
+ */
+static char gp_char(char c)
+{
+	return c == '"' || c == '`' ? '\'' : c == '\\' ? '/' :
+	       (unsigned char)c < ' ' ? ' ' : c;
+}
+
+static void gp_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(gp_char(*s), f);
+}
+
 static void gp_str(FILE *f, const char *s)
 {
 	fputc('"', f);
-	for (; *s; s++)
-		fputc(*s == '"' ? '\'' : *s, f);
+	gp_text(f, s);
 	fputc('"', f);
 }
 
@@ -637,25 +652,34 @@ int main(int argc, char **argv)
 			int s = 0;
 
 			if (pass) {
-				/* the source as the result states it, up to its detail */
-				char srcl[64] = "?";
+				/*
+				 * what the metric is, as its result describes
+				 * it (metric_info), and its source up to its detail
+				 */
+				char srcl[64] = "?", lab[160];
+				struct metric_info mi;
 
+				snprintf(lab, sizeof(lab), "%s", ipi_label);
 				for (int i = 0; i < npt; i++) {
 					const char *sr = json_string_value(json_object_get(json_object_get(
 						json_object_get(pt[i].doc, "metrics"), ipi_metric), "source"));
 
 					if (sr) {
 						snprintf(srcl, sizeof(srcl), "%.*s", (int)strcspn(sr, "(["), sr);
-						srcl[strcspn(srcl, "\"")] = '\0';
 						while (*srcl && srcl[strlen(srcl) - 1] == ' ')
 							srcl[strlen(srcl) - 1] = '\0';
+						mmb_metric_info(pt[i].doc, ipi_metric, &mi);
+						snprintf(lab, sizeof(lab), "%s", mi.lab);
 						break;
 					}
 				}
 				if (strcmp(ymetric, "latency_ns"))
 					fprintf(f, "set format y '%%g'\n");
-				fprintf(f, "set ylabel \"%s (%s)\\nmedian; bars min-max of samples\"\n",
-					ipi_label, srcl);
+				snprintf(lab + strlen(lab), sizeof(lab) - strlen(lab),
+					 " (%s)", srcl);
+				fprintf(f, "set ylabel \"");
+				gp_text(f, lab);
+				fprintf(f, "\\nmedian; bars min-max of samples\"\n");
 			}
 			fprintf(f, "plot ");
 			for (int i = 0; i < npt;) {

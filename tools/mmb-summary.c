@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mmb-summary: one table from a set of result files, the medians of what
- * matters for a first look: latency, cycles, and IPIs per op by kind.
+ * matters for a first look: latency, cycles, and IPIs per op by kind.  The
+ * columns are the metrics whose description (metric_info, lib/metrics.c)
+ * asks for one, so a bench's own metric shows up without an edit here.
  *
  *   mmb-summary RESULT.json|DIR|BUNDLE...
  *
@@ -25,14 +27,29 @@ static double median(const json_t *res, const char *metric, bool *have)
 	return *have ? json_number_value(v) : 0;
 }
 
-static void cell(FILE *f, const json_t *res, const char *metric,
-		 const char *fmt, int width)
+/* Times to a tenth of a ns, cycles whole, counts per op to 3 places. */
+static int width_of(const struct mmb_column *c, int *digits)
+{
+	int len = (int)strlen(c->mi.col);
+
+	*digits = c->mi.d.kind == MMB_KIND_TIME ? 1 :
+		  c->mi.d.kind == MMB_KIND_CYCLES ? 0 : 3;
+	if (c->mi.d.kind == MMB_KIND_TIME)
+		return len > 13 ? len : 13;
+	if (c->mi.d.kind == MMB_KIND_CYCLES)
+		return len > 12 ? len : 12;
+	return len > 8 ? len : 8;
+}
+
+static void cell(FILE *f, const json_t *res, const struct mmb_column *c)
 {
 	bool have;
-	double v = median(res, metric, &have);
+	double v = median(res, c->name, &have);
+	int digits, width = width_of(c, &digits);
+	const char *metric = c->name;
 
 	if (have)
-		fprintf(f, fmt, width, v);
+		fprintf(f, " %*.*f", width, digits, v);
 	else if (json_object_get(json_object_get(res, "not_applicable"), metric))
 		fprintf(f, " %*s", width, "n/a");	/* arm64 TLB IPIs */
 	else
@@ -43,9 +60,10 @@ int main(int argc, char **argv)
 {
 	struct mmb_results rs = { 0 };
 	json_t **res;
+	struct mmb_column cols[32];
 	bool any = false;
 	char err[512];
-	int n, bad = 0;
+	int n, ncols, bad = 0;
 
 	if (argc == 2 && !strcmp(argv[1], "--help")) {
 		printf("usage: mmb-summary RESULT.json|DIR|BUNDLE...\n"
@@ -102,10 +120,26 @@ int main(int argc, char **argv)
 		mmb_params_label(res, n, i, label, sizeof(label));
 		any = *label;
 	}
-	printf("%-10s %-13s %13s %12s %8s %8s %8s %8s %8s  %-17s%s\n", "bench",
-	       "variant", "latency_ns", "cycles", "ipis", "tlb", "rflush",
-	       "call", "resched", "initiator>victims",
-	       any ? "  params" : "");
+	ncols = mmb_metric_columns(res, n, MMB_TABLE_SUMMARY, cols,
+				   (int)ARRAY_SIZE(cols));
+	/* a bench's own columns say what they are */
+	for (int k = 0; k < ncols; k++) {
+		struct metric_info bi;
+
+		metric_builtin(cols[k].name, &bi);
+		if (*bi.col)
+			continue;
+		printf("# %s: %s, %s (%s)\n", cols[k].mi.col, cols[k].mi.lab,
+		       mmb_jstr(json_object_get(json_object_get(res[0], "metrics"),
+						cols[k].name), "unit"), cols[k].name);
+	}
+	printf("%-10s %-13s", "bench", "variant");
+	for (int k = 0; k < ncols; k++) {
+		int digits;
+
+		printf(" %*s", width_of(&cols[k], &digits), cols[k].mi.col);
+	}
+	printf("  %-17s%s\n", "initiator>victims", any ? "  params" : "");
 	for (int i = 0; i < n; i++) {
 		const json_t *pl = json_object_get(res[i], "placement");
 		const json_t *vic = json_object_get(pl, "victims");
@@ -121,14 +155,8 @@ int main(int argc, char **argv)
 				       sizeof(cpus));
 		free(c);
 		printf("%-10s %-13s", mmb_jstr(res[i], "bench"), mmb_jstr(res[i], "variant"));
-		cell(stdout, res[i], "latency_ns", " %*.1f", 13);
-		cell(stdout, res[i], "cycles", " %*.0f", 12);
-		cell(stdout, res[i], "ipis_per_op", " %*.3f", 8);
-		cell(stdout, res[i], "ipi_tlb_per_op", " %*.3f", 8);
-		cell(stdout, res[i], "tp_tlb_flush_remote_ipi_send_per_op",
-		     " %*.3f", 8);
-		cell(stdout, res[i], "ipi_call_per_op", " %*.3f", 8);
-		cell(stdout, res[i], "ipi_resched_per_op", " %*.3f", 8);
+		for (int k = 0; k < ncols; k++)
+			cell(stdout, res[i], &cols[k]);
 		snprintf(where, sizeof(where), "%lld>%s%s",
 			 json_integer_value(json_object_get(
 				 json_object_get(pl, "initiator"), "cpu")), cpus,
