@@ -66,6 +66,8 @@ TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c)
 EXEC_TARGET := $(BUILD)/libexec/mmb-exec-target
 HELPER_TEST := $(BUILD)/libexec/mmb-helper-test $(BUILD)/libexec/mmb-helper-fuzz
 STRESS      := $(BUILD)/libexec/mmb-stress
+# benches that exist for the tests only (tests/benches/): not installed
+TESTBENCH   := $(patsubst tests/benches/%.c,$(BUILD)/testbench/mmb-%,$(wildcard tests/benches/*.c))
 
 # The helper module, against the running kernel's build tree or Debian's
 # 6.12 headers (installed by make check); KDIR= names another tree.  For
@@ -82,7 +84,7 @@ endif
 
 all: $(BINS) $(TOOLS) $(EXEC_TARGET) $(HELPER_TEST) $(STRESS)
 
-tests: $(TESTS)
+tests: $(TESTS) $(TESTBENCH)
 
 # the arm64 cross build, its unit tests and (with its kernel tree) the
 # module, as make check builds them
@@ -110,6 +112,10 @@ $(BUILD)/libmmb.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/bin/mmb-%: $(BUILD)/obj/benches/%.o $(BUILD)/libmmb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/testbench/mmb-%: $(BUILD)/obj/tests/benches/%.o $(BUILD)/libmmb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -155,7 +161,7 @@ kernels: deps-check
 # kernels before arm64: make arm64 builds the module against its tree.
 # sanitize: the same sources under ASan and UBSan, whose unit tests and
 # benches tests/run.sh runs too.
-check: deps deps-check all $(TESTS) kernels arm64 sanitize fuzz clang-check
+check: deps deps-check all $(TESTS) $(TESTBENCH) kernels arm64 sanitize fuzz clang-check
 	@tests/run.sh
 
 # The same sources under clang with -Werror, into build/clang: user space
