@@ -145,7 +145,7 @@ static const struct mmb_variant variants[] = {
 	{ .name = "fork-exit", .desc = "fork; the child exits at once",
 	  .op_desc = "fork + child exit + wait",
 	  .mode = MMB_MODE_PROCESSES, .mode_fixed = true,
-	  .victims = MMB_VICTIM_NONE, .op = op_fork_exit },
+	  .victims = MMB_VICTIM_NONE, .op = op_fork_exit, .matrix = true },
 	{ .name = "fork-exec", .desc = "fork; the child execs a no-libc program",
 	  .op_desc = "fork + exec of mmb-exec-target + exit + wait",
 	  .mode = MMB_MODE_PROCESSES, .mode_fixed = true,
@@ -154,7 +154,7 @@ static const struct mmb_variant variants[] = {
 	  .desc = "the child visits every victim CPU, then exits (lazy mm everywhere)",
 	  .op_desc = "fork + child migrates over the victim CPUs + exit + wait",
 	  .mode = MMB_MODE_PROCESSES, .mode_fixed = true,
-	  .victims = MMB_VICTIM_CPUS, .op = op_walk_exit },
+	  .victims = MMB_VICTIM_CPUS, .op = op_walk_exit, .matrix = true },
 	{ NULL }
 };
 

@@ -116,13 +116,13 @@ static const struct mmb_variant variants[] = {
 	  .op_desc = "one request: a kthread per victim CPU runs --pairs use/unuse pairs",
 	  .mode = MMB_MODE_THREADS, .mode_fixed = true,
 	  .victims = MMB_VICTIM_CPUS, .setup = setup, .op = op_use_unuse,
-	  .teardown = teardown },
+	  .teardown = teardown, .matrix = true },
 	{ .name = "exit-race",
 	  .desc = "the owner exits while kthreads hold its mm lazily on the victim CPUs",
 	  .op_desc = "fork; child lends its mm to the kthreads and exits; wait; kthreads leave",
 	  .mode = MMB_MODE_PROCESSES, .mode_fixed = true,
 	  .victims = MMB_VICTIM_CPUS, .setup = setup, .op = op_exit_race,
-	  .teardown = teardown },
+	  .teardown = teardown, .matrix = true },
 	{ NULL }
 };
 
@@ -151,6 +151,7 @@ static const struct mmb_opt opts[] = {
 
 static const struct mmb_bench bench = {
 	.name = "kthread-mm",
+	.plan_args = "--victims all",
 	.desc = "kthread_use_mm()/unuse and lazy kthreads at exit (helper module)",
 	.variants = variants,
 	.opts = opts,

@@ -146,18 +146,18 @@ static int op_register(struct mmb_run *r)
 	return 0;
 }
 
-#define MB_VARIANT(n, d, s, o) \
+#define MB_VARIANT(n, d, s, o, m) \
 	{ .name = n, .desc = d, .op_desc = "one membarrier() call", \
 	  .mode = MMB_MODE_THREADS, .mode_fixed = true, .setup = s, \
-	  .victim = victim, .op = o }
+	  .victim = victim, .op = o, .matrix = m }
 
 static const struct mmb_variant variants[] = {
 	MB_VARIANT("sync-core", "MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE",
-		   setup_sync_core, op_sync_core),
+		   setup_sync_core, op_sync_core, true),
 	MB_VARIANT("private", "MEMBARRIER_CMD_PRIVATE_EXPEDITED",
-		   setup_private, op_private),
+		   setup_private, op_private, false),
 	MB_VARIANT("global", "MEMBARRIER_CMD_GLOBAL_EXPEDITED",
-		   setup_global, op_global),
+		   setup_global, op_global, false),
 	{ .name = "register",
 	  .desc = "registration for SYNC_CORE in a fresh mm (fork+register+exit)",
 	  .op_desc = "fork, REGISTER_PRIVATE_EXPEDITED_SYNC_CORE in the child, exit, wait",
@@ -178,6 +178,7 @@ static const struct mmb_opt opts[] = {
 
 static const struct mmb_bench bench = {
 	.name = "membarrier",
+	.plan_args = "--victims all",
 	.desc = "membarrier() latency vs the number, spread and state of threads",
 	.variants = variants,
 	.opts = opts,

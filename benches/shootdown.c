@@ -257,7 +257,7 @@ static const struct mmb_variant variants[] = {
 	  .op_desc = "munmap() of --pages pages (untimed: mmap + write each page)",
 	  .mode = MMB_MODE_THREADS, .mode_fixed = true,
 	  .setup = setup_unmapped, .victim = victim, .prepare = munmap_prepare,
-	  .op = munmap_op, .teardown = teardown },
+	  .op = munmap_op, .teardown = teardown, .matrix = true },
 	{ .name = "madvise", .desc = "MADV_DONTNEED of a written region",
 	  .op_desc = "madvise(MADV_DONTNEED) of --pages pages (untimed: write each page)",
 	  .mode = MMB_MODE_THREADS, .mode_fixed = true,
@@ -290,6 +290,7 @@ static const struct mmb_opt opts[] = {
 
 static const struct mmb_bench bench = {
 	.name = "shootdown",
+	.plan_args = "--victims all",
 	.desc = "TLB shootdown cost vs victims, spread, state and pages per op",
 	.variants = variants,
 	.opts = opts,

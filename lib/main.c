@@ -37,7 +37,7 @@ static struct {
 
 static const struct mmb_opt common_opts[] = {
 	{ "variant", MMB_OPT_STR, &o.variant, "NAME",
-	  "variant to run: a name, all, or help (lists them)" },
+	  "variant to run: a name, all, or help (lists them; plan: for scripts/mmb plan)" },
 	{ "cpus", MMB_OPT_STR, &o.cpus, "LIST",
 	  "CPUs the run may use (default: all online)" },
 	{ "initiator", MMB_OPT_INT, &o.initiator, "CPU",
@@ -797,6 +797,14 @@ int mmb_main(const struct mmb_bench *b, int argc, char **argv)
 	}
 	if (!strcmp(o.variant, "help")) {
 		print_variants(b, stdout);
+		return MMB_EXIT_OK;
+	}
+	if (!strcmp(o.variant, "plan")) {
+		/* for scripts/mmb plan: name, in the matrix or not, options */
+		for (const struct mmb_variant *v = b->variants; v->name; v++)
+			printf("%s\t%s\t%s\n", v->name, v->matrix ? "matrix" : "-",
+			       b->plan_args && v->victims != MMB_VICTIM_NONE ?
+			       b->plan_args : "");
 		return MMB_EXIT_OK;
 	}
 	if (strcmp(o.variant, "all")) {

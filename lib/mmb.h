@@ -90,6 +90,12 @@ struct mmb_variant {
 	/* One operation; 0 or a negative errno. */
 	int (*op)(struct mmb_run *r);
 	void (*teardown)(struct mmb_run *r);
+	/*
+	 * The strategy matrix runs it (scripts/mmb plan --matrix writes the
+	 * guests' plans from these): the variants whose op crosses the lazy
+	 * mm paths the strategies differ on.
+	 */
+	bool matrix;
 };
 
 /*
@@ -157,6 +163,11 @@ struct mmb_bench {
 	const struct mmb_counter *counters;	/* terminated by a NULL name */
 	/* Adds the bench's parameters to the result (mmb_param_*). */
 	void (*params)(struct mmb_run *r);
+	/*
+	 * Options its lines in a guest's plan take ("--victims all"), for
+	 * the variants that have victims.
+	 */
+	const char *plan_args;
 };
 
 int mmb_main(const struct mmb_bench *b, int argc, char **argv);

@@ -7,7 +7,8 @@
 #
 #   scripts/matrix.sh [options] [STRATEGY...]     (default: refcount shootdown)
 #     --vcpus N --nodes M   guest layout (default 4 over 2)
-#     --plan FILE           bench command lines (default: scripts/kernel/matrix.plan)
+#     --plan FILE           bench command lines (default: mmb plan --matrix,
+#                           the variants the benches mark for the matrix)
 #     --scaling             instead of a plan: the scaling shapes at 1, 2, 4 ..
 #                           --vcpus initiators (ctxsw pairs on one CPU and
 #                           through idle, tlb-flush2, membarrier sync-core,
@@ -23,7 +24,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-vcpus=4 nodes=2 plan=$top/scripts/kernel/matrix.plan out="" timeout=900 arch=x86_64
+vcpus=4 nodes=2 plan="" out="" timeout=900 arch=x86_64
 scaling=0
 strategies=()
 die() { echo "matrix: $*" >&2; exit 2; }
@@ -77,6 +78,11 @@ if [ $scaling -eq 1 ]; then
 		"$top/scripts/mmb" sweep $s --variant empty --initiators "$all" null -- --tracepoint-repeat 0
 	} > "$plan" || die "--scaling: writing the plan failed"
 	echo "# matrix: scaling plan, $(wc -l < "$plan") runs: $plan" >&2
+elif [ -z "$plan" ]; then
+	# the benches say which of their variants the matrix runs
+	plan=$out/matrix.plan
+	"$top/scripts/mmb" plan --matrix > "$plan" || die "writing the plan failed (mmb plan --matrix)"
+	echo "# matrix: $(wc -l < "$plan") runs from mmb plan --matrix: $plan" >&2
 fi
 [ -f "$plan" ] || die "--plan: $plan: no such file"
 

@@ -88,6 +88,22 @@ line=$(head -1 "$tmp/qplan")
 got=$(/bin/busybox sh -c 'eval "set -- $1"; while [ $# -gt 0 ]; do [ "$1" = --events ] && { printf %s "$2"; exit; }; shift; done' sh "$line")
 [ "$got" = "a b" ]
 ok $? "sweep --print-plan: an extra argument with a space reaches the bench whole (got '$got')"
+# --- guest plans from the benches' own variant lists
+"$MMB" plan --matrix > "$tmp/mplan"
+want="ctxsw/idle ctxsw/kthread ctxsw/processes ctxsw/threads exec-exit/fork-exit exec-exit/walk-exit kthread-mm/exit-race kthread-mm/use-unuse membarrier/sync-core shootdown/munmap "
+got=$(awk '{ sub(/^mmb-/, "", $1); print $1 "/" $3 }' "$tmp/mplan" | sort | tr '\n' ' ')
+[ "$got" = "$want" ] && grep -q '^mmb-shootdown --variant munmap --duration 0.5 --repeat 5 --warmup 0.1 --victims all$' "$tmp/mplan"
+ok $? "plan --matrix: the variants the benches mark, with their plan options (got $got)"
+"$MMB" plan --duration 0.1 --repeat 2 --warmup 0 > "$tmp/aplan"
+nv=0
+for b in "$MMB_TOP"/benches/*.c; do
+	b=${b##*/}
+	nv=$((nv + $("$BIN/mmb-${b%.c}" --variant plan | wc -l)))
+done
+[ "$(wc -l < "$tmp/aplan")" -eq "$nv" ] && grep -q '^mmb-membarrier --variant register --duration 0.1 --repeat 2 --warmup 0$' "$tmp/aplan"
+ok $? "plan: a line per variant of every bench ($nv), no --victims where a variant has none"
+bad "plan: a bad --repeat" "--repeat: 'x'" "$MMB" plan --repeat x
+bad "plan: not a bench" "'nosuch' is not a bench" "$MMB" plan nosuch
 if [ "$(nproc)" -ge 2 ]; then
 	"$MMB" sweep --out "$tmp/sw" --victims 1 --pages 1,16 --duration 0.05 \
 		--repeat 3 --warmup 0.05 shootdown -- --tracepoint-repeat 0 > "$tmp/sw.out" 2> "$tmp/sw.err"
