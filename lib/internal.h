@@ -366,6 +366,18 @@ bool mmb_param_is_sampling(const char *key);
 /* "pages=64": what tells docs[i] from the rows of its bench and variant */
 void mmb_params_label(json_t *const *docs, int n, int i, char *buf,
 		      size_t len);
+/* lib/opts.c: typed option tables, shared by benches and tools. */
+int mmb_opts_count(const struct mmb_opt *t);
+void mmb_opts_help(const struct mmb_opt *t, FILE *f);
+void mmb_opt_set(const char *prog, const struct mmb_opt *op, const char *arg);
+/*
+ * A tool's options, from its table: values checked and set, exit 2
+ * naming the option otherwise; returns the index of the first operand.
+ */
+int mmb_tool_opts(const char *prog, const struct mmb_opt *t, int argc,
+		  char **argv);
+void mmb_die_usage(const char *prog, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
 double mmb_num_arg(const char *prog, const char *opt, const char *s,
 		   double lo, double hi);
 
@@ -487,7 +499,5 @@ void mmb_add_metric(json_t *metrics, const char *name, const char *unit,
 /* Calibration: per-op harness cost, for the closing figures. */
 uint64_t mmb_now_ns(void);
 
-void mmb_die_usage(const char *prog, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
 
 #endif /* MMB_INTERNAL_H */

@@ -153,55 +153,11 @@ const char *mmb_libexec(const char *name)
 
 /* ---- options ---- */
 
-static int nopts(const struct mmb_opt *t)
-{
-	int n = 0;
-
-	while (t && t[n].name)
-		n++;
-	return n;
-}
-
 static const struct mmb_opt *find_opt(const struct mmb_bench *b, int idx)
 {
-	int nc = nopts(common_opts);
+	int nc = mmb_opts_count(common_opts);
 
 	return idx < nc ? &common_opts[idx] : &b->opts[idx - nc];
-}
-
-static void print_default(const struct mmb_opt *op, FILE *f)
-{
-	switch (op->type) {
-	case MMB_OPT_INT:
-		if (*(long *)op->ptr >= 0)
-			fprintf(f, " (default %ld)", *(long *)op->ptr);
-		break;
-	case MMB_OPT_DOUBLE:
-		fprintf(f, " (default %g)", *(double *)op->ptr);
-		break;
-	case MMB_OPT_CHOICE:
-		fprintf(f, " (");
-		for (int i = 0; op->choices[i]; i++)
-			fprintf(f, "%s%s%s", i ? "|" : "", op->choices[i],
-				i == *(int *)op->ptr ? "*" : "");
-		fprintf(f, ")");
-		break;
-	default:
-		break;
-	}
-}
-
-static void print_opts(const struct mmb_opt *t, FILE *f)
-{
-	for (int i = 0; t && t[i].name; i++) {
-		char lhs[48];
-
-		snprintf(lhs, sizeof(lhs), "--%s%s%s", t[i].name,
-			 t[i].arg ? " " : "", t[i].arg ? t[i].arg : "");
-		fprintf(f, "  %-26s %s", lhs, t[i].help);
-		print_default(&t[i], f);
-		fputc('\n', f);
-	}
 }
 
 static void print_variants(const struct mmb_bench *b, FILE *f)
@@ -215,65 +171,19 @@ static void usage(const struct mmb_bench *b)
 	printf("usage: %s [options]\n  %s\n\nvariants (--variant NAME|all|help):\n",
 	       prog, b->desc);
 	print_variants(b, stdout);
-	if (nopts(b->opts)) {
+	if (mmb_opts_count(b->opts)) {
 		printf("\n%s options:\n", b->name);
-		print_opts(b->opts, stdout);
+		mmb_opts_help(b->opts, stdout);
 	}
 	printf("\ncommon options:\n");
-	print_opts(common_opts, stdout);
+	mmb_opts_help(common_opts, stdout);
 	printf("\nA bare number given to --victims is a count; write one CPU as '3,'.\n"
 	       "Exit: 0 ok, 1 failure, 2 usage error, 4 skipped (reason on stderr).\n");
 }
 
-static void set_opt(const struct mmb_opt *op, const char *arg)
-{
-	char *end;
-
-	switch (op->type) {
-	case MMB_OPT_FLAG:
-		*(bool *)op->ptr = true;
-		return;
-	case MMB_OPT_STR:
-		*(const char **)op->ptr = arg;
-		return;
-	case MMB_OPT_CHOICE:
-		for (int i = 0; op->choices[i]; i++) {
-			if (!strcmp(arg, op->choices[i])) {
-				*(int *)op->ptr = i;
-				return;
-			}
-		}
-		mmb_die_usage(prog, "--%s: '%s' is not one of the choices (see --help)",
-			      op->name, arg);
-	case MMB_OPT_INT: {
-		long v;
-
-		errno = 0;
-		v = strtol(arg, &end, 0);
-		if (errno || *end || end == arg || v < op->min || v > op->max)
-			mmb_die_usage(prog, "--%s: '%s' must be an integer from %.0f to %.0f",
-				      op->name, arg, op->min, op->max);
-		*(long *)op->ptr = v;
-		return;
-	}
-	case MMB_OPT_DOUBLE: {
-		double v;
-
-		errno = 0;
-		v = strtod(arg, &end);
-		if (errno || *end || end == arg || !isfinite(v) ||
-		    v < op->min || v > op->max)
-			mmb_die_usage(prog, "--%s: '%s' must be a number from %g to %g",
-				      op->name, arg, op->min, op->max);
-		*(double *)op->ptr = v;
-		return;
-	}
-	}
-}
-
 static void parse_args(const struct mmb_bench *b, int argc, char **argv)
 {
-	int nc = nopts(common_opts), nb = nopts(b->opts);
+	int nc = mmb_opts_count(common_opts), nb = mmb_opts_count(b->opts);
 	struct option *lo = calloc(nc + nb + 1, sizeof(*lo));
 	int c, idx;
 
@@ -303,7 +213,7 @@ static void parse_args(const struct mmb_bench *b, int argc, char **argv)
 			mmb_die_usage(prog, "%s: unknown option or missing argument",
 				      argv[optind - 1]);
 		}
-		set_opt(find_opt(b, idx), optarg);
+		mmb_opt_set(prog, find_opt(b, idx), optarg);
 		if (!strcmp(lo[idx].name, "mode"))
 			o.mode_set = true;
 	}

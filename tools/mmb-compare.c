@@ -26,7 +26,6 @@
  * input (the message names the file and the field).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <gsl/gsl_statistics_double.h>
 #include <jansson.h>
 #include <math.h>
@@ -666,106 +665,46 @@ next:
 		json_array_append_new(json_object_get(out_json, "pairs"), pj);
 }
 
+static const char *const formats[] = { "text", "markdown", "json", NULL };
+static const char *const matches[] = { "all", "variant", NULL };
+static int match_idx;
+static bool help;
+
+static const struct mmb_opt opts[] = {
+	{ "format", MMB_OPT_CHOICE, &format, "FMT", "how to print", 0, 0, formats },
+	{ "threshold", MMB_OPT_DOUBLE, &threshold, "PCT",
+	  "a regression is worse by more than this", 0, 1e6 },
+	{ "alpha", MMB_OPT_DOUBLE, &alpha, "A", "family-wise significance level",
+	  1e-9, 0.5 },
+	{ "noise", MMB_OPT_DOUBLE, &noise, "PCT",
+	  "with one run on each side, smaller changes are never significant (the run-to-run drift its samples cannot see; 2+ runs on a side measure it)",
+	  0, 100 },
+	{ "ipi-floor", MMB_OPT_DOUBLE, &ipi_floor, "N",
+	  "smaller changes in IPIs/op are never significant (background, not the op)",
+	  0, 1e6 },
+	{ "match", MMB_OPT_CHOICE, &match_idx, "HOW",
+	  "pair by bench, variant, params and placement (all) or by bench and variant only",
+	  0, 0, matches },
+	{ "help", MMB_OPT_FLAG, &help, NULL, "this text" },
+	{ NULL }
+};
+
 static void usage(void)
 {
-	printf("usage: mmb-compare [--format text|markdown|json] [--threshold PCT]\n"
-	       "                   [--alpha A] [--match all|variant] BASE NEW [NEW...]\n"
-	       "  BASE, NEW: mmb result files or directories of them\n"
-	       "  --threshold PCT  a regression is worse by more than this (default 5)\n"
-	       "  --alpha A        family-wise significance level (default 0.05)\n"
-	       "  --noise PCT      with one run on each side, smaller changes are never\n"
-	       "                   significant (default 5: the run-to-run drift its\n"
-	       "                   samples cannot see; 2+ runs on a side measure it)\n"
-	       "  --ipi-floor N    smaller changes in IPIs/op are never significant\n"
-	       "                   (default 0.05: background, not the op)\n"
-	       "  --match all|variant  pair by bench, variant, params and placement (all,\n"
-	       "                   the default) or by bench and variant only\n"
+	printf("usage: mmb-compare [options] BASE NEW [NEW...]\n"
+	       "  BASE, NEW: mmb result files or directories of them\n");
+	mmb_opts_help(opts, stdout);
+	printf("Which metrics are tested, and which way is worse, each result says in\n"
+	       "its metric_info.\n"
 	       "Marks: * significant change, ! significant regression beyond the threshold.\n"
 	       "Exit: 0 no regression, 1 regressions, 2 usage or unreadable input.\n");
 }
 
-int main(int argc, char **argv)
+/* The runs of each pair in every input; the pairs found. */
+static int find_pairs(struct group (*groups)[MAX_INPUTS])
 {
-	static const struct option lo[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "threshold", required_argument, NULL, 't' },
-		{ "alpha", required_argument, NULL, 'a' },
-		{ "match", required_argument, NULL, 'm' },
-		{ "noise", required_argument, NULL, 'n' },
-		{ "ipi-floor", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct group (*groups)[MAX_INPUTS];
-	int c, nreg, unpaired = 0, npairs = 0;
+	int npairs = 0;
 
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!strcmp(optarg, "text"))
-				format = 0;
-			else if (!strcmp(optarg, "markdown"))
-				format = 1;
-			else if (!strcmp(optarg, "json"))
-				format = 2;
-			else {
-				fprintf(stderr, "mmb-compare: --format: '%s' is not text, markdown or json\n",
-					optarg);
-				return MMB_EXIT_USAGE;
-			}
-			break;
-		case 't':
-			threshold = mmb_num_arg("mmb-compare", "--threshold", optarg, 0, 1e6);
-			break;
-		case 'a':
-			alpha = mmb_num_arg("mmb-compare", "--alpha", optarg, 1e-9, 0.5);
-			break;
-		case 'i':
-			ipi_floor = mmb_num_arg("mmb-compare", "--ipi-floor", optarg, 0, 1e6);
-			break;
-		case 'n':
-			noise = mmb_num_arg("mmb-compare", "--noise", optarg, 0, 100);
-			break;
-		case 'm':
-			if (strcmp(optarg, "all") && strcmp(optarg, "variant")) {
-				fprintf(stderr, "mmb-compare: --match: '%s' is not all or variant\n",
-					optarg);
-				return MMB_EXIT_USAGE;
-			}
-			match_variant = !strcmp(optarg, "variant");
-			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			fprintf(stderr, "mmb-compare: unknown option (see --help)\n");
-			return MMB_EXIT_USAGE;
-		}
-	}
-	if (argc - optind < 2 || argc - optind > MAX_INPUTS) {
-		fprintf(stderr, "mmb-compare: give a BASE and 1 to %d NEW inputs (see --help)\n",
-			MAX_INPUTS - 1);
-		return MMB_EXIT_USAGE;
-	}
-	for (int i = optind; i < argc; i++)
-		load_input(&in[ninputs++], argv[i]);
-
-	out_json = json_pack("{s:s, s:[], s:f, s:f, s:f, s:s, s:[], s:[], s:[]}",
-			     "schema", "mmb-compare/1", "inputs", "threshold_pct",
-			     threshold, "noise_pct", noise, "alpha", alpha,
-			     "multiplicity", "holm: p is adjusted over every metric compared for one input",
-			     "family_sizes", "pairs", "unpaired");
-	regressions = json_array();
-	for (int i = 0; i < ninputs; i++)
-		json_array_append_new(json_object_get(out_json, "inputs"),
-				      json_string(in[i].path));
-
-	base_docs = calloc(in[0].n + 1, sizeof(*base_docs));
-	for (int j = 0; base_docs && j < in[0].n; j++)
-		base_docs[j] = in[0].r[j].doc;
-	groups = calloc(in[0].n + 1, sizeof(*groups));
-	if (!groups)
-		return MMB_EXIT_FAIL;
 	for (int j = 0; j < in[0].n; j++) {
 		struct group *gs = groups[npairs];
 		const char *key = in[0].r[j].key;
@@ -783,13 +722,21 @@ int main(int argc, char **argv)
 			all &= gs[i].n > 0;
 		}
 		if (!all)
-			continue;	/* listed below as unpaired */
+			continue;	/* listed as unpaired */
 		for (int i = 0; i < ninputs; i++)
 			for (int k = 0; k < gs[i].n; k++)
 				gs[i].r[k]->paired = true;
 		npairs++;
 	}
-	/* pass one: the p-values of each input's family; pass two: decide */
+	return npairs;
+}
+
+/*
+ * Pass one collects the p-values of each input's family, pass two decides
+ * with the Holm-adjusted ones and prints.
+ */
+static void compare_all(struct group (*groups)[MAX_INPUTS], int npairs)
+{
 	collecting = true;
 	for (int j = 0; j < npairs; j++)
 		compare_pair(groups[j], ninputs);
@@ -804,7 +751,13 @@ int main(int argc, char **argv)
 		       in[0].path, alpha, fam[1].n, noise, threshold);
 	for (int j = 0; j < npairs; j++)
 		compare_pair(groups[j], ninputs);
-	free(groups);
+}
+
+/* Results of any input that nothing paired with. */
+static void report_unpaired(void)
+{
+	int unpaired = 0;
+
 	for (int i = 0; i < ninputs; i++) {
 		for (int k = 0; k < in[i].n; k++) {
 			if (in[i].r[k].paired)
@@ -819,6 +772,84 @@ int main(int argc, char **argv)
 				       in[i].r[k].label, in[i].r[k].file);
 		}
 	}
+}
+
+/* The verdict: JSON, or the list of regressions, or that there is none. */
+static void print_verdict(void)
+{
+	size_t i;
+	json_t *r;
+
+	json_object_set(out_json, "regressions", regressions);
+	if (format == 2) {
+		json_dumpf(out_json, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+			   JSON_REAL_PRECISION(8));
+		putchar('\n');
+		return;
+	}
+	if (!json_array_size(regressions)) {
+		printf("\n%sno regression beyond %g%%\n", format ? "" : "# ",
+		       threshold);
+		return;
+	}
+	printf("\n%sregressions beyond %g%%:%s\n", format ? "**" : "",
+	       threshold, format ? "**" : "");
+	json_array_foreach(regressions, i, r) {
+		const json_t *ch = json_object_get(r, "change_pct");
+
+		printf("%s%s %s ", format ? "- " : "  ",
+		       json_string_value(json_object_get(r, "pair")),
+		       json_string_value(json_object_get(r, "metric")));
+		if (json_is_null(ch))
+			printf("up from 0, p=%.2g\n",
+			       json_number_value(json_object_get(r, "p")));
+		else
+			printf("%+.1f%% [%+.1f%%, %+.1f%%] p=%.2g\n",
+			       json_number_value(ch),
+			       json_number_value(json_array_get(json_object_get(r, "ci_pct"), 0)),
+			       json_number_value(json_array_get(json_object_get(r, "ci_pct"), 1)),
+			       json_number_value(json_object_get(r, "p")));
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct group (*groups)[MAX_INPUTS];
+	int first, nreg, npairs;
+
+	first = mmb_tool_opts("mmb-compare", opts, argc, argv);
+	if (help) {
+		usage();
+		return 0;
+	}
+	match_variant = match_idx == 1;
+	if (argc - first < 2 || argc - first > MAX_INPUTS) {
+		fprintf(stderr, "mmb-compare: give a BASE and 1 to %d NEW inputs (see --help)\n",
+			MAX_INPUTS - 1);
+		return MMB_EXIT_USAGE;
+	}
+	for (int i = first; i < argc; i++)
+		load_input(&in[ninputs++], argv[i]);
+
+	out_json = json_pack("{s:s, s:[], s:f, s:f, s:f, s:s, s:[], s:[], s:[]}",
+			     "schema", "mmb-compare/1", "inputs", "threshold_pct",
+			     threshold, "noise_pct", noise, "alpha", alpha,
+			     "multiplicity", "holm: p is adjusted over every metric compared for one input",
+			     "family_sizes", "pairs", "unpaired");
+	regressions = json_array();
+	for (int i = 0; i < ninputs; i++)
+		json_array_append_new(json_object_get(out_json, "inputs"),
+				      json_string(in[i].path));
+	base_docs = calloc(in[0].n + 1, sizeof(*base_docs));
+	for (int j = 0; base_docs && j < in[0].n; j++)
+		base_docs[j] = in[0].r[j].doc;
+	groups = calloc(in[0].n + 1, sizeof(*groups));
+	if (!groups)
+		return MMB_EXIT_FAIL;
+	npairs = find_pairs(groups);
+	compare_all(groups, npairs);
+	free(groups);
+	report_unpaired();
 	if (!npairs) {
 		/* a gate that compared nothing must not pass */
 		fprintf(stderr, "mmb-compare: %s: no result pairs with one in %s: nothing compared (--match variant pairs by bench and variant only)\n",
@@ -826,37 +857,7 @@ int main(int argc, char **argv)
 		return MMB_EXIT_USAGE;
 	}
 	nreg = (int)json_array_size(regressions);
-	json_object_set(out_json, "regressions", regressions);
-	if (format == 2) {
-		json_dumpf(out_json, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-			   JSON_REAL_PRECISION(8));
-		putchar('\n');
-	} else if (nreg) {
-		size_t i;
-		json_t *r;
-
-		printf("\n%sregressions beyond %g%%:%s\n", format ? "**" : "",
-		       threshold, format ? "**" : "");
-		json_array_foreach(regressions, i, r) {
-			const json_t *ch = json_object_get(r, "change_pct");
-
-			printf("%s%s %s ", format ? "- " : "  ",
-			       json_string_value(json_object_get(r, "pair")),
-			       json_string_value(json_object_get(r, "metric")));
-			if (json_is_null(ch))
-				printf("up from 0, p=%.2g\n",
-				       json_number_value(json_object_get(r, "p")));
-			else
-				printf("%+.1f%% [%+.1f%%, %+.1f%%] p=%.2g\n",
-				       json_number_value(ch),
-				       json_number_value(json_array_get(json_object_get(r, "ci_pct"), 0)),
-				       json_number_value(json_array_get(json_object_get(r, "ci_pct"), 1)),
-				       json_number_value(json_object_get(r, "p")));
-		}
-	} else {
-		printf("\n%sno regression beyond %g%%\n", format ? "" : "# ",
-		       threshold);
-	}
+	print_verdict();
 	json_decref(regressions);
 	json_decref(out_json);
 	inputs_free();

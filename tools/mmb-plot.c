@@ -26,7 +26,6 @@
  * gnuplot (data and script are still written).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <spawn.h>
@@ -46,7 +45,43 @@ struct point {
 	double x;
 };
 
-static const char *xvar = "auto", *by = "input", *ipis = "all";
+/* Everything one chart is made of: the inputs, the points, their labels. */
+struct plot {
+	struct mmb_results *in;
+	char **inputs;
+	int nin;
+	struct point *pt;
+	int npt, nseries;
+	const char *xvar, *ymetric, *ipi_metric, *ipi_label, *out;
+	char ipibuf[64], outbuf[4200];
+	char kernels[1024], machines[1024], benches[256], variants[256];
+	char varying[16][40];
+	int nvary;
+	bool emulated;
+	double xmin, xmax, top;
+};
+
+static const char *const xvars[] = { "auto", "victims", "pages", "initiators", NULL };
+static const char *const bys[] = { "input", "strategy", NULL };
+static int xvar_idx, by_idx;
+static const char *ipis = "all", *out_opt;
+static bool hist, help;
+
+static const struct mmb_opt opts[] = {
+	{ "out", MMB_OPT_STR, &out_opt, "PREFIX",
+	  "where: PREFIX.dat, .gp, .png and .svg (default DIR/plot for one directory, else mmb-plot)" },
+	{ "x", MMB_OPT_CHOICE, &xvar_idx, "VAR",
+	  "the swept variable (auto: initiators, victims or pages, whichever differs)",
+	  0, 0, xvars },
+	{ "by", MMB_OPT_CHOICE, &by_idx, "WHAT",
+	  "a line per input or per lazy-TLB strategy", 0, 0, bys },
+	{ "ipis", MMB_OPT_STR, &ipis, "KIND",
+	  "the lower panel: all, tlb, call, resched, irq_work or any METRIC_per_op" },
+	{ "hist", MMB_OPT_FLAG, &hist, NULL,
+	  "per-op latency distributions (latency_histogram) instead" },
+	{ "help", MMB_OPT_FLAG, &help, NULL, "this text" },
+	{ NULL }
+};
 
 static int usage(const char *why)
 {
@@ -58,6 +93,8 @@ static int usage(const char *why)
 		"       mmb-plot --hist [--out PREFIX] INPUT...   (per-op latency distributions)\n"
 		"INPUT: result files, directories (a sweep, a matrix kernel) or bundles.\n"
 		"Writes PREFIX.dat, PREFIX.gp, PREFIX.png and PREFIX.svg.\n");
+	if (!why)
+		mmb_opts_help(opts, stdout);
 	return why ? MMB_EXIT_USAGE : MMB_EXIT_OK;
 }
 
@@ -343,249 +380,208 @@ static int plot_hist(struct mmb_results *in, int nin, char **inputs,
 	return MMB_EXIT_OK;
 }
 
-int main(int argc, char **argv)
+/* --ipis: the lower panel's metric */
+static int pick_ipi_metric(struct plot *p)
 {
-	static const struct option lo[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "x", required_argument, NULL, 'x' },
-		{ "by", required_argument, NULL, 'b' },
-		{ "ipis", required_argument, NULL, 'i' },
-		{ "hist", no_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct mmb_results *in;
-	struct point *pt;
-	const char *unit = "ns";
-	double top = 0, div = 1;
-	const char *ymetric = "latency_ns";
-	const char *out = NULL, *ipi_metric, *ipi_label;
-	char err[512], path[4200], label[128], kernels[1024] = "",
-	     machines[1024] = "", benches[256] = "", variants[256] = "",
-	     varying[16][40], ipibuf[64];
-	int nvary = 0, npt = 0, nin, c, emulated = 0, nseries = 0, rc;
-	bool hist = false;
-	double xmin = INFINITY, xmax = -INFINITY;
-	FILE *f;
-
-	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'x': xvar = optarg; break;
-		case 'b': by = optarg; break;
-		case 'i': ipis = optarg; break;
-		case 'H': hist = true; break;
-		case 'h': return usage(NULL);
-		default: return usage("unknown option");
-		}
-	}
-	if (strcmp(xvar, "auto") && strcmp(xvar, "victims") &&
-	    strcmp(xvar, "pages") && strcmp(xvar, "initiators"))
-		return usage("--x: want auto, victims, pages or initiators");
-	if (strcmp(by, "input") && strcmp(by, "strategy"))
-		return usage("--by: want input or strategy");
 	if (!strcmp(ipis, "all")) {
-		ipi_metric = "ipis_per_op";
-		ipi_label = "IPIs per op, all kinds";
+		p->ipi_metric = "ipis_per_op";
+		p->ipi_label = "IPIs per op, all kinds";
 	} else if (!strcmp(ipis, "tlb") || !strcmp(ipis, "call") ||
 		   !strcmp(ipis, "resched") || !strcmp(ipis, "irq_work")) {
-		snprintf(ipibuf, sizeof(ipibuf), "ipi_%s_per_op", ipis);
-		ipi_metric = ipibuf;
-		ipi_label = ipis;
+		snprintf(p->ipibuf, sizeof(p->ipibuf), "ipi_%s_per_op", ipis);
+		p->ipi_metric = p->ipibuf;
+		p->ipi_label = ipis;
 	} else if (strlen(ipis) > 7 && !strcmp(ipis + strlen(ipis) - 7, "_per_op")) {
 		/* any per-op metric, e.g. tp_shoot_lazy_tlb_per_op */
-		ipi_metric = ipis;
-		ipi_label = ipis;
+		p->ipi_metric = ipis;
+		p->ipi_label = ipis;
 	} else {
 		return usage("--ipis: want all, tlb, call, resched, irq_work or a metric ending in _per_op");
 	}
-	nin = argc - optind;
-	if (nin < 1)
-		return usage("give at least one INPUT");
-	in = calloc(nin, sizeof(*in));
-	for (int i = 0; i < nin; i++) {
+	return 0;
+}
+
+static int load_inputs(struct plot *p)
+{
+	char err[512], path[4200], line[128];
+	FILE *f;
+
+	p->in = calloc(p->nin, sizeof(*p->in));
+	if (!p->in)
+		return MMB_EXIT_FAIL;
+	for (int i = 0; i < p->nin; i++) {
 		struct stat st;
 
-		if (mmb_results_load(&in[i], argv[optind + i], err, sizeof(err))) {
+		if (mmb_results_load(&p->in[i], p->inputs[i], err, sizeof(err))) {
 			fprintf(stderr, "mmb-plot: %s\n", err);
 			return MMB_EXIT_USAGE;
 		}
-		npt += in[i].n;
+		p->npt += p->in[i].n;
 		/* matrix.sh leaves the accelerator next to a kernel's results */
-		snprintf(path, sizeof(path), "%s/accel", argv[optind + i]);
-		if (!stat(argv[optind + i], &st) && S_ISDIR(st.st_mode) &&
+		snprintf(path, sizeof(path), "%s/accel", p->inputs[i]);
+		if (!stat(p->inputs[i], &st) && S_ISDIR(st.st_mode) &&
 		    (f = fopen(path, "r"))) {
-			emulated |= fgets(label, sizeof(label), f) &&
-				    !strncmp(label, "tcg", 3);
+			p->emulated |= fgets(line, sizeof(line), f) &&
+				       !strncmp(line, "tcg", 3);
 			fclose(f);
 		}
 	}
-	if (hist) {
-		rc = plot_hist(in, nin, argv + optind, out ? out : "mmb-hist",
-			       emulated);
-		for (int i = 0; i < nin; i++)
-			mmb_results_free(&in[i]);
-		free(in);
-		return rc;
-	}
-	pt = calloc(npt, sizeof(*pt));
-	for (int i = 0; i < nin; i++)
-		for (int r = 0; r < in[i].n; r++)
-			add_unique(benches, sizeof(benches), mmb_jstr(in[i].r[r].doc, "bench"));
+	return 0;
+}
 
-	/* which variable is swept, and which others differ between results */
-	{
-		const char *cand[64];
-		int ncand = 0;
-		const json_t *d0 = in[0].r[0].doc;
-		const char *k;
-		json_t *v;
+/* Which variable is swept (--x auto), and which others differ. */
+static int find_swept(struct plot *p)
+{
+	const char *cand[64], *k;
+	const json_t *d0 = p->in[0].r[0].doc;
+	int ncand = 0;
+	json_t *v;
 
-		cand[ncand++] = "victims";
-		cand[ncand++] = "initiators";
-		json_object_foreach(json_object_get(d0, "params"), k, v)
-			if (!is_sampling(k) && strcmp(k, "initiators") &&
-			    strcmp(k, "victims") &&
-			    ncand < 64)
-				cand[ncand++] = k;
-		for (int j = 0; j < ncand; j++) {
-			char a[64], b[64];
-			bool differs = false;
+	cand[ncand++] = "victims";
+	cand[ncand++] = "initiators";
+	json_object_foreach(json_object_get(d0, "params"), k, v)
+		if (!is_sampling(k) && strcmp(k, "initiators") &&
+		    strcmp(k, "victims") && ncand < 64)
+			cand[ncand++] = k;
+	for (int j = 0; j < ncand; j++) {
+		char a[64], b[64];
+		bool differs = false;
 
-			param_text(d0, cand[j], a, sizeof(a));
-			for (int i = 0; i < nin && !differs; i++)
-				for (int r = 0; r < in[i].n && !differs; r++) {
-					param_text(in[i].r[r].doc, cand[j], b, sizeof(b));
-					differs = strcmp(a, b);
-				}
-			if (differs && nvary < 16)
-				snprintf(varying[nvary++], sizeof(varying[0]), "%s", cand[j]);
-		}
-		if (!strcmp(xvar, "auto")) {
-			xvar = NULL;
-			for (int j = 0; j < nvary && !xvar; j++)
-				if (!strcmp(varying[j], "initiators"))
-					xvar = "initiators";
-			for (int j = 0; j < nvary && !xvar; j++)
-				if (!strcmp(varying[j], "victims"))
-					xvar = "victims";
-			for (int j = 0; j < nvary && !xvar; j++)
-				if (!strcmp(varying[j], "pages"))
-					xvar = "pages";
-			if (!xvar) {
-				fprintf(stderr, "mmb-plot: %s: neither initiators, victims nor pages differ between the results: nothing was swept (mmb sweep)\n",
-					argv[optind]);
-				return MMB_EXIT_USAGE;
+		param_text(d0, cand[j], a, sizeof(a));
+		for (int i = 0; i < p->nin && !differs; i++)
+			for (int r = 0; r < p->in[i].n && !differs; r++) {
+				param_text(p->in[i].r[r].doc, cand[j], b, sizeof(b));
+				differs = strcmp(a, b);
 			}
-		}
+		if (differs && p->nvary < 16)
+			snprintf(p->varying[p->nvary++], sizeof(p->varying[0]),
+				 "%s", cand[j]);
 	}
+	if (strcmp(p->xvar, "auto"))
+		return 0;
+	/* in this order of preference */
+	for (int c = 0; c < 3; c++) {
+		static const char *const pref[] = { "initiators", "victims", "pages" };
 
-	/* a scaling chart may hold both sides of a trade-off */
-	if (strchr(benches, ',') && strcmp(xvar, "initiators")) {
-		fprintf(stderr, "mmb-plot: %s: the inputs hold several benches (%s): plot one at a time\n",
-			argv[optind], benches);
-		return MMB_EXIT_USAGE;
+		for (int j = 0; j < p->nvary; j++)
+			if (!strcmp(p->varying[j], pref[c])) {
+				p->xvar = pref[c];
+				return 0;
+			}
 	}
-	if (!strcmp(xvar, "initiators"))
-		ymetric = "ops_per_s";
-	npt = 0;
-	for (int i = 0; i < nin; i++) {
-		for (int r = 0; r < in[i].n; r++) {
-			const json_t *d = in[i].r[r].doc;
+	fprintf(stderr, "mmb-plot: %s: neither initiators, victims nor pages differ between the results: nothing was swept (mmb sweep)\n",
+		p->inputs[0]);
+	return MMB_EXIT_USAGE;
+}
+
+/* What the machines and kernels of the results were, for the title. */
+static void describe_system(struct plot *p, const json_t *sys)
+{
+	const json_t *t = json_object_get(sys, "topology");
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s (%s)", mmb_jstr(sys, "kernel.release"),
+		 mmb_jstr(sys, "lazy_tlb.strategy"));
+	add_unique(p->kernels, sizeof(p->kernels), buf);
+	if (t)
+		snprintf(buf, sizeof(buf),
+			 "%s; %lld socket(s), %lld node(s), %lld cores x %lld threads",
+			 mmb_jstr(sys, "cpu_model"),
+			 json_integer_value(json_object_get(t, "sockets")),
+			 json_integer_value(json_object_get(t, "nodes")),
+			 json_integer_value(json_object_get(t, "cores")),
+			 json_integer_value(json_object_get(t, "threads_per_core")));
+	else
+		snprintf(buf, sizeof(buf), "%s; %lld CPUs", mmb_jstr(sys, "cpu_model"),
+			 json_integer_value(json_object_get(sys, "nr_cpus_online")));
+	add_unique(p->machines, sizeof(p->machines), buf);
+}
+
+/* A point per result: its x, and the series it belongs to. */
+static int collect_points(struct plot *p)
+{
+	p->pt = calloc(p->npt + 1, sizeof(*p->pt));
+	if (!p->pt)
+		return MMB_EXIT_FAIL;
+	p->npt = 0;
+	p->xmin = INFINITY;
+	p->xmax = -INFINITY;
+	for (int i = 0; i < p->nin; i++) {
+		for (int r = 0; r < p->in[i].n; r++) {
+			const json_t *d = p->in[i].r[r].doc;
 			const json_t *sys = json_object_get(d, "system");
-			const json_t *t = json_object_get(sys, "topology");
-			struct point *p = &pt[npt++];
+			struct point *pt = &p->pt[p->npt++];
 			char buf[256];
 
-			if (!strcmp(xvar, "pages") &&
+			if (!strcmp(p->xvar, "pages") &&
 			    !json_is_number(json_object_get(json_object_get(d, "params"), "pages"))) {
 				fprintf(stderr, "mmb-plot: %s: field 'params.pages': missing (mmb-%s has no --pages)\n",
-					in[i].r[r].where, mmb_jstr(d, "bench"));
+					p->in[i].r[r].where, mmb_jstr(d, "bench"));
 				return MMB_EXIT_USAGE;
 			}
-			p->doc = d;
-			p->x = xval(d, xvar);
-			if (!strcmp(by, "strategy"))
-				snprintf(p->series, sizeof(p->series), "%s",
+			pt->doc = d;
+			pt->x = xval(d, p->xvar);
+			if (by_idx == 1)
+				snprintf(pt->series, sizeof(pt->series), "%s",
 					 mmb_jstr(sys, "lazy_tlb.strategy"));
 			else
-				basename_of(argv[optind + i], p->series, sizeof(p->series));
-			if (strchr(benches, ','))
-				snprintf(p->series + strlen(p->series),
-					 sizeof(p->series) - strlen(p->series),
+				basename_of(p->inputs[i], pt->series, sizeof(pt->series));
+			if (strchr(p->benches, ','))
+				snprintf(pt->series + strlen(pt->series),
+					 sizeof(pt->series) - strlen(pt->series),
 					 " %s/%s", mmb_jstr(d, "bench"),
 					 mmb_jstr(d, "variant"));
-			add_unique(variants, sizeof(variants), mmb_jstr(d, "variant"));
-			for (int j = 0; j < nvary; j++) {
-				if (!strcmp(varying[j], xvar))
+			add_unique(p->variants, sizeof(p->variants), mmb_jstr(d, "variant"));
+			for (int j = 0; j < p->nvary; j++) {
+				if (!strcmp(p->varying[j], p->xvar))
 					continue;
-				param_text(d, varying[j], buf, sizeof(buf));
-				snprintf(p->series + strlen(p->series),
-					 sizeof(p->series) - strlen(p->series),
-					 " %s=%s", varying[j], buf);
+				param_text(d, p->varying[j], buf, sizeof(buf));
+				snprintf(pt->series + strlen(pt->series),
+					 sizeof(pt->series) - strlen(pt->series),
+					 " %s=%s", p->varying[j], buf);
 			}
-			snprintf(buf, sizeof(buf), "%s (%s)",
-				 mmb_jstr(sys, "kernel.release"),
-				 mmb_jstr(sys, "lazy_tlb.strategy"));
-			add_unique(kernels, sizeof(kernels), buf);
-			if (t)
-				snprintf(buf, sizeof(buf),
-					 "%s; %lld socket(s), %lld node(s), %lld cores x %lld threads",
-					 mmb_jstr(sys, "cpu_model"),
-					 json_integer_value(json_object_get(t, "sockets")),
-					 json_integer_value(json_object_get(t, "nodes")),
-					 json_integer_value(json_object_get(t, "cores")),
-					 json_integer_value(json_object_get(t, "threads_per_core")));
-			else
-				snprintf(buf, sizeof(buf), "%s; %lld CPUs",
-					 mmb_jstr(sys, "cpu_model"),
-					 json_integer_value(json_object_get(sys, "nr_cpus_online")));
-			add_unique(machines, sizeof(machines), buf);
-			if (p->x < xmin)
-				xmin = p->x;
-			if (p->x > xmax)
-				xmax = p->x;
+			describe_system(p, sys);
+			p->xmin = fmin(p->xmin, pt->x);
+			p->xmax = fmax(p->xmax, pt->x);
 		}
 	}
-	qsort(pt, npt, sizeof(*pt), cmp_point);
+	qsort(p->pt, p->npt, sizeof(*p->pt), cmp_point);
+	return 0;
+}
 
-	if (!out) {
-		struct stat st;
+/* The points: one block per series, repeated x folded into one point. */
+static int write_dat(struct plot *p)
+{
+	const struct point *pt = p->pt;
+	char path[4200];
+	FILE *f = open_out(p->out, "dat", path, sizeof(path));
 
-		out = !stat(argv[optind], &st) && S_ISDIR(st.st_mode) && nin == 1 ?
-		      (snprintf(path, sizeof(path), "%s/plot", argv[optind]), path) :
-		      "mmb-plot";
-		out = strdup(out);
-	}
-
-	/* the points: one block per series, repeated x folded into one point */
-	f = open_out(out, "dat", path, sizeof(path));
 	if (!f)
 		return MMB_EXIT_USAGE;
 	fprintf(f, "# mmb-plot: x=%s; %s median min max; %s median min max\n",
-		xvar, ymetric, ipi_metric);
-	for (int i = 0; i < npt;) {
+		p->xvar, p->ymetric, p->ipi_metric);
+	for (int i = 0; i < p->npt;) {
 		int j = i;
 
 		if (i)
 			fprintf(f, "\n\n");
 		fprintf(f, "# series: %s\n", pt[i].series);
-		nseries++;
-		while (j < npt && !strcmp(pt[j].series, pt[i].series)) {
+		p->nseries++;
+		while (j < p->npt && !strcmp(pt[j].series, pt[i].series)) {
 			int k = j;
 			double lat[64], ipi[64];
 			double lmin = INFINITY, lmax = -INFINITY, imin = INFINITY, imax = -INFINITY;
 			int n = 0;
 
-			while (k < npt && !strcmp(pt[k].series, pt[i].series) &&
+			while (k < p->npt && !strcmp(pt[k].series, pt[i].series) &&
 			       pt[k].x == pt[j].x && n < 64) {
-				lat[n] = metric(pt[k].doc, ymetric, "median");
-				ipi[n] = metric(pt[k].doc, ipi_metric, "median");
-				lmin = fmin(lmin, metric(pt[k].doc, ymetric, "min"));
-				lmax = fmax(lmax, metric(pt[k].doc, ymetric, "max"));
-				top = fmax(top, lmax);
-				imin = fmin(imin, metric(pt[k].doc, ipi_metric, "min"));
-				imax = fmax(imax, metric(pt[k].doc, ipi_metric, "max"));
+				lat[n] = metric(pt[k].doc, p->ymetric, "median");
+				ipi[n] = metric(pt[k].doc, p->ipi_metric, "median");
+				lmin = fmin(lmin, metric(pt[k].doc, p->ymetric, "min"));
+				lmax = fmax(lmax, metric(pt[k].doc, p->ymetric, "max"));
+				p->top = fmax(p->top, lmax);
+				imin = fmin(imin, metric(pt[k].doc, p->ipi_metric, "min"));
+				imax = fmax(imax, metric(pt[k].doc, p->ipi_metric, "max"));
 				n++, k++;
 			}
 			/* a metric a kernel cannot have (refcount's shoot-lazies): a gap */
@@ -601,116 +597,211 @@ int main(int argc, char **argv)
 		i = j;
 	}
 	fclose(f);
+	return 0;
+}
+
+/*
+ * The lower panel's axis: what the metric is, as its result describes it
+ * (metric_info), and its source up to its detail.
+ */
+static void ipi_ylabel(const struct plot *p, FILE *f)
+{
+	char srcl[64] = "?", lab[160];
+	struct metric_info mi;
+
+	snprintf(lab, sizeof(lab), "%s", p->ipi_label);
+	for (int i = 0; i < p->npt; i++) {
+		const char *sr = json_string_value(json_object_get(json_object_get(
+			json_object_get(p->pt[i].doc, "metrics"), p->ipi_metric), "source"));
+
+		if (sr) {
+			snprintf(srcl, sizeof(srcl), "%.*s", (int)strcspn(sr, "(["), sr);
+			while (*srcl && srcl[strlen(srcl) - 1] == ' ')
+				srcl[strlen(srcl) - 1] = '\0';
+			mmb_metric_info(p->pt[i].doc, p->ipi_metric, &mi);
+			snprintf(lab, sizeof(lab), "%s", mi.lab);
+			break;
+		}
+	}
+	snprintf(lab + strlen(lab), sizeof(lab) - strlen(lab), " (%s)", srcl);
+	fprintf(f, "set ylabel \"");
+	gp_text(f, lab);
+	fprintf(f, "\\nmedian; bars min-max of samples\"\n");
+}
+
+/* One panel's plot command: a line per series, from its block of the .dat. */
+static void plot_panel(const struct plot *p, FILE *f, const char *dat,
+		       bool lower, double div)
+{
+	int s = 0;
+
+	fprintf(f, "plot ");
+	for (int i = 0; i < p->npt;) {
+		int j = i;
+
+		if (lower)
+			fprintf(f, "%s'%s.dat' index %d using 1:5:6:7 with yerrorlines lw 2 pt 7 title ",
+				s ? ", \\\n     " : "", dat, s);
+		else	/* the .dat keeps ns; the axis shows the unit */
+			fprintf(f, "%s'%s.dat' index %d using 1:($2/%g):($3/%g):($4/%g) with yerrorlines lw 2 pt 7 title ",
+				s ? ", \\\n     " : "", dat, s, div, div, div);
+		gp_str(f, p->pt[i].series);
+		while (j < p->npt && !strcmp(p->pt[j].series, p->pt[i].series))
+			j++;
+		i = j;
+		s++;
+	}
+	fprintf(f, "\n");
+}
+
+/* The script: the same two panels for each terminal. */
+static int write_gp(const struct plot *p, char *path, size_t len)
+{
+	const char *dat = strrchr(p->out, '/') ? strrchr(p->out, '/') + 1 : p->out;
+	const char *unit = "ns", *clock;
+	bool latency = !strcmp(p->ymetric, "latency_ns");
+	double div = 1;
+	char label[640];
+	FILE *f;
 
 	/* the latency axis in the unit of its range, as perf and hyperfine do */
-	if (strcmp(ymetric, "latency_ns"))
+	if (!latency)
 		unit = "ops/s";
-	else if (top >= 1e6)
+	else if (p->top >= 1e6)
 		unit = "ms", div = 1e6;
-	else if (top >= 1e3)
+	else if (p->top >= 1e3)
 		unit = "us", div = 1e3;
-
-	/* the script: the same two panels for each terminal */
-	f = open_out(out, "gp", path, sizeof(path));
+	clock = p->emulated ? "EMULATED under qemu TCG" : "clock_gettime";
+	f = open_out(p->out, "gp", path, len);
 	if (!f)
 		return MMB_EXIT_USAGE;
-	fprintf(f, "# mmb-plot: gnuplot %s.gp writes %s.png and %s.svg\n", out, out, out);
+	fprintf(f, "# mmb-plot: gnuplot %s.gp writes %s.png and %s.svg\n",
+		p->out, p->out, p->out);
 	for (int term = 0; term < 2; term++) {
-		const char *dat = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
-
 		fprintf(f, "\nreset\n");
 		fprintf(f, term ? "set terminal svg size 1000,900 dynamic font 'sans,11'\n" :
 			"set terminal pngcairo size 1000,900 font 'sans,10'\n");
 		fprintf(f, "set termoption noenhanced\n");
 		fprintf(f, "set output '%s.%s'\n", dat, term ? "svg" : "png");
-		fprintf(f, "set multiplot layout 2,1 title ");
+		fprintf(f, "set multiplot layout 2,1 title \"");
 		snprintf(label, sizeof(label), "mmb-%s %s: %s and IPIs per op against %s",
-			 benches, variants, strcmp(ymetric, "latency_ns") ?
-			 "throughput" : "latency", xvar);
-		fprintf(f, "\"");
-		for (const char *s = label; *s; s++)
-			fputc(*s == '"' ? '\'' : *s, f);
-		fprintf(f, "\\nkernel %s\\n%s\" font ',11'\n", kernels, machines);
+			 p->benches, p->variants, latency ? "latency" : "throughput",
+			 p->xvar);
+		/* kernels and machines come from the results: escaped too */
+		gp_text(f, label);
+		fprintf(f, "\\nkernel ");
+		gp_text(f, p->kernels);
+		fprintf(f, "\\n");
+		gp_text(f, p->machines);
+		fprintf(f, "\" font ',11'\n");
 		fprintf(f, "set grid\nset key top left box opaque\nset offsets graph 0.02, graph 0.02, graph 0.05, 0\n");
-		fprintf(f, "set xlabel %s\n", !strcmp(xvar, "victims") ?
+		fprintf(f, "set xlabel %s\n", !strcmp(p->xvar, "victims") ?
 			"'victims (CPUs besides the initiator)'" :
-			!strcmp(xvar, "initiators") ?
+			!strcmp(p->xvar, "initiators") ?
 			"'initiators (each on its own CPU)'" :
 			"'pages per op (4 KiB)'");
-		if (xmin > 0 && xmax / xmin >= 16)
+		if (p->xmin > 0 && p->xmax / p->xmin >= 16)
 			fprintf(f, "set logscale x 2\n");
-		if (xmax - xmin <= 16)
+		if (p->xmax - p->xmin <= 16)
 			fprintf(f, "set xtics 1\n");
-		if (strcmp(ymetric, "latency_ns"))
+		if (!latency)
 			fprintf(f, "set format y '%%.1s%%c'\nset ylabel \"ops/s, all initiators (%s)\\nmedian; bars min-max of samples\"\n",
-				emulated ? "EMULATED under qemu TCG" : "clock_gettime");
+				clock);
 		else
 			fprintf(f, "set ylabel \"latency per op (%s, %s)\\nmedian; bars min-max of samples\"\n",
-				unit, emulated ? "EMULATED under qemu TCG" : "clock_gettime");
+				unit, clock);
 		fprintf(f, "set yrange [0:*]\n");
-		for (int pass = 0; pass < 2; pass++) {
-			int s = 0;
-
-			if (pass) {
-				/*
-				 * what the metric is, as its result describes
-				 * it (metric_info), and its source up to its detail
-				 */
-				char srcl[64] = "?", lab[160];
-				struct metric_info mi;
-
-				snprintf(lab, sizeof(lab), "%s", ipi_label);
-				for (int i = 0; i < npt; i++) {
-					const char *sr = json_string_value(json_object_get(json_object_get(
-						json_object_get(pt[i].doc, "metrics"), ipi_metric), "source"));
-
-					if (sr) {
-						snprintf(srcl, sizeof(srcl), "%.*s", (int)strcspn(sr, "(["), sr);
-						while (*srcl && srcl[strlen(srcl) - 1] == ' ')
-							srcl[strlen(srcl) - 1] = '\0';
-						mmb_metric_info(pt[i].doc, ipi_metric, &mi);
-						snprintf(lab, sizeof(lab), "%s", mi.lab);
-						break;
-					}
-				}
-				if (strcmp(ymetric, "latency_ns"))
-					fprintf(f, "set format y '%%g'\n");
-				snprintf(lab + strlen(lab), sizeof(lab) - strlen(lab),
-					 " (%s)", srcl);
-				fprintf(f, "set ylabel \"");
-				gp_text(f, lab);
-				fprintf(f, "\\nmedian; bars min-max of samples\"\n");
-			}
-			fprintf(f, "plot ");
-			for (int i = 0; i < npt;) {
-				int j = i;
-
-				if (pass)
-					fprintf(f, "%s'%s.dat' index %d using 1:5:6:7 with yerrorlines lw 2 pt 7 title ",
-						s ? ", \\\n     " : "", dat, s);
-				else	/* the .dat keeps ns; the axis shows the unit */
-					fprintf(f, "%s'%s.dat' index %d using 1:($2/%g):($3/%g):($4/%g) with yerrorlines lw 2 pt 7 title ",
-						s ? ", \\\n     " : "", dat, s, div, div, div);
-				gp_str(f, pt[i].series);
-				while (j < npt && !strcmp(pt[j].series, pt[i].series))
-					j++;
-				i = j;
-				s++;
-			}
-			fprintf(f, "\n");
-		}
+		plot_panel(p, f, dat, false, div);
+		if (!latency)
+			fprintf(f, "set format y '%%g'\n");
+		ipi_ylabel(p, f);
+		plot_panel(p, f, dat, true, div);
 		fprintf(f, "unset multiplot\n");
 	}
 	fclose(f);
+	return 0;
+}
 
-	rc = run_gnuplot(path, out);
+/* --out, or DIR/plot for one directory, or mmb-plot here */
+static void pick_out(struct plot *p)
+{
+	struct stat st;
+
+	if (out_opt)
+		p->out = out_opt;
+	else if (!stat(p->inputs[0], &st) && S_ISDIR(st.st_mode) && p->nin == 1) {
+		snprintf(p->outbuf, sizeof(p->outbuf), "%s/plot", p->inputs[0]);
+		p->out = p->outbuf;
+	} else {
+		p->out = "mmb-plot";
+	}
+}
+
+static void plot_free(struct plot *p)
+{
+	for (int i = 0; p->in && i < p->nin; i++)
+		mmb_results_free(&p->in[i]);
+	free(p->in);
+	free(p->pt);
+}
+
+static int plot_lines(struct plot *p)
+{
+	char path[4200];
+	int rc;
+
+	for (int i = 0; i < p->nin; i++)
+		for (int r = 0; r < p->in[i].n; r++)
+			add_unique(p->benches, sizeof(p->benches),
+				   mmb_jstr(p->in[i].r[r].doc, "bench"));
+	rc = find_swept(p);
 	if (rc)
 		return rc;
-	printf("mmb-plot: %d series, %d results: %s.png %s.svg (data %s.dat, script %s.gp)\n",
-	       nseries, npt, out, out, out, out);
-	for (int i = 0; i < nin; i++)
-		mmb_results_free(&in[i]);
-	free(in);
-	free(pt);
-	return MMB_EXIT_OK;
+	/* a scaling chart may hold both sides of a trade-off */
+	if (strchr(p->benches, ',') && strcmp(p->xvar, "initiators")) {
+		fprintf(stderr, "mmb-plot: %s: the inputs hold several benches (%s): plot one at a time\n",
+			p->inputs[0], p->benches);
+		return MMB_EXIT_USAGE;
+	}
+	p->ymetric = strcmp(p->xvar, "initiators") ? "latency_ns" : "ops_per_s";
+	rc = collect_points(p);
+	if (!rc)
+		rc = write_dat(p);
+	if (!rc)
+		rc = write_gp(p, path, sizeof(path));
+	if (!rc)
+		rc = run_gnuplot(path, p->out);
+	if (!rc)
+		printf("mmb-plot: %d series, %d results: %s.png %s.svg (data %s.dat, script %s.gp)\n",
+		       p->nseries, p->npt, p->out, p->out, p->out, p->out);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct plot p = { 0 };
+	int first, rc;
+
+	first = mmb_tool_opts("mmb-plot", opts, argc, argv);
+	if (help)
+		return usage(NULL);
+	p.xvar = xvars[xvar_idx];
+	rc = pick_ipi_metric(&p);
+	if (rc)
+		return rc;
+	p.nin = argc - first;
+	p.inputs = argv + first;
+	if (p.nin < 1)
+		return usage("give at least one INPUT");
+	rc = load_inputs(&p);
+	if (!rc) {
+		pick_out(&p);
+		if (hist)
+			rc = plot_hist(p.in, p.nin, p.inputs,
+				       out_opt ? out_opt : "mmb-hist", p.emulated);
+		else
+			rc = plot_lines(&p);
+	}
+	plot_free(&p);
+	return rc;
 }
