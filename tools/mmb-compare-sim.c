@@ -26,7 +26,6 @@
  * Prints the false-positive rate of A/A gates and the power, each with a
  * 95% Wilson interval.  Exit 0, or 2 on a bad argument.
  */
-#include <getopt.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -132,65 +131,54 @@ static void wilson(long k, long n, double *lo, double *hi)
 }
 
 /* a number option's value, in [lo, hi]; exit 2 naming it otherwise */
-static double arg(const char *opt, double lo, double hi)
-{
-	return mmb_num_arg("mmb-compare-sim", opt, optarg, lo, hi);
-}
+static long seed_opt = 1;
+static bool help;
+
+static const struct mmb_opt opts[] = {
+	{ "gates", MMB_OPT_INT, &gates, "N", "simulated gate runs", 1, 1e6 },
+	{ "metrics", MMB_OPT_INT, &metrics, "M", "metrics each gate compares", 1, 1e4 },
+	{ "runs", MMB_OPT_INT, &runs, "R", "runs on the base side", 1, 100 },
+	{ "new-runs", MMB_OPT_INT, &new_runs, "R",
+	  "runs on the new side (default: --runs)", 1, 100 },
+	{ "samples", MMB_OPT_INT, &samples, "S", "samples per run", 2, 1000 },
+	{ "run-cv", MMB_OPT_DOUBLE, &run_cv, "PCT",
+	  "run-to-run spread (coefficient of variation)", 0, 100 },
+	{ "sample-cv", MMB_OPT_DOUBLE, &sample_cv, "PCT",
+	  "sample-to-sample spread within a run", 0, 100 },
+	{ "outliers", MMB_OPT_DOUBLE, &outliers, "P",
+	  "probability that a sample is an outlier", 0, 1 },
+	{ "outlier-pct", MMB_OPT_DOUBLE, &outlier_pct, "X",
+	  "how far an outlier is off", -99, 1000 },
+	{ "effect", MMB_OPT_DOUBLE, &effect, "PCT",
+	  "the true change in one metric of the new side", -99, 1000 },
+	{ "alpha", MMB_OPT_DOUBLE, &alpha, "A", "family-wise significance level",
+	  1e-6, 0.5 },
+	{ "noise", MMB_OPT_DOUBLE, &noise, "PCT",
+	  "mmb-compare's --noise", 0, 100 },
+	{ "seed", MMB_OPT_INT, &seed_opt, "N", "random seed", 0, 4e9 },
+	{ "help", MMB_OPT_FLAG, &help, NULL, "this text" },
+	{ NULL }
+};
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "gates", required_argument, NULL, 'g' },
-		{ "metrics", required_argument, NULL, 'm' },
-		{ "runs", required_argument, NULL, 'r' },
-		{ "new-runs", required_argument, NULL, 'N' },
-		{ "samples", required_argument, NULL, 's' },
-		{ "run-cv", required_argument, NULL, 'R' },
-		{ "sample-cv", required_argument, NULL, 'S' },
-		{ "outliers", required_argument, NULL, 'o' },
-		{ "outlier-pct", required_argument, NULL, 'O' },
-		{ "effect", required_argument, NULL, 'e' },
-		{ "alpha", required_argument, NULL, 'a' },
-		{ "noise", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 'z' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	long fp = 0, hit = 0;
 	double l, h;
 	gsl_rng *rng;
-	int c;
+	int first;
 
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'g': gates = (long)arg("--gates", 1, 1e6); break;
-		case 'm': metrics = (long)arg("--metrics", 1, 1e4); break;
-		case 'r': runs = (long)arg("--runs", 1, 100); break;
-		case 'N': new_runs = (long)arg("--new-runs", 1, 100); break;
-		case 's': samples = (long)arg("--samples", 2, 1000); break;
-		case 'R': run_cv = arg("--run-cv", 0, 100); break;
-		case 'S': sample_cv = arg("--sample-cv", 0, 100); break;
-		case 'o': outliers = arg("--outliers", 0, 1); break;
-		case 'O': outlier_pct = arg("--outlier-pct", -99, 1000); break;
-		case 'e': effect = arg("--effect", -99, 1000); break;
-		case 'a': alpha = arg("--alpha", 1e-6, 0.5); break;
-		case 'n': noise = arg("--noise", 0, 100); break;
-		case 'z': seed = (unsigned long)arg("--seed", 0, 4e9); break;
-		case 'h':
-			printf("usage: mmb-compare-sim [--gates N] [--metrics M] [--runs R] [--new-runs R] [--samples S]\n"
-			       "         [--run-cv PCT] [--sample-cv PCT] [--outliers P] [--outlier-pct X]\n"
-			       "         [--effect PCT] [--alpha A] [--noise PCT] [--seed N]\n");
-			return 0;
-		default:
-			fprintf(stderr, "mmb-compare-sim: unknown option (see --help)\n");
-			return MMB_EXIT_USAGE;
-		}
+	first = mmb_tool_opts("mmb-compare-sim", opts, argc, argv);
+	if (help) {
+		printf("usage: mmb-compare-sim [options]\n");
+		mmb_opts_help(opts, stdout);
+		return 0;
 	}
-	if (optind != argc) {
+	if (first != argc) {
 		fprintf(stderr, "mmb-compare-sim: %s: unexpected argument\n",
-			argv[optind]);
+			argv[first]);
 		return MMB_EXIT_USAGE;
 	}
+	seed = (unsigned long)seed_opt;
 	if (new_runs < 0)
 		new_runs = runs;
 	rng = gsl_rng_alloc(gsl_rng_mt19937);
