@@ -15,7 +15,6 @@
  * Exit: as mmb-compare (0, 1 when a regression is listed), or mmb-summary
  * for one input; 2 for usage errors or unreadable input.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
@@ -277,44 +276,56 @@ static int run_tool(const char *tool, char **args, int nargs)
 	return MMB_EXIT_FAIL;
 }
 
+/*
+ * The options compare takes are handed to it as given: it checks them, and
+ * its message names the one that is wrong.
+ */
+static const char *threshold, *alpha, *match;
+static bool scale, help;
+
+static const struct mmb_opt opts[] = {
+	{ "threshold", MMB_OPT_STR, &threshold, "PCT",
+	  "a regression is worse by more than this (mmb-compare's)" },
+	{ "alpha", MMB_OPT_STR, &alpha, "A", "significance level (mmb-compare's)" },
+	{ "match", MMB_OPT_STR, &match, "HOW", "all or variant (mmb-compare's)" },
+	{ "scaling", MMB_OPT_FLAG, &scale, NULL,
+	  "the scaling table: throughput and fairness against initiators" },
+	{ "help", MMB_OPT_FLAG, &help, NULL, "this text" },
+	{ NULL }
+};
+
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "threshold", required_argument, NULL, 't' },
-		{ "alpha", required_argument, NULL, 'a' },
-		{ "match", required_argument, NULL, 'm' },
-		{ "scaling", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	static struct mmb_results in[MAX_INPUTS];
 	char *pass[8 + MAX_INPUTS], err[512];
-	int npass = 0, nin, c;
-	bool scale = false;
+	int npass = 0, nin, first;
 
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (c) {
-		case 't': pass[npass++] = "--threshold"; pass[npass++] = optarg; break;
-		case 'a': pass[npass++] = "--alpha"; pass[npass++] = optarg; break;
-		case 'm': pass[npass++] = "--match"; pass[npass++] = optarg; break;
-		case 's': scale = true; break;
-		case 'h':
-			printf("usage: mmb-report [--threshold PCT] [--alpha A] [--match variant] BASE [NEW...]\n"
-			       "       mmb-report --scaling BASE [NEW...]\n");
-			return MMB_EXIT_OK;
-		default:
-			fprintf(stderr, "usage: mmb-report [--threshold PCT] [--alpha A] [--match variant] BASE [NEW...]\n"
-				"       mmb-report --scaling BASE [NEW...]\n");
-			return MMB_EXIT_USAGE;
-		}
+	first = mmb_tool_opts("mmb-report", opts, argc, argv);
+	if (help) {
+		printf("usage: mmb-report [options] BASE [NEW...]\n"
+		       "       mmb-report --scaling BASE [NEW...]\n");
+		mmb_opts_help(opts, stdout);
+		return MMB_EXIT_OK;
 	}
-	nin = argc - optind;
+	if (threshold) {
+		pass[npass++] = "--threshold";
+		pass[npass++] = (char *)threshold;
+	}
+	if (alpha) {
+		pass[npass++] = "--alpha";
+		pass[npass++] = (char *)alpha;
+	}
+	if (match) {
+		pass[npass++] = "--match";
+		pass[npass++] = (char *)match;
+	}
+	nin = argc - first;
 	if (nin < 1 || nin > MAX_INPUTS) {
 		fprintf(stderr, "mmb-report: give 1 to %d inputs (BASE [NEW...])\n", MAX_INPUTS);
 		return MMB_EXIT_USAGE;
 	}
 	for (int i = 0; i < nin; i++)
-		if (mmb_results_load(&in[i], argv[optind + i], err, sizeof(err))) {
+		if (mmb_results_load(&in[i], argv[first + i], err, sizeof(err))) {
 			fprintf(stderr, "mmb-report: %s\n", err);
 			return MMB_EXIT_USAGE;
 		}
@@ -335,7 +346,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < nin; i++) {
 			if (i && !strcmp(m[i], m[i - 1]))
 				continue;
-			printf("Machine%s%s:\n", same ? "" : " of ", same ? "" : argv[optind + i]);
+			printf("Machine%s%s:\n", same ? "" : " of ", same ? "" : argv[first + i]);
 			machine(json_object_get(in[i].r[0].doc, "system"));
 			if (same)
 				break;
@@ -375,9 +386,9 @@ int main(int argc, char **argv)
 	}
 	printf("\n");
 	if (scale)
-		return scaling(in, nin, argv + optind);
+		return scaling(in, nin, argv + first);
 	for (int i = 0; i < nin; i++) {
-		pass[npass++] = argv[optind + i];
+		pass[npass++] = argv[first + i];
 		mmb_results_free(&in[i]);
 	}
 	if (nin == 1)
