@@ -378,6 +378,12 @@ int mmb_tool_opts(const char *prog, const struct mmb_opt *t, int argc,
 		  char **argv);
 void mmb_die_usage(const char *prog, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
+/*
+ * Set by a caller that must outlive a usage error (the option parser's
+ * fuzz target): called with the message instead of printing it and
+ * exiting, and must not return (it longjmps).
+ */
+extern void (*mmb_usage_catch)(const char *msg);
 double mmb_num_arg(const char *prog, const char *opt, const char *s,
 		   double lo, double hi);
 

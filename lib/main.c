@@ -88,10 +88,20 @@ static const char *prog;
 /* every option's value before parsing: what a reproduce line may omit */
 static json_t *defaults;
 
+void (*mmb_usage_catch)(const char *msg);
+
 void mmb_die_usage(const char *p, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (mmb_usage_catch) {
+		char msg[512];
+
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		mmb_usage_catch(msg);	/* does not return */
+	}
 	fprintf(stderr, "%s: ", p);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

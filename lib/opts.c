@@ -114,25 +114,27 @@ int mmb_tool_opts(const char *prog, const struct mmb_opt *t, int argc,
 		  char **argv)
 {
 	int n = mmb_opts_count(t), c, idx;
-	struct option *lo = calloc(n + 1, sizeof(*lo));
+	/* on the stack: a usage error may leave by mmb_usage_catch */
+	struct option lo[64] = { { 0 } };
 
-	if (!lo)
-		exit(MMB_EXIT_FAIL);
+	if (n >= (int)ARRAY_SIZE(lo))
+		mmb_die_usage(prog, "too many options in the table");
 	for (int i = 0; i < n; i++) {
 		lo[i].name = t[i].name;
 		lo[i].has_arg = t[i].type == MMB_OPT_FLAG ? no_argument :
 							    required_argument;
 	}
 	opterr = 0;
-	optind = 1;
+	optind = 0;	/* glibc: start afresh, whatever a last parse left */
 	while ((c = getopt_long(argc, argv, "", lo, &idx)) != -1) {
 		if (c == '?') {
-			free(lo);
+			/* in a cluster ("-xy") optind has not moved on yet */
+			if (optopt)
+				mmb_die_usage(prog, "-%c: unknown option", optopt);
 			mmb_die_usage(prog, "%s: unknown option or missing argument",
 				      argv[optind - 1]);
 		}
 		mmb_opt_set(prog, &t[idx], optarg);
 	}
-	free(lo);
 	return optind;
 }

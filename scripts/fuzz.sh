@@ -42,6 +42,10 @@ seed_dir() {
 	cpulist) for s in "0-3,8,10-11" "5," 0 1-1 0-4095 "0,2,4-6"; do
 			printf '%s' "$s" > "$d/seed-${#s}-$RANDOM"
 		 done ;;
+	options) # argument vectors, NUL between arguments
+		printf -- '--count\0007\000--pick\000two\000a' > "$d/seed-1"
+		printf -- '--secs=0.5\000--flag\000--str\000x\000--\000--count' > "$d/seed-2"
+		printf -- '--pick\000four\000--count\0009999' > "$d/seed-3" ;;
 	esac
 	echo "$d"
 }
