@@ -41,7 +41,7 @@ ok $? "metric_info carries the bench's own descriptions and the runner's"
 grep -q '^# widgets: widgets moved per op, widgets/op (widgets_per_op)' "$tmp/sum" &&
 	head -6 "$tmp/sum" | grep -q ' widgets  initiator>victims' &&
 	! grep -q spares "$tmp/sum" &&
-	[ "$(awk '$1 == "metric-demo" { print $(NF-1) }' "$tmp/sum" | sort -u | tr '\n' ' ')" = "1.000 2.000 " ]
+	[ "$(awk '$1 == "metric-demo" { w = NF - 1; print $w }' "$tmp/sum" | sort -u | tr '\n' ' ')" = "1.000 2.000 " ]
 st=$?
 ok $st "summary: a widgets column (1.000, then 2.000) with its label, no spares column"
 [ $st -eq 0 ] || sed 's/^/#   /' "$tmp/sum"
