@@ -494,10 +494,15 @@ void metric_typed(json_t *info, const char *name, enum cval_kind kind,
 struct mmb_column {
 	char name[64];
 	struct metric_info mi;
+	char unit[24];		/* as the first result that has it says */
+	bool own;		/* a bench's, not one of the built-in columns */
 };
 /* The columns a table shows for these results, in order; how many. */
 int mmb_metric_columns(json_t *const *res, int n, enum mmb_table t,
 		       struct mmb_column *out, int max);
+/* "# widgets: widgets moved per op, widgets/op (widgets_per_op)" for
+ * each of a bench's own columns: the built-in ones the table explains */
+void mmb_column_legend(const struct mmb_column *c, int n, FILE *f);
 
 void mmb_add_metric(json_t *metrics, const char *name, const char *unit,
 		    const char *source, const double *v, size_t n);

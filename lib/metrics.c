@@ -301,6 +301,7 @@ struct col_sort {
 	char name[64];
 	struct metric_info mi;
 	int rank;
+	const char *unit;
 };
 
 static int by_rank(const void *a, const void *b)
@@ -344,6 +345,8 @@ int mmb_metric_columns(json_t *const *res, int n, enum mmb_table t,
 			snprintf(c[nc].name, sizeof(c[nc].name), "%s", name);
 			c[nc].mi = mi;
 			c[nc].rank = mi.rank[t];
+			c[nc].unit = json_string_value(json_object_get(json_object_get(
+				json_object_get(res[i], "metrics"), name), "unit"));
 			nc++;
 		}
 	}
@@ -367,9 +370,22 @@ int mmb_metric_columns(json_t *const *res, int n, enum mmb_table t,
 	}
 	qsort(c, nc, sizeof(*c), by_rank);
 	for (int k = 0; k < nc; k++) {
+		const struct builtin *b = builtin_exact(c[k].name);
+
 		snprintf(out[k].name, sizeof(out[k].name), "%s", c[k].name);
 		out[k].mi = c[k].mi;
+		snprintf(out[k].unit, sizeof(out[k].unit), "%s",
+			 c[k].unit ? c[k].unit : "?");
+		out[k].own = !b || !b->d.column;
 	}
 	free(c);
 	return nc;
+}
+
+void mmb_column_legend(const struct mmb_column *c, int n, FILE *f)
+{
+	for (int k = 0; k < n; k++)
+		if (c[k].own)
+			fprintf(f, "# %s: %s, %s (%s)\n", c[k].mi.col, c[k].mi.lab,
+				c[k].unit, c[k].name);
 }

@@ -185,15 +185,7 @@ int main(int argc, char **argv)
 	total = -1;
 	for (int k = 0; k < nmc; k++)
 		total += 1 + width_of(&mc[k]);
-	/* a bench's own columns say what they are */
-	for (int k = 0; k < nmc; k++) {
-		struct metric_info bi;
-
-		metric_builtin(mc[k].name, &bi);
-		if (!*bi.col)
-			printf("# %s: %s (%s)\n", mc[k].mi.col, mc[k].mi.lab,
-			       mc[k].name);
-	}
+	mmb_column_legend(mc, nmc, stdout);
 	printf("%-26s", "bench/variant");
 	for (int c = 0; c < ncols; c++)
 		printf(" | %-*s", total, cols[c].name);

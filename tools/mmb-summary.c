@@ -122,17 +122,7 @@ int main(int argc, char **argv)
 	}
 	ncols = mmb_metric_columns(res, n, MMB_TABLE_SUMMARY, cols,
 				   (int)ARRAY_SIZE(cols));
-	/* a bench's own columns say what they are */
-	for (int k = 0; k < ncols; k++) {
-		struct metric_info bi;
-
-		metric_builtin(cols[k].name, &bi);
-		if (*bi.col)
-			continue;
-		printf("# %s: %s, %s (%s)\n", cols[k].mi.col, cols[k].mi.lab,
-		       mmb_jstr(json_object_get(json_object_get(res[0], "metrics"),
-						cols[k].name), "unit"), cols[k].name);
-	}
+	mmb_column_legend(cols, ncols, stdout);
 	printf("%-10s %-13s", "bench", "variant");
 	for (int k = 0; k < ncols; k++) {
 		int digits;

@@ -48,7 +48,7 @@ ok $st "summary: a widgets column (1.000, then 2.000) with its label, no spares 
 
 # --- matrix: the same column, per kernel
 "$BIN/mmb-matrix" "$tmp/a" "$tmp/b" > "$tmp/mat" 2>&1
-grep -q '^# widgets: widgets moved per op (widgets_per_op)' "$tmp/mat" &&
+grep -q '^# widgets: widgets moved per op, widgets/op (widgets_per_op)' "$tmp/mat" &&
 	grep -q 'latency_ns widgets |' "$tmp/mat" &&
 	grep '^metric-demo/move' "$tmp/mat" | grep -q ' 1\.00 |.* 2\.00$'
 st=$?
