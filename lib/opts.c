@@ -110,6 +110,21 @@ void mmb_opt_set(const char *prog, const struct mmb_opt *op, const char *arg)
 	}
 }
 
+/*
+ * A number option a tool parses by itself (mmb-macro, whose getopt hands
+ * the rest to hyperfine): checked as a table's DOUBLE is.
+ */
+double mmb_num_arg(const char *prog, const char *opt, const char *s,
+		   double lo, double hi)
+{
+	double v;
+	const struct mmb_opt op = { opt + strspn(opt, "-"), MMB_OPT_DOUBLE, &v,
+				    .min = lo, .max = hi };
+
+	mmb_opt_set(prog, &op, s);
+	return v;
+}
+
 int mmb_tool_opts(const char *prog, const struct mmb_opt *t, int argc,
 		  char **argv)
 {

@@ -192,23 +192,6 @@ void mmb_results_free(struct mmb_results *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
-/* A number option of a tool, in [lo, hi]; else exit 2 naming the option. */
-double mmb_num_arg(const char *prog, const char *opt, const char *s,
-		   double lo, double hi)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || end == s || !(v >= lo && v <= hi)) {
-		fprintf(stderr, "%s: %s: '%s' must be a number from %g to %g\n",
-			prog, opt, s, lo, hi);
-		exit(MMB_EXIT_USAGE);
-	}
-	return v;
-}
-
 /*
  * What tells row i of a table from the rows of the same bench and variant:
  * "pages=64 victim-state=idle", the workload parameters (sampling ones
