@@ -16,18 +16,27 @@
 #                      __mmdrop() IPIs it (patches/shootdown-keepmask)
 #     shootdown-keepmask-debug  keepmask with DEBUG_VM_SHOOT_LAZIES (and its
 #                      loaded-mm check) in the debug guest
+#     hazptr           lazy CPUs publish the mm in a per-CPU hazard slot; the
+#                      final __mmdrop() IPIs only the CPUs whose slot names it
+#                      (patches/uncounted, patches/hazptr: our series)
+#     mmgen            no IPI: the final __mmdrop() is deferred until every CPU
+#                      has switched mm (or idled) twice over, driven by the
+#                      tick (patches/uncounted, patches/mmgen: our series)
+#     hazptr-debug, mmgen-debug  with DEBUG_VM_SHOOT_LAZIES, in the debug guest
 #     custom           CUSTOM_CONFIG=<fragment> CUSTOM_PATCHES=<dir of *.patch>
 #
 #   MMB_ARCH=arm64   an arm64 guest, cross-built with CROSS_COMPILE (default
-#                    aarch64-linux-gnu-); refcount and custom only: arm64
-#                    does not maintain mm_cpumask (TLB invalidation is a
-#                    hardware broadcast), which shootdown relies on
+#                    aarch64-linux-gnu-); refcount, hazptr, mmgen and custom:
+#                    arm64 does not maintain mm_cpumask (TLB invalidation is
+#                    a hardware broadcast), which shootdown relies on
 #   KSRC=<tree>   use this kernel tree instead of Debian's linux-source-6.12
 #   MMB_KERNEL_CACHE=<dir>  where builds are kept (default /var/cache/mmb/kernel
 #                           when writable, so clean clones and CI reuse them;
 #                           else build/kernel)
 #   MMB_KERNEL_NO_BUILD=1   only look in the cache: exit 3 when the kernel is
 #                           not there (the tests set it: make kernels builds)
+#   MMB_KERNEL_PRINT_PATCHES=1  print the patches the strategy applies, in
+#                           order, and stop
 #
 # Compiles go through ccache (in the cache directory) when it is installed.
 # Every strategy builds in its own hard-linked copy of the source with the
@@ -52,7 +61,8 @@ if [ -z "${MMB_KERNEL_CACHE:-}" ]; then
 fi
 cache=$MMB_KERNEL_CACHE
 tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-strategy=${1:?usage: build-kernel.sh refcount|refcount-debug|shootdown|shootdown-debug|shootdown-keepmask|shootdown-keepmask-debug|custom}
+strategies="refcount, refcount-debug, shootdown, shootdown-debug, shootdown-keepmask, shootdown-keepmask-debug, hazptr, hazptr-debug, mmgen, mmgen-debug, custom"
+strategy=${1:?usage: build-kernel.sh STRATEGY ($strategies)}
 # one job more than CPUs: a compile waiting on the disk leaves a CPU idle
 jobs=${JOBS:-$(($(nproc) + 1))}
 arch=${MMB_ARCH:-x86_64}
@@ -67,8 +77,9 @@ arm64|aarch64)
 	command -v "${cross}gcc" >/dev/null ||
 		die "${cross}gcc missing (apt-get install gcc-aarch64-linux-gnu)"
 	case $strategy in
-	refcount|custom) ;;
-	*) die "$strategy on arm64: MMU_LAZY_TLB_SHOOTDOWN needs an mm_cpumask that holds every lazy CPU, and arm64 does not maintain one (refcount, custom)" ;;
+	refcount|hazptr|mmgen|custom) ;;
+	shootdown*) die "$strategy on arm64: MMU_LAZY_TLB_SHOOTDOWN needs an mm_cpumask that holds every lazy CPU, and arm64 does not maintain one (refcount, hazptr, mmgen, custom)" ;;
+	*) die "$strategy on arm64: not built for arm64 (refcount, hazptr, mmgen, custom)" ;;
 	esac ;;
 *) die "MMB_ARCH=$arch: want x86_64 or arm64" ;;
 esac
@@ -93,6 +104,17 @@ shootdown-keepmask-debug)
 	# with DEBUG_VM_SHOOT_LAZIES's checks and the debug guest
 	frags+=("$kdir/shootdown-keepmask.config" "$kdir/shootdown-debug.config" "$kdir/debug.config")
 	patches=("$kdir"/patches/shootdown/*.patch "$kdir"/patches/shootdown-keepmask/*.patch) ;;
+hazptr|mmgen)
+	# the x86 fixes of the shootdown series, without its Kconfig (0006),
+	# made to hold for every strategy without refcounting, then ours
+	frags+=("$kdir/$strategy.config")
+	patches=("$kdir"/patches/shootdown/000[1-5]-*.patch "$kdir"/patches/uncounted/*.patch
+		 "$kdir"/patches/$strategy/*.patch) ;;
+hazptr-debug|mmgen-debug)
+	s=${strategy%-debug}
+	frags+=("$kdir/$s.config" "$kdir/lazy-debug.config" "$kdir/debug.config")
+	patches=("$kdir"/patches/shootdown/000[1-5]-*.patch "$kdir"/patches/uncounted/*.patch
+		 "$kdir"/patches/$s/*.patch) ;;
 custom)
 	[ -n "${CUSTOM_CONFIG:-}" ] || die "custom needs CUSTOM_CONFIG=<config fragment>"
 	[ -f "$CUSTOM_CONFIG" ] || die "CUSTOM_CONFIG: $CUSTOM_CONFIG: no such file"
@@ -103,8 +125,14 @@ custom)
 		patches=("$CUSTOM_PATCHES"/*.patch)
 		shopt -u nullglob
 	fi ;;
-*) die "unknown strategy '$strategy' (refcount, refcount-debug, shootdown, shootdown-debug, shootdown-keepmask, shootdown-keepmask-debug, custom)" ;;
+*) die "unknown strategy '$strategy' ($strategies)" ;;
 esac
+
+# the series a strategy applies, in order (tests/integration/series.sh)
+if [ -n "${MMB_KERNEL_PRINT_PATCHES:-}" ]; then
+	[ ${#patches[@]} -eq 0 ] || printf '%s\n' "${patches[@]}"
+	exit 0
+fi
 
 # --- the source tree
 if [ -n "${KSRC:-}" ]; then

@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-2.0
+# Our kernel series apply, in the order scripts/build-kernel.sh applies
+# them, to linux-source-6.12, including the two (hazptr, mmgen) that make
+# check does not build and boot (45 minutes do not hold seven kernels):
+#  - every patch applies without fuzz or offset, for every strategy
+#  - the result has what the series says: the Kconfig option, the hooks
+#    in the scheduler, fork and exec paths, the trace events and the
+#    debugfs totals that lib/counters.c reads (their keys, one by one)
+#  - the x86 fixes of the shootdown series reach every strategy that does
+#    not refcount (uncounted), and hazptr and mmgen leave shootdown's own
+#    Kconfig patch out
+# The source is the one make kernels unpacked into the kernel cache.
+. "$(dirname "$0")/tap.bash"
+
+cache=$(dirname "$(MMB_KERNEL_PRINT_DIR=1 "$MMB_TOP/scripts/build-kernel.sh" refcount)")
+src=$cache/src/linux-source-6.12
+[ -f "$src/Makefile" ] || skip_all "kernel series apply" "no unpacked source in $cache (make kernels unpacks it)"
+
+# apply STRATEGY: a hard-linked copy of the pristine tree (patch(1)
+# replaces the files it changes) with the strategy's series applied
+apply() {
+	local s=$1 t=$tmp/$1 p rc=0
+	cp -al "$src" "$t" || return 1
+	while IFS= read -r p; do
+		# no fuzz, no offset: a series that needs either has rotted
+		if ! patch -s -p1 -F0 -d "$t" < "$p" > "$tmp/patch.out" 2>&1 ||
+		   grep -q "offset\|fuzz" "$tmp/patch.out"; then
+			echo "# $s: $(basename "$p"): $(head -3 "$tmp/patch.out")"
+			rc=1
+			break
+		fi
+	done < <(MMB_KERNEL_PRINT_PATCHES=1 "$MMB_TOP/scripts/build-kernel.sh" "$s")
+	return $rc
+}
+
+for s in shootdown shootdown-keepmask hazptr mmgen; do
+	n_p=$(MMB_KERNEL_PRINT_PATCHES=1 "$MMB_TOP/scripts/build-kernel.sh" "$s" | wc -l)
+	apply "$s"
+	ok $? "$s: its $n_p patches apply cleanly to linux-source-6.12"
+done
+
+for s in hazptr mmgen; do
+	MMB_KERNEL_PRINT_PATCHES=1 "$MMB_TOP/scripts/build-kernel.sh" "$s" |
+		grep -q "0006-x86-mm-allow-MMU_LAZY_TLB_SHOOTDOWN"
+	[ $? -ne 0 ]
+	ok $? "$s: leaves shootdown's Kconfig patch out"
+	MMB_KERNEL_PRINT_PATCHES=1 "$MMB_TOP/scripts/build-kernel.sh" "$s" |
+		grep -q "uncounted/"
+	ok $? "$s: carries the fixes for every strategy without refcounting"
+done
+
+t=$tmp/hazptr
+grep -q "^config MMU_LAZY_TLB_HAZPTR" "$t/arch/Kconfig"
+ok $? "hazptr: arch/Kconfig has MMU_LAZY_TLB_HAZPTR"
+grep -q "ARCH_SUPPORTS_MMU_LAZY_TLB_HAZPTR" "$t/arch/x86/Kconfig" &&
+	grep -q "ARCH_SUPPORTS_MMU_LAZY_TLB_HAZPTR" "$t/arch/arm64/Kconfig"
+ok $? "hazptr: offered on x86 and arm64"
+grep -q "lazy_mm_hazptr_set(mm)" "$t/include/linux/sched/mm.h" &&
+	grep -q "lazy_mm_hazptr_clear(active_mm)" "$t/fs/exec.c" &&
+	grep -q "lazy_mm_hazptr_clear(active_mm)" "$t/kernel/kthread.c" &&
+	grep -q "lazy_mm_hazptr_reset()" "$t/kernel/sched/core.c" &&
+	grep -q "lazy_mm_hazptr_scan(mm)" "$t/kernel/fork.c"
+ok $? "hazptr: publish in mmgrab_lazy_tlb(), retire at exec, kthread_use_mm and idle_task_exit, scan in __mmdrop"
+grep -q "TRACE_EVENT(lazy_mm_hazptr_scan" "$t/include/trace/events/lazy_mm.h"
+ok $? "hazptr: trace event lazy_mm:lazy_mm_hazptr_scan"
+# the function lib/counters.c finds in kallsyms to count the IPIs
+grep -q "^static void lazy_mm_hazptr_let_go(void \*info)" "$t/kernel/lazy_mm.c"
+ok $? "hazptr: the IPI handler mmb counts is lazy_mm_hazptr_let_go()"
+
+t=$tmp/mmgen
+grep -q "^config MMU_LAZY_TLB_MMGEN" "$t/arch/Kconfig"
+ok $? "mmgen: arch/Kconfig has MMU_LAZY_TLB_MMGEN"
+grep -q "ARCH_SUPPORTS_MMU_LAZY_TLB_MMGEN" "$t/arch/x86/Kconfig" &&
+	grep -q "ARCH_SUPPORTS_MMU_LAZY_TLB_MMGEN" "$t/arch/arm64/Kconfig"
+ok $? "mmgen: offered on x86 and arm64"
+grep -q "lazy_mm_gen_tick();" "$t/kernel/sched/core.c" &&
+	grep -q "lazy_mm_gen_switched();" "$t/kernel/sched/core.c" &&
+	grep -q "lazy_mm_gen_idle();" "$t/kernel/sched/idle.c" &&
+	grep -q "if (lazy_mm_gen_defer(mm))" "$t/kernel/fork.c"
+ok $? "mmgen: tick, switch and idle hooks, the deferral in __mmdrop"
+for e in defer advance free; do
+	grep -q "TRACE_EVENT(lazy_mm_gen_$e" "$t/include/trace/events/lazy_mm.h"
+	ok $? "mmgen: trace event lazy_mm:lazy_mm_gen_$e"
+done
+
+# every key lib/counters.c reads is one a series prints
+keys=$(sed -n 's/^\t{ "\([a-z_]*\)", "lazy_[a-z_]*",.*/\1/p' "$MMB_TOP/lib/counters.c")
+[ -n "$keys" ]
+ok $? "lib/counters.c: the lazy_mm keys it reads ($(echo $keys))"
+for k in $keys; do
+	grep -qh "\"$k " "$tmp/hazptr/kernel/lazy_mm.c" "$tmp/mmgen/kernel/lazy_mm.c"
+	ok $? "debugfs lazy_mm prints $k"
+done
+done_testing
