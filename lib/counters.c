@@ -75,6 +75,8 @@ struct counters {
 	char tracefs[32];
 	bool tlb_na;		/* no TLB IPIs exist here (arm64) */
 	bool refcount;		/* lazy_tlb detected as refcount */
+	char lazy_na[160];	/* why __mmdrop() has no lazy cross-call here */
+	bool lazy_ok;		/* LAZY_STATS is there (hazptr, mmgen) */
 	const struct counter_script *script;	/* tests: scripted readings */
 	int nsnap;		/* snapshots taken from the script */
 	int nev;
@@ -85,6 +87,32 @@ struct counters {
 	char fq_na[200];
 };
 
+/*
+ * The totals of our lazy-mm series (scripts/kernel/patches/hazptr, mmgen):
+ * "key value" lines, read at both ends of a window like /proc/interrupts.
+ * One row per figure: a count per op from a key's delta, or a level, the
+ * delta of one key over another's (a mean wait) or a key's value at the
+ * end of the window.  Adding a figure is a row here (and its description
+ * in lib/metrics.c).
+ */
+#define LAZY_STATS "/sys/kernel/debug/lazy_mm"
+static const struct lazy_figure {
+	const char *key, *metric, *unit, *source;
+	enum cval_kind kind;	/* CV_EVENT: per op, or CV_LEVEL */
+	const char *over;	/* a level: this key's delta divides */
+	double scale;
+} lazy_figures[] = {
+	{ "scans", "lazy_hazptr_scans", "scans/op", LAZY_STATS " scans: final __mmdrop()s that read the hazard slots (hazptr)", CV_EVENT },
+	{ "cpus_asked", "lazy_hazptr_asked", "CPUs/op", LAZY_STATS " cpus_asked: CPUs whose hazard slot named the mm, IPIed to let it go (hazptr)", CV_EVENT },
+	{ "deferred", "lazy_gen_deferred", "mms/op", LAZY_STATS " deferred: final __mmdrop()s deferred to a later generation (mmgen)", CV_EVENT },
+	{ "freed", "lazy_gen_freed", "mms/op", LAZY_STATS " freed: deferred mms freed in the window, whenever they died (mmgen)", CV_EVENT },
+	{ "generation", "lazy_gen_generations", "generations/op", LAZY_STATS " generation: mm-switch generations begun (mmgen)", CV_EVENT },
+	{ "wait_ns", "lazy_gen_wait_ms", "ms", LAZY_STATS " wait_ns / freed: mean time a deferred mm waited, of those freed in the window (mmgen)", CV_LEVEL, "freed", 1e-6 },
+	{ "wait_ticks", "lazy_gen_wait_ticks", "ticks", LAZY_STATS " wait_ticks / freed: mean wait in jiffies, of those freed in the window (mmgen)", CV_LEVEL, "freed", 1 },
+	{ "pending", "lazy_gen_pending", "mms", LAZY_STATS " pending: deferred mms not yet freed at the end of the window (mmgen)", CV_LEVEL, NULL, 1 },
+};
+#define NLAZY ARRAY_SIZE(lazy_figures)
+
 struct snapshot {
 	uint64_t ns;
 	uint64_t cycles;
@@ -93,6 +121,8 @@ struct snapshot {
 	uint64_t fq_num, fq_den;
 	struct irq_table irq;
 	bool irq_ok;
+	uint64_t lazy[NLAZY];
+	bool lazy_has[NLAZY];	/* the kernel's file has this key */
 };
 
 uint64_t mmb_now_ns(void)
@@ -397,27 +427,39 @@ static void tlb_reasons(struct counters *c)
  */
 static void shoot_lazies(struct counters *c)
 {
-	char line[256], filter[64];
+	/* shootdown's handler; hazptr's, asked only of CPUs that hold the mm */
+	static const char *const fns[] = { "do_shoot_lazy_tlb",
+					   "lazy_mm_hazptr_let_go" };
+	char line[256], filter[64], found[32] = "";
 	unsigned long long addr = 0;
-	FILE *f = c->refcount ? NULL : fopen("/proc/kallsyms", "r");
+	FILE *f = c->lazy_na[0] ? NULL : fopen("/proc/kallsyms", "r");
 
-	while (f && fgets(line, sizeof(line), f)) {
+	while (f && !addr && fgets(line, sizeof(line), f)) {
 		char type, name[128];
 		unsigned long long a;
 
-		if (strstr(line, " do_shoot_lazy_tlb") &&
-		    sscanf(line, "%llx %c %127s", &a, &type, name) == 3 &&
-		    !strcmp(name, "do_shoot_lazy_tlb")) {
-			addr = a;
-			break;
-		}
+		if (!strstr(line, " do_shoot_lazy_tlb") &&
+		    !strstr(line, " lazy_mm_hazptr_let_go"))
+			continue;
+		if (sscanf(line, "%llx %c %127s", &a, &type, name) != 3)
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(fns); i++)
+			if (!strcmp(name, fns[i])) {
+				addr = a;
+				snprintf(found, sizeof(found), "%s", fns[i]);
+			}
 	}
 	if (f)
 		fclose(f);
 	if (!addr)
 		return;
 	snprintf(filter, sizeof(filter), "func == 0x%llx", addr);
-	tp_add(c, "csd", "csd_function_entry", filter, "shoot_lazy_tlb", NULL);
+	if (!tp_add(c, "csd", "csd_function_entry", filter, "shoot_lazy_tlb",
+		    "cross-calls/op"))
+		/* the source names the handler, not only its address */
+		snprintf(c->tp[c->ntp - 1].source, sizeof(c->tp[0].source),
+			 "tracepoint csd:csd_function_entry [func == %s()]",
+			 found);
 }
 
 static void raise_nofile(int need)
@@ -601,6 +643,12 @@ static void freq_open(struct counters *c)
 		 "no effective frequency: no APERF/MPERF (%s) and %s", why, why2);
 }
 
+/* why the lazy cross-call counter cannot exist on this kernel, or NULL */
+const char *counters_lazy_na(const struct counters *c)
+{
+	return c->lazy_na[0] ? c->lazy_na : NULL;
+}
+
 const char *counters_freq_na(const struct counters *c)
 {
 	return c->fq_na[0] ? c->fq_na : NULL;
@@ -722,6 +770,22 @@ int counters_set_events(struct counters *c, const char *list,
 	return 0;
 }
 
+static void lazy_open(struct counters *c, const char *s)
+{
+	bool ours = s && (!strncmp(s, "hazptr", 6) || !strncmp(s, "mmgen", 5));
+
+	/* the strategies whose __mmdrop() cross-calls no lazy CPU */
+	if (s && (!strcmp(s, "refcount") || !strncmp(s, "mmgen", 5)))
+		snprintf(c->lazy_na, sizeof(c->lazy_na),
+			 "%s kernel: its final __mmdrop() sends no cross-call to lazy CPUs (%s)",
+			 s, c->refcount ? "lazy users hold a reference" :
+			 "the free waits two mm-switch generations");
+	/* debugfs is mounted only where our series put the file in it */
+	c->lazy_ok = !access(LAZY_STATS, R_OK) ||
+		     (ours && !mount("debugfs", "/sys/kernel/debug", "debugfs",
+				     0, NULL) && !access(LAZY_STATS, R_OK));
+}
+
 struct counters *counters_open(int initiator_cpu, bool tracepoints,
 			       json_t *sys)
 {
@@ -733,6 +797,7 @@ struct counters *counters_open(int initiator_cpu, bool tracepoints,
 	libperf_init(silent_print);
 	c->any = perf_thread_map__new_dummy();
 	c->refcount = !strcmp(mmb_jstr(sys, "lazy_tlb.strategy"), "refcount");
+	lazy_open(c, mmb_jstr(sys, "lazy_tlb.strategy"));
 	cycles_open(c, initiator_cpu);
 	freq_open(c);
 	{
@@ -824,12 +889,40 @@ void snapshot_free(struct snapshot *s)
 	free(s);
 }
 
-static int snap_irq(struct snapshot *s)
+/* LAZY_STATS: a missing key stays missing; a file gone fails the window */
+static int snap_lazy(const struct counters *c, struct snapshot *s)
+{
+	char line[128], key[64];
+	unsigned long long v;
+	FILE *f;
+
+	if (!c->lazy_ok)
+		return 0;
+	f = fopen(LAZY_STATS, "r");
+	if (!f)
+		return -1;
+	memset(s->lazy_has, 0, sizeof(s->lazy_has));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %llu", key, &v) != 2)
+			continue;
+		for (size_t i = 0; i < NLAZY; i++)
+			if (!strcmp(key, lazy_figures[i].key)) {
+				s->lazy[i] = v;
+				s->lazy_has[i] = true;
+			}
+	}
+	fclose(f);
+	return 0;
+}
+
+static int snap_irq(const struct counters *c, struct snapshot *s)
 {
 	if (s->irq_ok)
 		irq_free(&s->irq);
 	s->irq_ok = !irq_read("/proc/interrupts", &s->irq);
-	return s->irq_ok ? 0 : -1;
+	if (!s->irq_ok || snap_lazy(c, s))
+		return -1;
+	return 0;
 }
 
 /* A scripted source: every reading comes from the test's callback. */
@@ -902,7 +995,7 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 			return -1;
 		if (snap_ev(c, s, true))
 			return -1;
-		if (snap_irq(s))
+		if (snap_irq(c, s))
 			return -1;
 		if (snap_ev(c, s, false))
 			return -1;
@@ -914,7 +1007,7 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 	s->cycles = counters_cycles(c);
 	if (snap_ev(c, s, false))
 		return -1;
-	if (snap_irq(s))
+	if (snap_irq(c, s))
 		return -1;
 	if (snap_ev(c, s, true))
 		return -1;
@@ -997,6 +1090,31 @@ int counters_delta(const struct counters *c, const struct snapshot *a,
 		out[n].source = c->ev[i].source;
 		out[n].unit = "events/op";
 		out[n].kind = CV_EVENT;
+	}
+	for (size_t i = 0; c->lazy_ok && i < NLAZY && n < max; i++) {
+		const struct lazy_figure *l = &lazy_figures[i];
+		double d = (double)(b->lazy[i] - a->lazy[i]);
+
+		if (!a->lazy_has[i] || !b->lazy_has[i])
+			continue;
+		if (l->kind == CV_LEVEL && l->over) {
+			size_t o = 0;
+
+			while (o < NLAZY && strcmp(lazy_figures[o].key, l->over))
+				o++;
+			/* no mm freed in this window: no mean, not a zero */
+			if (o == NLAZY || !b->lazy_has[o] || b->lazy[o] == a->lazy[o])
+				continue;
+			d /= (double)(b->lazy[o] - a->lazy[o]);
+		} else if (l->kind == CV_LEVEL) {
+			d = (double)b->lazy[i];
+		}
+		snprintf(out[n].name, sizeof(out[n].name), "%s", l->metric);
+		out[n].v = d * (l->kind == CV_LEVEL ? l->scale : 1);
+		out[n].source = l->source;
+		out[n].unit = l->unit;
+		out[n].kind = l->kind;
+		n++;
 	}
 	if (c->fq_num && b->fq_den > a->fq_den && n < max) {
 		snprintf(out[n].name, sizeof(out[n].name), "effective_mhz");

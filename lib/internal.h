@@ -304,6 +304,7 @@ struct cval {
  * not an event.
  */
 const char *counters_freq_na(const struct counters *c);
+const char *counters_lazy_na(const struct counters *c);
 int counters_set_events(struct counters *c, const char *list,
 			int initiator, const int *victims, int nvictims,
 			json_t *na, char *err, size_t errlen);

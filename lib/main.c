@@ -610,6 +610,9 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 				mmb_error(&r, "note: %s: n/a: %s", k,
 					  json_string_value(why));
 	}
+	if (counters_lazy_na(*ctr))
+		json_object_set_new(na, "tp_shoot_lazy_tlb_per_op",
+				    json_string(counters_lazy_na(*ctr)));
 
 	opts_json(common_opts, r.params);
 	/* the mode that ran, not --mode's default (fork-exit is processes) */

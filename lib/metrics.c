@@ -31,14 +31,17 @@ const char *const mmb_role_names[] = { "gated", "info", "detail", NULL };
  * The runner's metrics (and, for results written before metric_info,
  * the benches' own).  First match wins: specific names before patterns.
  * rank: the column's place in mmb-summary and mmb-matrix (0: none).
+ * own: a column only where some result has the metric (one strategy's
+ * mechanism); the others are there for every result, "-" where absent.
  */
 static const struct builtin {
 	const char *pattern;
 	struct mmb_metric_desc d;
 	int rank[MMB_NTABLES];
+	bool own;
 } builtins[] = {
 	{ "latency_ns", { MMB_KIND_TIME, LO, MMB_ROLE_GATED,
-		"latency per op", "latency_ns" }, { 1, 5 } },
+		"latency per op", "latency_ns" }, { 1, 8 } },
 	{ "latency_p*_ns", { MMB_KIND_TIME, LO, MMB_ROLE_GATED,
 		"latency per op, a percentile of single ops" } },
 	{ "cycles", { MMB_KIND_CYCLES, LO, MMB_ROLE_GATED,
@@ -66,6 +69,26 @@ static const struct builtin {
 		"reschedule IPIs per op", "resched" }, { 7, 0 } },
 	{ "tp_idle_enter_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_DETAIL,
 		"switches into the idle task per op", "idle" }, { 0, 4 } },
+	/* the lazy-mm strategies' mechanisms (lib/counters.c) */
+	{ "tp_shoot_lazy_tlb_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_DETAIL,
+		"cross-calls from a final __mmdrop() to lazy CPUs per op",
+		"mmdrop" }, { 0, 5 }, true },
+	{ "lazy_hazptr_asked_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_DETAIL,
+		"CPUs asked to let a dead mm go per op (hazptr)" } },
+	{ "lazy_hazptr_scans_per_op", { MMB_KIND_COUNT, NE, MMB_ROLE_DETAIL,
+		"hazard-slot scans per op (hazptr)" } },
+	{ "lazy_gen_deferred_per_op", { MMB_KIND_COUNT, NE, MMB_ROLE_DETAIL,
+		"mm frees deferred per op (mmgen)", "defer" }, { 0, 6 }, true },
+	{ "lazy_gen_freed_per_op", { MMB_KIND_COUNT, NE, MMB_ROLE_DETAIL,
+		"deferred mms freed per op (mmgen)" } },
+	{ "lazy_gen_generations_per_op", { MMB_KIND_COUNT, NE, MMB_ROLE_DETAIL,
+		"mm-switch generations per op (mmgen)" } },
+	{ "lazy_gen_wait_ms", { MMB_KIND_LEVEL, LO, MMB_ROLE_INFO,
+		"mean wait of a deferred mm, ms (mmgen)", "wait_ms" }, { 0, 7 }, true },
+	{ "lazy_gen_wait_ticks", { MMB_KIND_LEVEL, LO, MMB_ROLE_INFO,
+		"mean wait of a deferred mm, ticks (mmgen)" } },
+	{ "lazy_gen_pending", { MMB_KIND_LEVEL, NE, MMB_ROLE_INFO,
+		"deferred mms still waiting at a window's end (mmgen)" } },
 	{ "tp_mm_count_atomics_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_DETAIL,
 		"mm_count atomics per op (derived)" } },
 	{ "*_net_per_op", { MMB_KIND_COUNT, LO, MMB_ROLE_DETAIL,
@@ -357,7 +380,8 @@ int mmb_metric_columns(json_t *const *res, int n, enum mmb_table t,
 	for (size_t b = 0; b < ARRAY_SIZE(builtins) && nc < max; b++) {
 		bool seen = false;
 
-		if (!builtins[b].rank[t] || strchr(builtins[b].pattern, '*'))
+		if (!builtins[b].rank[t] || strchr(builtins[b].pattern, '*') ||
+		    builtins[b].own)
 			continue;
 		for (int k = 0; k < nc && !seen; k++)
 			seen = !strcmp(c[k].name, builtins[b].pattern);

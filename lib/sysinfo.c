@@ -29,6 +29,8 @@ static const char *const lazy_keys[] = {
 	"CONFIG_MMU_LAZY_TLB_REFCOUNT",
 	"CONFIG_MMU_LAZY_TLB_SHOOTDOWN",
 	"CONFIG_DEBUG_VM_SHOOT_LAZIES",
+	"CONFIG_MMU_LAZY_TLB_HAZPTR",	/* our series: patches/hazptr */
+	"CONFIG_MMU_LAZY_TLB_MMGEN",	/* patches/mmgen */
 };
 
 /*
@@ -75,6 +77,10 @@ static void lazy_finish(struct lazy_tlb *lt, const bool *on)
 		s = "shootdown-debug";
 	else if (on[1])
 		s = "shootdown";
+	else if (on[3])
+		s = on[2] ? "hazptr-debug" : "hazptr";
+	else if (on[4])
+		s = on[2] ? "mmgen-debug" : "mmgen";
 	else if (on[0])
 		s = "refcount";
 	else if (!lt->nlines && lt->version && lt->version < 604) {

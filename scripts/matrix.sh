@@ -6,6 +6,9 @@
 # strategies side by side.
 #
 #   scripts/matrix.sh [options] [STRATEGY...]     (default: refcount shootdown)
+#     STRATEGY: refcount shootdown shootdown-keepmask hazptr mmgen, or their
+#               -debug kernels (scripts/build-kernel.sh); arm64: refcount
+#               hazptr mmgen
 #     --vcpus N --nodes M   guest layout (default 4 over 2)
 #     --plan FILE           bench command lines (default: mmb plan --matrix,
 #                           the variants the benches mark for the matrix)
@@ -37,7 +40,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--arch) arch=${2:?}; shift 2 ;;
-	-h|--help) sed -n '4,22p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,25p' "$0"; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) strategies+=("$1"); shift ;;
 	esac
@@ -98,7 +101,7 @@ for s in "${strategies[@]}"; do
 	rc=$?
 	[ $rc -eq 0 ] || { echo "matrix: $s: guest run failed ($rc)" >&2; failed=1; }
 	# the strategy each result detected is the one we built
-	want=${s%-keepmask}	# keepmask is shootdown, as /proc/config.gz says
+	want=${s/-keepmask/}	# keepmask is shootdown, as /proc/config.gz says
 	[ "$s" = custom ] && want=""
 	for f in "$out/$prefix$s"/*.json; do
 		[ -f "$f" ] || continue

@@ -38,6 +38,11 @@ int main(void)
 	/* Plain files, as /boot/config-* are. */
 	detects("kconfig/shootdown.config", "shootdown", 3);
 	detects("kconfig/shootdown-debug.config", "shootdown-debug", 2);
+	/* our series' kernels, as build-kernel.sh configured them */
+	detects("kconfig/hazptr.config", "hazptr", 2);
+	detects("kconfig/hazptr-debug.config", "hazptr-debug", 3);
+	detects("kconfig/mmgen.config", "mmgen", 2);
+	detects("kconfig/mmgen-debug.config", "mmgen-debug", 3);
 	/* no version header and no option: nothing to go on */
 	detects("kconfig/none.config", "unknown", 0);
 
@@ -50,6 +55,12 @@ int main(void)
 	lazy_tlb_from_text("CONFIG_MMU_LAZY_TLB_SHOOTDOWN=n\n"
 			   "CONFIG_MMU_LAZY_TLB_REFCOUNT=y", &lt);
 	is_str(lt.strategy, "refcount", "=n is not set; no final newline");
+	lazy_tlb_from_text("CONFIG_MMU_LAZY_TLB_MMGEN=y\n"
+			   "# CONFIG_MMU_LAZY_TLB_HAZPTR is not set\n", &lt);
+	is_str(lt.strategy, "mmgen", "mmgen, hazptr not set");
+	lazy_tlb_from_text("CONFIG_MMU_LAZY_TLB_HAZPTR=y\n"
+			   "CONFIG_DEBUG_VM_SHOOT_LAZIES=y\n", &lt);
+	is_str(lt.strategy, "hazptr-debug", "hazptr with the lazy-mm check");
 	lazy_tlb_from_text("CONFIG_MMU_LAZY_TLB_SHOOTDOWN_X=y\n", &lt);
 	is_str(lt.strategy, "unknown", "a longer name is another option");
 	is_int(lt.nlines, 1, "  but its line is recorded");

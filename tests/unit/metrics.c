@@ -59,6 +59,27 @@ int main(void)
 	n = mmb_metric_columns(res + 1, 1, MMB_TABLE_MATRIX, cols, 16);
 	is_int(n, 5, "matrix of an old result: the 5 built-in columns");
 	is_str(cols[3].name, "tp_idle_enter_per_op", "  idle fourth");
+	{
+		/* a strategy's own mechanism: a column where a result has it */
+		json_t *lazy[2] = {
+			json_pack("{s:{s:{s:f}, s:{s:f}}}", "metrics",
+				  "tp_shoot_lazy_tlb_per_op", "median", 1.0,
+				  "lazy_gen_wait_ms", "median", 4.0),
+			json_pack("{s:{s:{s:f}}}", "metrics", "ipis_per_op",
+				  "median", 2.0),
+		};
+
+		n = mmb_metric_columns(lazy, 2, MMB_TABLE_MATRIX, cols, 16);
+		is_int(n, 7, "matrix with a hazptr and an mmgen figure: 2 more columns");
+		is_str(cols[4].name, "tp_shoot_lazy_tlb_per_op", "  __mmdrop cross-calls after idle");
+		is_str(cols[4].mi.col, "mmdrop", "  headed mmdrop");
+		is_str(cols[5].name, "lazy_gen_wait_ms", "  the mean wait next");
+		is_str(cols[6].name, "latency_ns", "  latency last");
+		n = mmb_metric_columns(lazy + 1, 1, MMB_TABLE_MATRIX, cols, 16);
+		is_int(n, 5, "  none without them");
+		json_decref(lazy[0]);
+		json_decref(lazy[1]);
+	}
 
 	/* the loader's checks name the field */
 	json_object_set_new(json_object_get(json_object_get(res[0], "metric_info"),
