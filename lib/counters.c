@@ -76,7 +76,8 @@ struct counters {
 	bool tlb_na;		/* no TLB IPIs exist here (arm64) */
 	bool refcount;		/* lazy_tlb detected as refcount */
 	char lazy_na[160];	/* why __mmdrop() has no lazy cross-call here */
-	bool lazy_ok;		/* LAZY_STATS is there (hazptr, mmgen) */
+	bool lazy_ok;		/* lazy_path is there (hazptr, mmgen) */
+	char lazy_path[256];	/* LAZY_STATS, or MMB_LAZY_STATS (tests) */
 	const struct counter_script *script;	/* tests: scripted readings */
 	int nsnap;		/* snapshots taken from the script */
 	int nev;
@@ -780,10 +781,14 @@ static void lazy_open(struct counters *c, const char *s)
 			 "%s kernel: its final __mmdrop() sends no cross-call to lazy CPUs (%s)",
 			 s, c->refcount ? "lazy users hold a reference" :
 			 "the free waits two mm-switch generations");
+	const char *env = getenv("MMB_LAZY_STATS");
+
+	snprintf(c->lazy_path, sizeof(c->lazy_path), "%s",
+		 env && *env ? env : LAZY_STATS);
 	/* debugfs is mounted only where our series put the file in it */
-	c->lazy_ok = !access(LAZY_STATS, R_OK) ||
+	c->lazy_ok = !access(c->lazy_path, R_OK) ||
 		     (ours && !mount("debugfs", "/sys/kernel/debug", "debugfs",
-				     0, NULL) && !access(LAZY_STATS, R_OK));
+				     0, NULL) && !access(c->lazy_path, R_OK));
 }
 
 struct counters *counters_open(int initiator_cpu, bool tracepoints,
@@ -898,7 +903,7 @@ static int snap_lazy(const struct counters *c, struct snapshot *s)
 
 	if (!c->lazy_ok)
 		return 0;
-	f = fopen(LAZY_STATS, "r");
+	f = fopen(c->lazy_path, "r");
 	if (!f)
 		return -1;
 	memset(s->lazy_has, 0, sizeof(s->lazy_has));
