@@ -496,7 +496,7 @@ struct mmb_column {
 	char name[64];
 	struct metric_info mi;
 	char unit[24];		/* as the first result that has it says */
-	bool own;		/* a bench's, not one of the built-in columns */
+	bool own;		/* a bench's column or one strategy's: a legend line */
 };
 /* The columns a table shows for these results, in order; how many. */
 int mmb_metric_columns(json_t *const *res, int n, enum mmb_table t,

@@ -31,14 +31,15 @@ const char *const mmb_role_names[] = { "gated", "info", "detail", NULL };
  * The runner's metrics (and, for results written before metric_info,
  * the benches' own).  First match wins: specific names before patterns.
  * rank: the column's place in mmb-summary and mmb-matrix (0: none).
- * own: a column only where some result has the metric (one strategy's
- * mechanism); the others are there for every result, "-" where absent.
+ * where_had: a column only where some result has the metric (one
+ * strategy's mechanism), with a legend line; the others are there for
+ * every result, "-" where absent.
  */
 static const struct builtin {
 	const char *pattern;
 	struct mmb_metric_desc d;
 	int rank[MMB_NTABLES];
-	bool own;
+	bool where_had;
 } builtins[] = {
 	{ "latency_ns", { MMB_KIND_TIME, LO, MMB_ROLE_GATED,
 		"latency per op", "latency_ns" }, { 1, 8 } },
@@ -381,7 +382,7 @@ int mmb_metric_columns(json_t *const *res, int n, enum mmb_table t,
 		bool seen = false;
 
 		if (!builtins[b].rank[t] || strchr(builtins[b].pattern, '*') ||
-		    builtins[b].own)
+		    builtins[b].where_had)
 			continue;
 		for (int k = 0; k < nc && !seen; k++)
 			seen = !strcmp(c[k].name, builtins[b].pattern);
@@ -400,7 +401,8 @@ int mmb_metric_columns(json_t *const *res, int n, enum mmb_table t,
 		out[k].mi = c[k].mi;
 		snprintf(out[k].unit, sizeof(out[k].unit), "%s",
 			 c[k].unit ? c[k].unit : "?");
-		out[k].own = !b || !b->d.column;
+		/* a legend line for a bench's column and a strategy's */
+		out[k].own = !b || !b->d.column || b->where_had;
 	}
 	free(c);
 	return nc;
