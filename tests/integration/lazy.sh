@@ -8,6 +8,11 @@
 #    here), the pending figure the value at the window's end
 #  - a window with no free has no mean wait: the figure is absent, never 0
 #  - no file, no lazy figures at all
+# And the five strategies in one mmb-matrix table, from the reference
+# bundles recorded in their guests (results/reference/tcg-*.json): the
+# mmdrop column n/a on refcount and mmgen, 0 on shootdown and hazptr (the
+# exit's flush took the lazy CPUs off), 1 or more on keepmask; one deferred
+# free per exit with a wait on mmgen only; each detected its strategy.
 . "$(dirname "$0")/tap.bash"
 
 f=$tmp/lazy_mm
@@ -16,8 +21,10 @@ put() {	# put N: N mms deferred, each waited 5 ms (2 ticks) and was freed
 		"$1" "$1" "$1" $((2 * $1)) $((5000000 * $1))
 }
 mkfifo "$tmp/fifo"
-# each open for reading gets the next N: no window without a free
-( i=1; while :; do put $i > "$tmp/fifo" || exit; i=$((i + 1)); done ) &
+# each open for reading gets the next N: no window without a free.  A
+# write that lands as the last reader closes gets EPIPE, not SIGPIPE, and
+# the loop goes on to the next reader.
+( trap '' PIPE; i=1; while :; do put $i 2>/dev/null > "$tmp/fifo"; i=$((i + 1)); done ) &
 writer=$!
 put 1 > "$f"
 MMB_LAZY_STATS=$tmp/fifo "$BIN/mmb-null" --variant empty --duration 0.3 --repeat 4 \
@@ -34,8 +41,9 @@ MMB_LAZY_STATS=$tmp/absent "$BIN/mmb-null" --variant empty --duration 0.2 --repe
 ok $? "mmb-null with none"
 
 /usr/bin/python3 - "$tmp" "$n" <<'PY'
-import json, sys
+import atexit, json, sys
 tmp, n = sys.argv[1], int(sys.argv[2])
+atexit.register(lambda: open(f"{tmp}/n", "w").write(str(n)))
 def say(good, text):
     global n
     n += 1
@@ -66,5 +74,60 @@ say(st.get("lazy_gen_deferred_per_op", {}).get("max") == 0,
     "still: deferred per op 0")
 no = json.load(open(f"{tmp}/none.json"))["metrics"]
 say(not [k for k in no if k.startswith("lazy_")], "none: no lazy figure at all")
+PY
+n=$(cat "$tmp/n")
+
+# The five strategies in one table, from the reference bundles that
+# scripts/reference.sh recorded in their guests (results/reference/)
+ref=$MMB_TOP/results/reference
+five=(refcount shootdown shootdown-keepmask hazptr mmgen)
+bundles=()
+for s in "${five[@]}"; do bundles+=("$ref/tcg-$s.json"); done
+"$BIN/mmb-matrix" "${bundles[@]}" > "$tmp/m5" 2> "$tmp/err"
+ok $? "mmb-matrix: the reference bundles of ${five[*]} in one table"
+/usr/bin/python3 - "$tmp/m5" "$n" <<'PY'
+import sys
+path, n = sys.argv[1], int(sys.argv[2])
+def say(good, text):
+    global n
+    n += 1
+    print(("ok" if good else "not ok") + f" {n} - {text}")
+lines = open(path).read().splitlines()
+rows = [l.split(" | ") for l in lines if " | " in l]
+heads = [seg.split() for seg in rows[1][1:]]
+names = [seg.strip() for seg in rows[0][1:]]
+cell = {}
+for r in rows[2:]:
+    for s, (seg, head) in enumerate(zip(r[1:], heads)):
+        for h, v in zip(head, seg.split()):
+            cell[(r[0].strip(), names[s].replace("tcg-", "").replace(".json", ""), h)] = v
+strategies = ["refcount", "shootdown", "shootdown-keepmask", "hazptr", "mmgen"]
+say([x.replace("tcg-", "").replace(".json", "") for x in names] == strategies,
+    f"one column block per strategy ({names})")
+for col in ("mmdrop", "defer", "wait_ms"):
+    say(any(l.startswith(f"# {col}: ") for l in lines), f"a legend line for {col}")
+def num(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None
+w = "exec-exit/walk-exit"
+got = {s: cell.get((w, s, "mmdrop")) for s in strategies}
+say(got["refcount"] == "n/a" and got["mmgen"] == "n/a",
+    f"walk-exit mmdrop: n/a where __mmdrop() has no lazy cross-call ({got})")
+say(num(got["shootdown"]) == 0 and num(got["hazptr"]) == 0,
+    "  none on shootdown and hazptr: the exit's flush took the lazy CPUs off")
+say((num(got["shootdown-keepmask"]) or 0) >= 1,
+    "  keepmask's lazy CPUs stay and are asked at __mmdrop()")
+d = {s: cell.get((w, s, "defer")) for s in strategies}
+say(num(d["mmgen"]) == 1 and all(d[s] == "-" for s in strategies[:4]),
+    f"walk-exit defer: one deferred free per exit on mmgen only ({d})")
+wm = {s: cell.get((w, s, "wait_ms")) for s in strategies}
+say((num(wm["mmgen"]) or 0) > 0 and all(wm[s] == "-" for s in strategies[:4]),
+    f"walk-exit wait_ms: mmgen's deferred mms waited ({wm})")
+foot = [l for l in lines if "lazy_tlb" in l and l.startswith("# tcg-")]
+det = [l.split("lazy_tlb ")[1].split(",")[0] for l in foot]
+say(det == ["refcount", "shootdown", "shootdown", "hazptr", "mmgen"],
+    f"each detected its strategy ({det})")
 print(f"1..{n}")
 PY
