@@ -357,10 +357,23 @@ int mmb_metric_columns(json_t *const *res, int n, enum mmb_table t,
 
 		json_object_foreach(info ? (json_t *)info :
 				    json_object_get(res[i], "metrics"), name, m) {
+			const struct builtin *b = builtin_exact(name);
 			struct metric_info mi;
 			bool seen = false;
 
 			mmb_metric_info(res[i], name, &mi);
+			/*
+			 * The runner's metrics take their place from this
+			 * table, whatever place the version that wrote the
+			 * result gave them: results of different vintages
+			 * line up in one table.
+			 */
+			if (b) {
+				snprintf(mi.col, sizeof(mi.col), "%s",
+					 b->d.column ? b->d.column : "");
+				for (int k = 0; k < MMB_NTABLES; k++)
+					mi.rank[k] = *mi.col ? b->rank[k] : 0;
+			}
 			if (!mi.rank[t] || strlen(name) >= sizeof(c->name))
 				continue;
 			for (int k = 0; k < nc && !seen; k++)

@@ -48,6 +48,26 @@ guest_reason() {
 		echo "no kernel source"
 	fi
 }
+# pytap ARG... <<'PY': run the Python program on stdin in the test's
+# numbering: ARGS holds the arguments, say(GOOD, TEXT) prints one TAP line,
+# and $n counts them afterwards
+pytap() {
+	{
+		cat <<'PRELUDE'
+import atexit, os, sys
+ARGS = sys.argv[1:]
+n = int(os.environ["MMB_TAP_N"])
+def say(good, text):
+    global n
+    n += 1
+    print(("ok" if good else "not ok") + f" {n} - {text}")
+atexit.register(lambda: open(os.environ["MMB_TAP_NFILE"], "w").write(str(n)))
+PRELUDE
+		cat
+	} > "$tmp/pytap.py"
+	MMB_TAP_N=$n MMB_TAP_NFILE=$tmp/n /usr/bin/python3 "$tmp/pytap.py" "$@"
+	n=$(cat "$tmp/n")
+}
 tmp=$(mktemp -d /tmp/mmb-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 BIN=${MMB_BUILD:-build}/bin

@@ -18,6 +18,22 @@ static void detects(const char *file, const char *want, int min_lines)
 		   "  kept only lazy-TLB lines: %s", lt.lines[i]);
 }
 
+/* constructed configs: the last one's line count is checked too */
+static const struct {
+	const char *config, *want, *what;
+} texts[] = {
+	{ "CONFIG_MMU_LAZY_TLB_REFCOUNT=y\nCONFIG_MMU_LAZY_TLB_SHOOTDOWN=y\n",
+	  "shootdown", "shootdown wins over refcount" },
+	{ "CONFIG_MMU_LAZY_TLB_SHOOTDOWN=n\nCONFIG_MMU_LAZY_TLB_REFCOUNT=y",
+	  "refcount", "=n is not set; no final newline" },
+	{ "CONFIG_MMU_LAZY_TLB_MMGEN=y\n# CONFIG_MMU_LAZY_TLB_HAZPTR is not set\n",
+	  "mmgen", "mmgen, hazptr not set" },
+	{ "CONFIG_MMU_LAZY_TLB_HAZPTR=y\nCONFIG_DEBUG_VM_SHOOT_LAZIES=y\n",
+	  "hazptr-debug", "hazptr with the lazy-mm check" },
+	{ "CONFIG_MMU_LAZY_TLB_SHOOTDOWN_X=y\n",
+	  "unknown", "a longer name is another option" },
+};
+
 int main(void)
 {
 	struct lazy_tlb lt = { 0 };
@@ -49,20 +65,10 @@ int main(void)
 	ok(lazy_tlb_detect_file(fixture_path("kconfig/absent"), &lt) == -1,
 	   "a missing config is an error, not a guess");
 
-	lazy_tlb_from_text("CONFIG_MMU_LAZY_TLB_REFCOUNT=y\n"
-			   "CONFIG_MMU_LAZY_TLB_SHOOTDOWN=y\n", &lt);
-	is_str(lt.strategy, "shootdown", "shootdown wins over refcount");
-	lazy_tlb_from_text("CONFIG_MMU_LAZY_TLB_SHOOTDOWN=n\n"
-			   "CONFIG_MMU_LAZY_TLB_REFCOUNT=y", &lt);
-	is_str(lt.strategy, "refcount", "=n is not set; no final newline");
-	lazy_tlb_from_text("CONFIG_MMU_LAZY_TLB_MMGEN=y\n"
-			   "# CONFIG_MMU_LAZY_TLB_HAZPTR is not set\n", &lt);
-	is_str(lt.strategy, "mmgen", "mmgen, hazptr not set");
-	lazy_tlb_from_text("CONFIG_MMU_LAZY_TLB_HAZPTR=y\n"
-			   "CONFIG_DEBUG_VM_SHOOT_LAZIES=y\n", &lt);
-	is_str(lt.strategy, "hazptr-debug", "hazptr with the lazy-mm check");
-	lazy_tlb_from_text("CONFIG_MMU_LAZY_TLB_SHOOTDOWN_X=y\n", &lt);
-	is_str(lt.strategy, "unknown", "a longer name is another option");
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		lazy_tlb_from_text(texts[i].config, &lt);
+		is_str(lt.strategy, texts[i].want, texts[i].what);
+	}
 	is_int(lt.nlines, 1, "  but its line is recorded");
 	return done_testing();
 }

@@ -77,6 +77,14 @@ int main(void)
 		is_str(cols[6].name, "latency_ns", "  latency last");
 		n = mmb_metric_columns(lazy + 1, 1, MMB_TABLE_MATRIX, cols, 16);
 		is_int(n, 5, "  none without them");
+		/* an older result gave latency another place: the table's wins */
+		json_object_set_new(lazy[0], "metric_info", metric_info_block(
+			json_object_get(lazy[0], "metrics"), NULL, NULL));
+		json_object_set_new(json_object_get(json_object_get(lazy[0],
+			"metric_info"), "lazy_gen_wait_ms"), "matrix", json_integer(1));
+		n = mmb_metric_columns(lazy, 2, MMB_TABLE_MATRIX, cols, 16);
+		is_str(cols[5].name, "lazy_gen_wait_ms",
+		       "  a result's stale place for a runner metric is ignored");
 		json_decref(lazy[0]);
 		json_decref(lazy[1]);
 	}
