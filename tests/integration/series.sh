@@ -20,7 +20,8 @@ src=$cache/src/linux-source-6.12
 # replaces the files it changes) with the strategy's series applied
 apply() {
 	local s=$1 t=$tmp/$1 p rc=0
-	cp -al "$src" "$t" || return 1
+	# hard links where the cache shares a file system with /tmp
+	cp -al "$src" "$t" 2>/dev/null || { rm -rf "$t"; cp -a "$src" "$t"; } || return 1
 	while IFS= read -r p; do
 		# no fuzz, no offset: a series that needs either has rotted
 		if ! patch -s -p1 -F0 -d "$t" < "$p" > "$tmp/patch.out" 2>&1 ||
