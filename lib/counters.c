@@ -774,6 +774,7 @@ int counters_set_events(struct counters *c, const char *list,
 static void lazy_open(struct counters *c, const char *s)
 {
 	bool ours = s && (!strncmp(s, "hazptr", 6) || !strncmp(s, "mmgen", 5));
+	const char *env = getenv("MMB_LAZY_STATS");
 
 	/* the strategies whose __mmdrop() cross-calls no lazy CPU */
 	if (s && (!strcmp(s, "refcount") || !strncmp(s, "mmgen", 5)))
@@ -781,8 +782,6 @@ static void lazy_open(struct counters *c, const char *s)
 			 "%s kernel: its final __mmdrop() sends no cross-call to lazy CPUs (%s)",
 			 s, c->refcount ? "lazy users hold a reference" :
 			 "the free waits two mm-switch generations");
-	const char *env = getenv("MMB_LAZY_STATS");
-
 	snprintf(c->lazy_path, sizeof(c->lazy_path), "%s",
 		 env && *env ? env : LAZY_STATS);
 	/* debugfs is mounted only where our series put the file in it */
