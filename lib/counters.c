@@ -74,7 +74,6 @@ struct counters {
 	char tp_status[320];
 	char tracefs[32];
 	bool tlb_na;		/* no TLB IPIs exist here (arm64) */
-	bool refcount;		/* lazy_tlb detected as refcount */
 	char lazy_na[160];	/* why __mmdrop() has no lazy cross-call here */
 	bool lazy_ok;		/* lazy_path is there (hazptr, mmgen) */
 	char lazy_path[256];	/* LAZY_STATS, or MMB_LAZY_STATS (tests) */
@@ -774,13 +773,14 @@ int counters_set_events(struct counters *c, const char *list,
 static void lazy_open(struct counters *c, const char *s)
 {
 	bool ours = s && (!strncmp(s, "hazptr", 6) || !strncmp(s, "mmgen", 5));
+	bool refcount = s && !strcmp(s, "refcount");
 	const char *env = getenv("MMB_LAZY_STATS");
 
 	/* the strategies whose __mmdrop() cross-calls no lazy CPU */
-	if (s && (!strcmp(s, "refcount") || !strncmp(s, "mmgen", 5)))
+	if (refcount || (s && !strncmp(s, "mmgen", 5)))
 		snprintf(c->lazy_na, sizeof(c->lazy_na),
 			 "%s kernel: its final __mmdrop() sends no cross-call to lazy CPUs (%s)",
-			 s, c->refcount ? "lazy users hold a reference" :
+			 s, refcount ? "lazy users hold a reference" :
 			 "the free waits two mm-switch generations");
 	snprintf(c->lazy_path, sizeof(c->lazy_path), "%s",
 		 env && *env ? env : LAZY_STATS);
@@ -800,7 +800,6 @@ struct counters *counters_open(int initiator_cpu, bool tracepoints,
 		return NULL;
 	libperf_init(silent_print);
 	c->any = perf_thread_map__new_dummy();
-	c->refcount = !strcmp(mmb_jstr(sys, "lazy_tlb.strategy"), "refcount");
 	lazy_open(c, mmb_jstr(sys, "lazy_tlb.strategy"));
 	cycles_open(c, initiator_cpu);
 	freq_open(c);
