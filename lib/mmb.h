@@ -81,6 +81,11 @@ struct mmb_variant {
 	bool victim_on_initiator;
 	/* Before any victim exists (membarrier registration, buffers). */
 	int (*setup)(struct mmb_run *r);
+	/*
+	 * Once every victim is in its state, before the first op (with
+	 * --initiators, by each initiator once all of them are set up).
+	 */
+	int (*started)(struct mmb_run *r);
 	/* Body of each victim task; returns when mmb_task_stopping(). */
 	void (*victim)(struct mmb_task *t);
 	/* Unblocks victims that wait on something only the bench knows. */

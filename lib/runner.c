@@ -1180,6 +1180,12 @@ int runner_begin(struct mmb_run *r)
 			return MMB_EXIT_FAIL;
 		}
 	}
+	/* an initiator of --initiators calls it once all are set up */
+	if (!r->slot && v->started) {
+		e = v->started(r);
+		if (e)
+			return e > 0 ? e : MMB_EXIT_FAIL;
+	}
 	return 0;
 }
 

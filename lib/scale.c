@@ -334,7 +334,7 @@ static void initiator_body(struct mmb_run *ri)
 		return;
 	}
 	atomic_store(&slot->state, S_READY);
-	for (;;) {
+	for (bool started = false;;) {
 		uint32_t c = atomic_load_explicit(&sc->cmd,
 						  memory_order_acquire);
 
@@ -346,6 +346,16 @@ static void initiator_body(struct mmb_run *ri)
 			futex(&sc->cmd, FUTEX_WAIT, c);
 			continue;
 		}
+		/* every initiator's victims are in their state by now */
+		if (!started && v->started) {
+			e = v->started(ri);
+			if (e) {
+				atomic_store(&slot->err, e > 0 ? e : MMB_EXIT_FAIL);
+				atomic_store(&slot->state, S_FAILED);
+				break;
+			}
+		}
+		started = true;
 		if (atomic_load_explicit(&slot->state,
 					 memory_order_relaxed) != S_RUNNING)
 			atomic_store(&slot->state, S_RUNNING);
