@@ -20,7 +20,9 @@
  *
  * The child is a copy of this process, so fork's cost follows the bench's own
  * mm: its VMA count and resident size go into params (parent_vmas,
- * parent_rss_kb) to keep results from different builds comparable.
+ * parent_rss_kb).  Results pair on the VMA count, which tells builds apart;
+ * the resident size moves by a few pages from run to run and is recorded
+ * only (lib/results.c).
  *
  * With --initiators N, N mms torn down at once, one per initiator's child:
  * concurrent teardown.  As threads every fork also flushes the TLB of the

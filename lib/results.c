@@ -168,12 +168,17 @@ int mmb_results_load(struct mmb_results *rs, const char *path, char *err,
  * measured: results that differ only in these measure the same thing.
  * cpu-dma-latency is not one: it decides whether an idle (lazy) victim's
  * CPU polls or sleeps deep, which is what idle variants measure.
+ * parent_rss_kb is one: exec-exit records how much of its own mm was
+ * resident, and two runs of one build differ by a few pages (5416 to
+ * 5856 kB in ten runs), which kept every gate run of exec-exit unpaired;
+ * parent_vmas, the shape of the mm, still tells builds apart.
  */
 bool mmb_param_is_sampling(const char *key)
 {
 	static const char *const sampling[] = {
 		"duration", "iterations", "warmup", "repeat", "tracepoint-repeat",
 		"latency-repeat", "events", "quiet", "no-tracepoints", "variant",
+		"parent_rss_kb",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(sampling); i++)
