@@ -24,8 +24,23 @@
  * (README, "Comparing runs").
  *
  * Prints the false-positive rate of A/A gates and the power, each with a
- * 95% Wilson interval.  Exit 0, or 2 on a bad argument.
+ * 95% Wilson interval.
+ *
+ * With --from, the noise is measured instead of assumed: FILE is what
+ * `mmb compare --format json` printed for an A/A comparison (the same
+ * kernel on both sides, 2+ runs a side), and each metric the compare
+ * tested keeps its own run-to-run spread (of run medians, so the spread
+ * of samples within a run is already in it).  Gates of --runs runs a side
+ * compare that whole family, Holm over all of it; for each metric in
+ * turn the new side is changed by --effect in that metric only.  Printed
+ * per metric: the gate's power, and the bound no test can beat at that
+ * spread (a one-sided z-test at alpha that knows the true variance and
+ * corrects for nothing), so a metric that misses the target says whether
+ * the statistics or the machine is to blame.
+ *
+ * Exit 0, or 2 on a bad argument or an input that is not an A/A compare.
  */
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -33,6 +48,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "internal.h"
 
@@ -46,6 +63,7 @@ static long gates = 400, metrics = 50, runs = 5, new_runs = -1, samples = 5;
 static double run_cv = 8.7, sample_cv = 2.0, outliers = 0.0,
 	      outlier_pct = 20.0, effect = 5.0, alpha = 0.05, noise = 5.0;
 static unsigned long seed = 1;
+static const char *from;
 
 
 static void side(gsl_rng *rng, struct cmp_side *s, double scale)
@@ -130,6 +148,232 @@ static void wilson(long k, long n, double *lo, double *hi)
 	*hi = c + h;
 }
 
+/* ---- --from: the noise an A/A compare measured, metric by metric ---- */
+
+struct measured {
+	char *label;		/* "pair metric" */
+	double cv;		/* run-to-run spread of run medians, % */
+	bool zero;		/* a base of 0: no percentage to change */
+	bool still;		/* no spread at all: a constant or a bucket */
+	long hit;
+};
+
+static struct measured *ms;
+static long nms;
+/* compare's family: the metrics above and those 0 everywhere (p = 1) */
+static long nfam;
+
+static void die_from(const char *why, const char *what)
+{
+	fprintf(stderr, "mmb-compare-sim: --from: %s: %s%s%s\n", from, why,
+		what ? ": " : "", what ? what : "");
+	exit(MMB_EXIT_USAGE);
+}
+
+/*
+ * The pooled spread of both sides' run medians: each side's n runs give
+ * an estimate with n - 1 degrees of freedom.
+ */
+static double pooled_cv(const json_t *base, const json_t *new_)
+{
+	double sa = json_number_value(json_object_get(base, "stddev_pct"));
+	double sb = json_number_value(json_object_get(new_, "stddev_pct"));
+	json_int_t na = json_integer_value(json_object_get(base, "n"));
+	json_int_t nb = json_integer_value(json_object_get(new_, "n"));
+
+	if (na < 2 || nb < 2)
+		return NAN;
+	return sqrt(((na - 1) * sa * sa + (nb - 1) * sb * sb) /
+		    (double)(na + nb - 2));
+}
+
+static void load_from(void)
+{
+	json_error_t e;
+	json_t *doc = json_load_file(from, 0, &e), *pair, *m;
+	size_t i, j;
+
+	if (!doc)
+		die_from(e.text, NULL);
+	if (strcmp(json_string_value(json_object_get(doc, "schema")) ?: "",
+		   "mmb-compare/1"))
+		die_from("not the output of mmb compare --format json", NULL);
+	if (json_array_size(json_object_get(doc, "inputs")) != 2)
+		die_from("an A/A compare has two inputs", NULL);
+	json_array_foreach(json_object_get(doc, "pairs"), i, pair) {
+		const char *rep = json_string_value(json_object_get(pair,
+							 "replicates"));
+		const char *pl = json_string_value(json_object_get(pair, "pair"));
+
+		if (!rep || strncmp(rep, "runs", 4))
+			die_from("a side has one run: the drift between runs is not measured",
+				 pl);
+		json_array_foreach(json_object_get(pair, "metrics"), j, m) {
+			const json_t *b = json_object_get(m, "base");
+			const json_t *nw = json_array_get(json_object_get(m, "new"), 0);
+			struct measured *x;
+			char *label;
+
+			if (!json_is_true(json_object_get(nw, "tested")))
+				continue;
+			ms = realloc(ms, (nms + 1) * sizeof(*ms));
+			if (!ms || asprintf(&label, "%s %s", pl,
+				json_string_value(json_object_get(m, "metric"))) < 0)
+				exit(MMB_EXIT_FAIL);
+			x = &ms[nms++];
+			*x = (struct measured){ .label = label,
+				.cv = pooled_cv(b, nw),
+				.zero = json_number_value(json_object_get(b, "value")) == 0 };
+			if (isnan(x->cv))
+				die_from("a metric without 2 runs a side", label);
+			x->still = x->cv == 0;
+		}
+	}
+	nfam = (long)json_integer_value(json_array_get(json_object_get(doc,
+						"family_sizes"), 0));
+	json_decref(doc);
+	if (nfam < nms)
+		die_from("family_sizes is smaller than the metrics tested", NULL);
+	if (!nms)
+		die_from("no tested metric (was it written by a compare with 2+ runs a side?)",
+			 NULL);
+}
+
+/*
+ * One metric's test: r runs a side, each run one value (its median),
+ * around 1000 with the metric's spread; the new side moved by eff %.
+ */
+static void test_measured(gsl_rng *rng, long k, double eff,
+			  struct cmp_stat *st)
+{
+	double va[100], vb[100], *pa[100], *pb[100];
+	size_t one[100];
+	struct cmp_side a = { (int)runs, pa, one }, b = { (int)new_runs, pb, one };
+
+	for (long j = 0; j < 100; j++) {
+		one[j] = 1;
+		pa[j] = &va[j];
+		pb[j] = &vb[j];
+	}
+	for (long j = 0; j < runs; j++)
+		va[j] = 1000 * (1 + gsl_ran_gaussian(rng, ms[k].cv / 100));
+	for (long j = 0; j < new_runs; j++)
+		vb[j] = 1000 * (1 + eff / 100) *
+			(1 + gsl_ran_gaussian(rng, ms[k].cv / 100));
+	cmp_stat(&a, &b, true, st);
+}
+
+/*
+ * The power of the best test there is at this spread: one-sided, at
+ * alpha, the variance known, one metric alone.
+ */
+static double bound(double cv)
+{
+	double sd = cv * sqrt(1.0 / runs + 1.0 / new_runs);
+
+	if (sd == 0)
+		return 1;
+	return gsl_cdf_ugaussian_P(effect / sd - gsl_cdf_ugaussian_Qinv(alpha));
+}
+
+/*
+ * Runs a side (both the same) the bound needs for 90% at --effect: the
+ * target's price in runs on this machine.
+ */
+static long runs_needed(double cv)
+{
+	double z = (gsl_cdf_ugaussian_Qinv(alpha) + gsl_cdf_ugaussian_Qinv(0.1)) *
+		   cv / effect;
+
+	/* and a t-test needs two a side to see any spread */
+	return fmax(2, ceil(2 * z * z));
+}
+
+static int run_from(gsl_rng *rng)
+{
+	struct cmp_stat *st0 = calloc(nms, sizeof(*st0));
+	double *p = calloc(nfam, sizeof(double)), *adj = calloc(nfam, sizeof(double));
+	long fp = 0, at_target = 0, reachable = 0, powered = 0;
+	double l, h;
+
+	if (!st0 || !p || !adj)
+		return MMB_EXIT_FAIL;
+	for (long g = 0; g < gates; g++) {
+		bool any = false;
+
+		for (long k = 0; k < nms; k++) {
+			test_measured(rng, k, 0, &st0[k]);
+			p[k] = isnan(st0[k].p) ? 1 : st0[k].p;
+		}
+		for (long k = nms; k < nfam; k++)
+			p[k] = 1;
+		cmp_holm(p, adj, nfam);
+		for (long k = 0; k < nms; k++)
+			any |= cmp_significant(&st0[k], adj[k], alpha, noise);
+		fp += any;
+		/* the same gate, with the change in metric k alone */
+		for (long k = 0; k < nms; k++) {
+			struct cmp_stat st;
+			double keep = p[k];
+
+			if (ms[k].zero || ms[k].still)
+				continue;
+			test_measured(rng, k, effect, &st);
+			p[k] = isnan(st.p) ? 1 : st.p;
+			cmp_holm(p, adj, nfam);
+			if (cmp_significant(&st, adj[k], alpha, noise) &&
+			    st.change > 0)
+				ms[k].hit++;
+			p[k] = keep;
+		}
+		if (isatty(2))
+			fprintf(stderr, "\r# gate %ld/%ld", g + 1, gates);
+	}
+	if (isatty(2))
+		fprintf(stderr, "\r\033[K");
+	printf("# mmb-compare-sim: the noise %s measured (A/A): %ld metrics tested, %ld more 0 throughout\n",
+	       from, nms, nfam - nms);
+	printf("# %ld gates of %ld base and %ld new runs; Holm over all %ld, alpha %.3g; a %+.1f%% change in one metric at a time\n",
+	       gates, runs, new_runs, nfam, alpha, effect);
+	printf("# bound: a one-sided z-test at alpha that knows the variance and corrects for nothing; no test does better\n");
+	printf("# runs: runs a side the bound needs for 90%% at this spread\n");
+	printf("%7s %7s %8s %6s  %s\n", "power", "bound", "run_cv", "runs",
+	       "pair metric");
+	for (long k = 0; k < nms; k++) {
+		double pw = 100.0 * ms[k].hit / gates, bd = 100 * bound(ms[k].cv);
+
+		if (ms[k].zero || ms[k].still) {
+			printf("%7s %7s %7.2f%% %6s  %s (%s)\n", "-", "-",
+			       ms[k].cv, "-", ms[k].label, ms[k].zero ?
+			       "a base of 0: no % change" :
+			       "the same in every run: a constant, or a histogram bucket; no spread to simulate");
+			continue;
+		}
+		powered++;
+		at_target += pw >= 90;
+		reachable += bd >= 90;
+		printf("%6.1f%% %6.1f%% %7.2f%% %6ld  %s\n", pw, bd, ms[k].cv,
+		       runs_needed(ms[k].cv), ms[k].label);
+	}
+	wilson(fp, gates, &l, &h);
+	printf("false_positive_rate  %6.2f%%  [%.2f%%, %.2f%%]  A/A gates flagging any metric\n",
+	       100.0 * fp / gates, 100 * l, 100 * h);
+	printf("metrics_at_90pct     %ld of %ld  the gate finds a %+.1f%% change in 90%% of gates\n",
+	       at_target, powered, effect);
+	printf("reachable_at_90pct   %ld of %ld  the bound is 90%% or more: the spread allows it\n",
+	       reachable, powered);
+	printf("# not simulated: %ld metrics with a base of 0 or no spread at all\n",
+	       nms - powered);
+	for (long k = 0; k < nms; k++)
+		free(ms[k].label);
+	free(ms);
+	free(st0);
+	free(p);
+	free(adj);
+	return 0;
+}
+
+
 /* a number option's value, in [lo, hi]; exit 2 naming it otherwise */
 static long seed_opt = 1;
 static bool help;
@@ -156,6 +400,8 @@ static const struct mmb_opt opts[] = {
 	{ "noise", MMB_OPT_DOUBLE, &noise, "PCT",
 	  "mmb-compare's --noise", 0, 100 },
 	{ "seed", MMB_OPT_INT, &seed_opt, "N", "random seed", 0, 4e9 },
+	{ "from", MMB_OPT_STR, &from, "FILE",
+	  "the noise an A/A `mmb compare --format json` measured, metric by metric (--metrics, --run-cv, --sample-cv, --samples and --outliers do not apply)" },
 	{ "help", MMB_OPT_FLAG, &help, NULL, "this text" },
 	{ NULL }
 };
@@ -183,6 +429,14 @@ int main(int argc, char **argv)
 		new_runs = runs;
 	rng = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(rng, seed);
+	if (from) {
+		int e;
+
+		load_from();
+		e = run_from(rng);
+		gsl_rng_free(rng);
+		return e;
+	}
 	for (long g = 0; g < gates; g++) {
 		bool found;
 

@@ -332,6 +332,7 @@ static struct cmp_stat test_pair(const struct group *ga,
 struct cmp {
 	double change, lo, hi, p;
 	bool significant, regression, defined;
+	bool tested;		/* in the family Holm corrects over */
 	const char *incomparable;	/* why, when the sides measure apart */
 };
 
@@ -409,7 +410,8 @@ static struct cmp compare(const struct group *ga, const struct group *gb,
 			family_add(input, c.p);
 		return c;
 	}
-	if (!isnan(c.p) && gated)
+	c.tested = !isnan(c.p) && gated;
+	if (c.tested)
 		c.p = fam[input].adj[fam[input].at++];
 	/* from nothing to something: no percentage, but a change */
 	c.defined = st.base != 0 || st.new_ == 0;
@@ -573,12 +575,13 @@ static void compare_pair(struct group *gs, int nr)
 			       pct_sd(&a), "n", (json_int_t)a.n, "new");
 		for (int i = 1; i < nr; i++)
 			json_array_append_new(json_object_get(mj, "new"), json_pack(
-				"{s:s, s:f, s:f, s:I, s:o, s:[o,o], s:f, s:b, s:b, s:o}",
+				"{s:s, s:f, s:f, s:I, s:o, s:[o,o], s:f, s:b, s:b, s:b, s:o}",
 				"input", in[i].path, "value", b[i].value,
 				"stddev_pct", pct_sd(&b[i]), "n", (json_int_t)b[i].n,
 				"change_pct", jnum(c[i].change),
 				"ci_pct", jnum(c[i].lo), jnum(c[i].hi),
 				"p", isnan(c[i].p) ? 1.0 : c[i].p,
+				"tested", c[i].tested,
 				"significant", c[i].significant,
 				"regression", c[i].regression,
 				"incomparable", c[i].incomparable ?

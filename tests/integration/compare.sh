@@ -116,6 +116,30 @@ json.dump(x, open(sys.argv[2], "w"))
 PY
 bad "cpu-dma-latency on against off" "no result pairs" "$C" "$fx/base.json" "$tmp/dmaoff.json"
 
+# --- exec-exit's parent_rss_kb is what the run found resident, a few pages
+# apart from run to run: runs that differ only in it pair (they did not,
+# and every gate run of exec-exit went unpaired)
+/usr/bin/python3 - "$fx/base.json" "$tmp" <<'PY'
+import json, sys
+for kb in (5416, 5856):
+    x = json.load(open(sys.argv[1]))
+    x["params"]["parent_rss_kb"] = kb
+    x["params"]["parent_vmas"] = 30
+    json.dump(x, open(f"{sys.argv[2]}/rss{kb}.json", "w"))
+PY
+"$C" "$tmp/rss5416.json" "$tmp/rss5856.json" > "$tmp/rss.txt" 2>&1
+rc=$?
+[ $rc -eq 0 ] && ! grep -q unpaired "$tmp/rss.txt"
+ok $? "results apart only in parent_rss_kb pair (exit $rc)"
+/usr/bin/python3 - "$tmp/rss5856.json" <<'PY'
+import json, sys
+x = json.load(open(sys.argv[1]))
+x["params"]["parent_vmas"] = 31
+json.dump(x, open(sys.argv[1], "w"))
+PY
+bad "results apart in parent_vmas (another build's mm)" "no result pairs" \
+	"$C" "$tmp/rss5416.json" "$tmp/rss5856.json"
+
 # --- the rules themselves, on synthetic gates of 50 metrics whose drift is
 # known (seeded: the same figures every time): an A/A gate of 3 runs a side
 # flags something in at most 5% of gates
@@ -124,6 +148,50 @@ sed 's/^/# /' "$tmp/sim"
 fpr=$(awk '$1 == "false_positive_rate" { sub("%", "", $2); print $2 }' "$tmp/sim")
 [ -n "$fpr" ] && in_range "$fpr" 0 5
 ok $? "simulated A/A gates, 3 runs a side: false-positive rate $fpr% <= 5%"
+
+# --- the same rules at a measured noise (--from an A/A compare): 5 runs a
+# side of one result whose latency drifts 0.4% from run to run and whose
+# cycles drift 10%; every other metric stays as it is.  Power follows each
+# metric's own spread: the quiet one reaches 90%, the noisy one cannot,
+# and the bound (no test does better) says so too.
+/usr/bin/python3 - "$fx/base.json" "$tmp/aa" <<'PY'
+import json, os, random, sys
+random.seed(7)
+for side in "ab":
+    os.makedirs(f"{sys.argv[2]}/{side}", exist_ok=True)
+    for run in range(5):
+        x = json.load(open(sys.argv[1]))
+        for name, cv in (("latency_ns", 0.004), ("cycles", 0.10)):
+            m = x["metrics"][name]
+            level = 1 + random.gauss(0, cv)
+            m["values"] = [v * level for v in m["values"]]
+            m["median"] = sorted(m["values"])[len(m["values"]) // 2]
+        json.dump(x, open(f"{sys.argv[2]}/{side}/run{run}.json", "w"))
+PY
+"$C" --format json "$tmp/aa/a" "$tmp/aa/b" > "$tmp/aa.json"
+"$BIN/mmb-compare-sim" --from "$tmp/aa.json" --gates 300 > "$tmp/simf" 2>&1
+rc=$?
+sed 's/^/# /' "$tmp/simf"
+[ $rc -eq 0 ]
+ok $? "mmb-compare-sim --from an A/A compare runs (exit $rc)"
+row() { awk -v m="$1" '$NF == m && $5 == "shootdown/munmap" { sub("%", "", $1); sub("%", "", $2); print $1, $2 }' "$tmp/simf"; }
+read -r pw bd <<< "$(row latency_ns)"
+[ -n "$pw" ] && in_range "$pw" 90 100 && in_range "$bd" 90 100
+ok $? "  latency (0.4% drift): power $pw%, bound $bd%, both >= 90%"
+read -r pw bd <<< "$(row cycles)"
+[ -n "$pw" ] && in_range "$pw" 0 50 && in_range "$bd" 0 90
+ok $? "  cycles (10% drift): power $pw% < 50%, bound $bd% < 90%"
+fpr=$(awk '$1 == "false_positive_rate" { sub("%", "", $2); print $2 }' "$tmp/simf")
+[ -n "$fpr" ] && in_range "$fpr" 0 5
+ok $? "  A/A gates at the measured noise: false-positive rate $fpr% <= 5%"
+grep -q "^metrics_at_90pct .* of " "$tmp/simf" && grep -q "^reachable_at_90pct " "$tmp/simf"
+ok $? "  the summary says how many metrics reach the target and how many could"
+"$C" --format json "$fx/base.json" "$fx/same.json" > "$tmp/one.json"
+bad "--from a compare of one run a side" "drift between runs is not measured" \
+	"$BIN/mmb-compare-sim" --from "$tmp/one.json"
+bad "--from a result, not a compare" "not the output of mmb compare" \
+	"$BIN/mmb-compare-sim" --from "$fx/base.json"
+bad "--from a file that is not there" "--from" "$BIN/mmb-compare-sim" --from "$tmp/none.json"
 
 # --- the direction of worse: throughput falls, informational never judged
 /usr/bin/python3 - "$fx/base.json" "$tmp" <<'PY'
