@@ -66,6 +66,9 @@ TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c)
 EXEC_TARGET := $(BUILD)/libexec/mmb-exec-target
 HELPER_TEST := $(BUILD)/libexec/mmb-helper-test $(BUILD)/libexec/mmb-helper-fuzz
 STRESS      := $(BUILD)/libexec/mmb-stress
+# does GLOBAL_EXPEDITED reach a thread that ran in from a lazy mm (a guest
+# check of scripts/kernel/patches/membarrier: tests/kernel/README.md)
+MB_LAZY     := $(BUILD)/libexec/mmb-membarrier-lazy
 # benches that exist for the tests only (tests/benches/): not installed
 TESTBENCH   := $(patsubst tests/benches/%.c,$(BUILD)/testbench/mmb-%,$(wildcard tests/benches/*.c))
 
@@ -82,7 +85,7 @@ endif
 .PHONY: all deps deps-check run check clean kmod kmod-if-tree tests arm64 kernels install uninstall sanitize fuzz clang-check
 .SECONDARY:
 
-all: $(BINS) $(TOOLS) $(EXEC_TARGET) $(HELPER_TEST) $(STRESS)
+all: $(BINS) $(TOOLS) $(EXEC_TARGET) $(HELPER_TEST) $(STRESS) $(MB_LAZY)
 
 tests: $(TESTS) $(TESTBENCH)
 
@@ -134,6 +137,10 @@ $(EXEC_TARGET): lib/exec-target.c
 # in the debug guest (tests/integration/helper.sh): they load and unload
 # the module themselves, so no libmmb.
 $(BUILD)/libexec/mmb-%: tests/kmod/%.c kmod-helper/mmb_helper.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(MB_LAZY): tests/kernel/membarrier-lazy.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 

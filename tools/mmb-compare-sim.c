@@ -65,7 +65,6 @@ static double run_cv = 8.7, sample_cv = 2.0, outliers = 0.0,
 static unsigned long seed = 1;
 static const char *from;
 
-
 static void side(gsl_rng *rng, struct cmp_side *s, double scale)
 {
 	for (int j = 0; j < s->nruns; j++) {
@@ -211,14 +210,15 @@ static void load_from(void)
 		json_array_foreach(json_object_get(pair, "metrics"), j, m) {
 			const json_t *b = json_object_get(m, "base");
 			const json_t *nw = json_array_get(json_object_get(m, "new"), 0);
+			const char *name = json_string_value(json_object_get(m,
+								       "metric"));
 			struct measured *x;
 			char *label;
 
 			if (!json_is_true(json_object_get(nw, "tested")))
 				continue;
 			ms = realloc(ms, (nms + 1) * sizeof(*ms));
-			if (!ms || asprintf(&label, "%s %s", pl,
-				json_string_value(json_object_get(m, "metric"))) < 0)
+			if (!ms || asprintf(&label, "%s %s", pl, name) < 0)
 				exit(MMB_EXIT_FAIL);
 			x = &ms[nms++];
 			*x = (struct measured){ .label = label,

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Our kernel series apply, in the order scripts/build-kernel.sh applies
 # them, to linux-source-6.12, including the two (hazptr, mmgen) that make
-# check does not build and boot (45 minutes do not hold seven kernels):
+# check does not build and boot (45 minutes do not hold seven kernels),
+# and the membarrier fix (tests/kernel/README.md):
 #  - every patch applies without fuzz or offset, for every strategy
 #  - the result has what the series says: the Kconfig option, the hooks
 #    in the scheduler, fork and exec paths, the trace events and the
@@ -19,7 +20,7 @@ src=$cache/src/linux-source-6.12
 # apply STRATEGY: a hard-linked copy of the pristine tree (patch(1)
 # replaces the files it changes) with the strategy's series applied
 apply() {
-	local s=$1 t=$tmp/$1 p rc=0
+	local s=$1 t=$tmp/$1${CUSTOM_PATCHES:+-$(basename "${CUSTOM_PATCHES:-}")} p rc=0
 	# hard links where the cache shares a file system with /tmp
 	cp -al "$src" "$t" 2>/dev/null || { rm -rf "$t"; cp -a "$src" "$t"; } || return 1
 	while IFS= read -r p; do
@@ -39,6 +40,13 @@ for s in shootdown shootdown-keepmask hazptr mmgen; do
 	apply "$s"
 	ok $? "$s: its $n_p patches apply cleanly to linux-source-6.12"
 done
+
+# the membarrier fix stands alone, on the mainline default (custom)
+CUSTOM_CONFIG=$MMB_TOP/scripts/kernel/refcount.config \
+	CUSTOM_PATCHES=$MMB_TOP/scripts/kernel/patches/membarrier apply custom
+ok $? "membarrier: its patch applies cleanly to linux-source-6.12"
+grep -q "membarrier_switch_mm(rq, prev->mm, next->mm);" "$tmp/custom-membarrier/kernel/sched/core.c"
+ok $? "membarrier: context_switch() compares prev->mm, not the lazy active_mm"
 
 for s in hazptr mmgen; do
 	MMB_KERNEL_PRINT_PATCHES=1 "$MMB_TOP/scripts/build-kernel.sh" "$s" |
