@@ -23,9 +23,12 @@ for f in "$MMB_TOP"/kmod-helper/*.[ch]; do
 	! grep -qE ': (ERROR|WARNING|CHECK):' "$tmp/cp"
 	ok $? "$(basename "$f"): checkpatch --strict clean ($(grep -m1 -E 'ERROR|WARNING|CHECK' "$tmp/cp" | cut -c1-120))"
 done
+# A Fixes: tag names an upstream commit that only a tree with mainline's
+# history can look up (we have the tarball): checkpatch still checks how
+# it is written, not whether it exists.
 for f in "$MMB_TOP"/scripts/kernel/patches/*/*.patch; do
 	name=${f#"$MMB_TOP"/scripts/kernel/patches/}
-	perl "$cp" --no-tree --strict --terse "$f" > "$tmp/cp" 2>&1
+	perl "$cp" --no-tree --strict --terse --ignore UNKNOWN_COMMIT_ID "$f" > "$tmp/cp" 2>&1
 	! grep -qE ': (ERROR|WARNING|CHECK):' "$tmp/cp"
 	ok $? "$name: checkpatch --strict clean ($(grep -m1 -E 'ERROR|WARNING|CHECK' "$tmp/cp" | cut -c1-120))"
 	head -1 "$f" | grep -qE '^From [0-9a-f]{40} ' && grep -q '^Subject: \[PATCH' "$f" &&
