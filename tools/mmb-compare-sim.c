@@ -136,15 +136,26 @@ static bool gate(gsl_rng *rng, double eff, bool *found)
 	return any;
 }
 
-/* 95% Wilson score interval of k successes in n */
-static void wilson(long k, long n, double *lo, double *hi)
+/* "name  k/gates  [95% Wilson score interval]  what" */
+static void rate_line(const char *name, long k, const char *what)
 {
-	double z = 1.959964, ph = (double)k / n, d = 1 + z * z / n;
+	double z = 1.959964, n = gates, ph = k / n, d = 1 + z * z / n;
 	double c = (ph + z * z / (2 * n)) / d;
 	double h = z * sqrt(ph * (1 - ph) / n + z * z / (4.0 * n * n)) / d;
 
-	*lo = c - h;
-	*hi = c + h;
+	printf("%-20s %6.2f%%  [%.2f%%, %.2f%%]  %s\n", name, 100 * ph,
+	       100 * (c - h), 100 * (c + h), what);
+}
+
+/* gate g of gates on a terminal; g < 0 clears the line */
+static void progress(long g)
+{
+	if (!isatty(2))
+		return;
+	if (g < 0)
+		fprintf(stderr, "\r\033[K");
+	else
+		fprintf(stderr, "\r# gate %ld/%ld", g + 1, gates);
 }
 
 /* ---- --from: the noise an A/A compare measured, metric by metric ---- */
@@ -250,7 +261,7 @@ static void test_measured(gsl_rng *rng, long k, double eff,
 	size_t one[100];
 	struct cmp_side a = { (int)runs, pa, one }, b = { (int)new_runs, pb, one };
 
-	for (long j = 0; j < 100; j++) {
+	for (long j = 0; j < runs || j < new_runs; j++) {
 		one[j] = 1;
 		pa[j] = &va[j];
 		pb[j] = &vb[j];
@@ -294,7 +305,6 @@ static int run_from(gsl_rng *rng)
 	struct cmp_stat *st0 = calloc(nms, sizeof(*st0));
 	double *p = calloc(nfam, sizeof(double)), *adj = calloc(nfam, sizeof(double));
 	long fp = 0, at_target = 0, reachable = 0, powered = 0;
-	double l, h;
 
 	if (!st0 || !p || !adj)
 		return MMB_EXIT_FAIL;
@@ -326,11 +336,9 @@ static int run_from(gsl_rng *rng)
 				ms[k].hit++;
 			p[k] = keep;
 		}
-		if (isatty(2))
-			fprintf(stderr, "\r# gate %ld/%ld", g + 1, gates);
+		progress(g);
 	}
-	if (isatty(2))
-		fprintf(stderr, "\r\033[K");
+	progress(-1);
 	printf("# mmb-compare-sim: the noise %s measured (A/A): %ld metrics tested, %ld more 0 throughout\n",
 	       from, nms, nfam - nms);
 	printf("# %ld gates of %ld base and %ld new runs; Holm over all %ld, alpha %.3g; a %+.1f%% change in one metric at a time\n",
@@ -355,9 +363,7 @@ static int run_from(gsl_rng *rng)
 		printf("%6.1f%% %6.1f%% %7.2f%% %6ld  %s\n", pw, bd, ms[k].cv,
 		       runs_needed(ms[k].cv), ms[k].label);
 	}
-	wilson(fp, gates, &l, &h);
-	printf("false_positive_rate  %6.2f%%  [%.2f%%, %.2f%%]  A/A gates flagging any metric\n",
-	       100.0 * fp / gates, 100 * l, 100 * h);
+	rate_line("false_positive_rate", fp, "A/A gates flagging any metric");
 	printf("metrics_at_90pct     %ld of %ld  the gate finds a %+.1f%% change in 90%% of gates\n",
 	       at_target, powered, effect);
 	printf("reachable_at_90pct   %ld of %ld  the bound is 90%% or more: the spread allows it\n",
@@ -372,7 +378,6 @@ static int run_from(gsl_rng *rng)
 	free(adj);
 	return 0;
 }
-
 
 /* a number option's value, in [lo, hi]; exit 2 naming it otherwise */
 static long seed_opt = 1;
@@ -409,7 +414,7 @@ static const struct mmb_opt opts[] = {
 int main(int argc, char **argv)
 {
 	long fp = 0, hit = 0;
-	double l, h;
+	char what[80];
 	gsl_rng *rng;
 	int first;
 
@@ -443,21 +448,17 @@ int main(int argc, char **argv)
 		fp += gate(rng, 0, &found);
 		gate(rng, effect, &found);
 		hit += found;
-		if (isatty(2))
-			fprintf(stderr, "\r# gate %ld/%ld", g + 1, gates);
+		progress(g);
 	}
-	if (isatty(2))
-		fprintf(stderr, "\r\033[K");
+	progress(-1);
 	gsl_rng_free(rng);
 	printf("# mmb-compare-sim: %ld A/A and %ld effect gates of %ld metrics, %ld base and %ld new runs of %ld samples\n",
 	       gates, gates, metrics, runs, new_runs, samples);
 	printf("# run drift sd %.2f%%, sample sd %.2f%%, outlier runs %.3f at %+.0f%%; alpha %.3g, noise floor %.1f%% (1-run sides)\n",
 	       run_cv, sample_cv, outliers, outlier_pct, alpha, noise);
-	wilson(fp, gates, &l, &h);
-	printf("false_positive_rate  %6.2f%%  [%.2f%%, %.2f%%]  A/A gates flagging any metric\n",
-	       100.0 * fp / gates, 100 * l, 100 * h);
-	wilson(hit, gates, &l, &h);
-	printf("power                %6.2f%%  [%.2f%%, %.2f%%]  gates finding a %+.1f%% change in one metric\n",
-	       100.0 * hit / gates, 100 * l, 100 * h, effect);
+	rate_line("false_positive_rate", fp, "A/A gates flagging any metric");
+	snprintf(what, sizeof(what), "gates finding a %+.1f%% change in one metric",
+		 effect);
+	rate_line("power", hit, what);
 	return 0;
 }

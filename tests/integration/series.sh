@@ -20,7 +20,7 @@ src=$cache/src/linux-source-6.12
 # apply STRATEGY: a hard-linked copy of the pristine tree (patch(1)
 # replaces the files it changes) with the strategy's series applied
 apply() {
-	local s=$1 t=$tmp/$1${CUSTOM_PATCHES:+-$(basename "${CUSTOM_PATCHES:-}")} p rc=0
+	local s=$1 t=$tmp/$1 p rc=0
 	# hard links where the cache shares a file system with /tmp
 	cp -al "$src" "$t" 2>/dev/null || { rm -rf "$t"; cp -a "$src" "$t"; } || return 1
 	while IFS= read -r p; do
@@ -45,7 +45,7 @@ done
 CUSTOM_CONFIG=$MMB_TOP/scripts/kernel/refcount.config \
 	CUSTOM_PATCHES=$MMB_TOP/scripts/kernel/patches/membarrier apply custom
 ok $? "membarrier: its patch applies cleanly to linux-source-6.12"
-grep -q "membarrier_switch_mm(rq, prev->mm, next->mm);" "$tmp/custom-membarrier/kernel/sched/core.c"
+grep -q "membarrier_switch_mm(rq, prev->mm, next->mm);" "$tmp/custom/kernel/sched/core.c"
 ok $? "membarrier: context_switch() compares prev->mm, not the lazy active_mm"
 
 for s in hazptr mmgen; do
