@@ -88,7 +88,7 @@ struct counters {
 };
 
 /*
- * The totals of our lazy-mm series (scripts/kernel/patches/hazptr, mmgen):
+ * The totals of our lazy-mm series (scripts/kernel/patches/6.12/hazptr, mmgen):
  * "key value" lines, read at both ends of a window like /proc/interrupts.
  * One row per figure: a count per op from a key's delta, or a level, the
  * delta of one key over another's (a mean wait) or a key's value at the

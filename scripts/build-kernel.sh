@@ -4,7 +4,16 @@
 # Build a minimal guest kernel for one lazy-TLB strategy, plus the helper
 # module against it, cached by a hash of source, configs and patches.
 #
-#   scripts/build-kernel.sh STRATEGY
+#   scripts/build-kernel.sh STRATEGY[@BASE]
+#
+#   BASE (or MMB_KERNEL_BASE; default 6.12): the kernel source
+#     6.12     Debian 12's linux-source-6.12, patches/6.12/<series>/
+#     7.2      Debian unstable's linux-source-7.2, fetched into the cache
+#              (fetch-linux-source.sh: a private apt state, the system's
+#              sources untouched), patches/7.2/<series>/; a strategy whose
+#              series has no 7.2 version yet fails, naming it
+#     debian   Debian's own binary build of 6.12, refcount only: fetched,
+#              nothing compiled but the helper module (debian-kernel.sh)
 #     refcount         mainline default
 #     refcount-debug   refcount in the debug guest (kernel/debug.config:
 #                      KASAN, lockdep, debug objects, PTI, hung-task ...)
@@ -29,7 +38,7 @@
 #                    aarch64-linux-gnu-); refcount, hazptr, mmgen and custom:
 #                    arm64 does not maintain mm_cpumask (TLB invalidation is
 #                    a hardware broadcast), which shootdown relies on
-#   KSRC=<tree>   use this kernel tree instead of Debian's linux-source-6.12
+#   KSRC=<tree>   use this kernel tree instead of Debian's linux-source-BASE
 #   MMB_KERNEL_CACHE=<dir>  where builds are kept (default /var/cache/mmb/kernel
 #                           when writable, so clean clones and CI reuse them;
 #                           else build/kernel)
@@ -60,9 +69,21 @@ if [ -z "${MMB_KERNEL_CACHE:-}" ]; then
 	fi
 fi
 cache=$MMB_KERNEL_CACHE
-tarball=${LINUX_SOURCE_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 strategies="refcount, refcount-debug, shootdown, shootdown-debug, shootdown-keepmask, shootdown-keepmask-debug, hazptr, hazptr-debug, mmgen, mmgen-debug, custom"
-strategy=${1:?usage: build-kernel.sh STRATEGY ($strategies)}
+strategy=${1:?usage: build-kernel.sh STRATEGY[@BASE] ($strategies; BASE 6.12, 7.2 or debian)}
+# the base: STRATEGY@BASE, else MMB_KERNEL_BASE, else 6.12
+base=${MMB_KERNEL_BASE:-6.12}
+case $strategy in *@*) base=${strategy#*@} strategy=${strategy%%@*} ;; esac
+case $base in
+6.12|7.2) ;;
+debian)
+	# Debian's own build of the 6.12 base: stock, so refcount only
+	[ "$strategy" = refcount ] ||
+		{ echo "build-kernel: $strategy@debian: Debian's kernel is stock, refcount only" >&2; exit 2; }
+	exec "$top/scripts/debian-kernel.sh" ;;
+*) echo "build-kernel: base '$base': want 6.12, 7.2 or debian" >&2; exit 2 ;;
+esac
+pdir=$kdir/patches/$base
 # one job more than CPUs: a compile waiting on the disk leaves a CPU idle
 jobs=${JOBS:-$(($(nproc) + 1))}
 arch=${MMB_ARCH:-x86_64}
@@ -91,30 +112,30 @@ refcount) frags+=("$kdir/refcount.config") ;;
 refcount-debug) frags+=("$kdir/refcount.config" "$kdir/debug.config") ;;
 shootdown)
 	frags+=("$kdir/$strategy.config")
-	patches=("$kdir"/patches/shootdown/*.patch) ;;
+	patches=("$pdir"/shootdown/*.patch) ;;
 shootdown-debug)
 	# the debug guest: DEBUG_VM_SHOOT_LAZIES's checks, KASAN, lockdep ...
 	frags+=("$kdir/$strategy.config" "$kdir/debug.config")
-	patches=("$kdir"/patches/shootdown/*.patch) ;;
+	patches=("$pdir"/shootdown/*.patch) ;;
 shootdown-keepmask)
 	frags+=("$kdir/$strategy.config")
-	patches=("$kdir"/patches/shootdown/*.patch "$kdir"/patches/shootdown-keepmask/*.patch) ;;
+	patches=("$pdir"/shootdown/*.patch "$pdir"/shootdown-keepmask/*.patch) ;;
 shootdown-keepmask-debug)
 	# keepmask, where a CPU still lazy at __mmdrop() is the normal case,
 	# with DEBUG_VM_SHOOT_LAZIES's checks and the debug guest
 	frags+=("$kdir/shootdown-keepmask.config" "$kdir/shootdown-debug.config" "$kdir/debug.config")
-	patches=("$kdir"/patches/shootdown/*.patch "$kdir"/patches/shootdown-keepmask/*.patch) ;;
+	patches=("$pdir"/shootdown/*.patch "$pdir"/shootdown-keepmask/*.patch) ;;
 hazptr|mmgen)
 	# the x86 fixes of the shootdown series, without its Kconfig (0006),
 	# made to hold for every strategy without refcounting, then ours
 	frags+=("$kdir/$strategy.config")
-	patches=("$kdir"/patches/shootdown/000[1-5]-*.patch "$kdir"/patches/uncounted/*.patch
-		 "$kdir"/patches/$strategy/*.patch) ;;
+	patches=("$pdir"/shootdown/000[1-5]-*.patch "$pdir"/uncounted/*.patch
+		 "$pdir"/$strategy/*.patch) ;;
 hazptr-debug|mmgen-debug)
 	s=${strategy%-debug}
 	frags+=("$kdir/$s.config" "$kdir/lazy-debug.config" "$kdir/debug.config")
-	patches=("$kdir"/patches/shootdown/000[1-5]-*.patch "$kdir"/patches/uncounted/*.patch
-		 "$kdir"/patches/$s/*.patch) ;;
+	patches=("$pdir"/shootdown/000[1-5]-*.patch "$pdir"/uncounted/*.patch
+		 "$pdir"/$s/*.patch) ;;
 custom)
 	[ -n "${CUSTOM_CONFIG:-}" ] || die "custom needs CUSTOM_CONFIG=<config fragment>"
 	[ -f "$CUSTOM_CONFIG" ] || die "CUSTOM_CONFIG: $CUSTOM_CONFIG: no such file"
@@ -127,6 +148,12 @@ custom)
 	fi ;;
 *) die "unknown strategy '$strategy' ($strategies)" ;;
 esac
+
+# a base without the strategy's series: say so, never build a stock kernel
+# under the strategy's name
+for p in "${patches[@]}"; do
+	[ -f "$p" ] || die "$strategy@$base: no series for base $base ($(dirname "$p") has no patches)"
+done
 
 # the series a strategy applies, in order (tests/integration/series.sh)
 if [ -n "${MMB_KERNEL_PRINT_PATCHES:-}" ]; then
@@ -145,14 +172,23 @@ if [ -n "${KSRC:-}" ]; then
 		src_id="tree $src"
 	fi
 else
-	src=$cache/src/linux-source-6.12
-	if [ ! -f "$src/Makefile" ]; then
-		[ -f "$tarball" ] || die "$tarball missing: apt-get install linux-source-6.12, or KSRC="
+	src=$cache/src/linux-source-$base
+	# Debian's tarball of the base (7.2: fetched from unstable into the
+	# cache by fetch-linux-source.sh, which asks nothing of the system's
+	# apt sources); only printing a directory fetches nothing
+	if [ -n "${MMB_KERNEL_PRINT_DIR:-}" ] && [ "$base" != 6.12 ]; then
+		tarball=$cache/debs/linux-source-$base.tar.xz
+	else
+		tarball=${LINUX_SOURCE_TARBALL:-$("$top/scripts/fetch-linux-source.sh" "$base")} ||
+			exit $?
+	fi
+	if [ ! -f "$src/Makefile" ] && [ -z "${MMB_KERNEL_PRINT_DIR:-}" ]; then
+		[ -f "$tarball" ] || die "$tarball missing: apt-get install linux-source-$base, or KSRC="
 		echo "  EXTRACT $tarball" >&2
 		mkdir -p "$cache/src"
 		tar -xJf "$tarball" -C "$cache/src"
 	fi
-	src_id="debian $(stat -c '%s %Y' "$tarball")"
+	src_id="debian $(stat -c '%s %Y' "$tarball" 2>/dev/null || echo unfetched)"
 fi
 
 # Bump the version when what a build produces changes.
@@ -162,8 +198,10 @@ key=$( {
 	for p in "${patches[@]}"; do cat "$p"; done
 } | sha256sum | cut -c1-16)
 # x86_64 keeps its old names, so existing caches stay valid
-out=$cache/$strategy-$key
-[ "$arch" = x86_64 ] || out=$cache/$arch-$strategy-$key
+name=$strategy
+[ "$base" = 6.12 ] || name=$strategy@$base
+out=$cache/$name-$key
+[ "$arch" = x86_64 ] || out=$cache/$arch-$name-$key
 if [ -n "${MMB_KERNEL_PRINT_DIR:-}" ]; then
 	echo "$out"
 	exit 0

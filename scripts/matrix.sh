@@ -101,7 +101,8 @@ for s in "${strategies[@]}"; do
 	rc=$?
 	[ $rc -eq 0 ] || { echo "matrix: $s: guest run failed ($rc)" >&2; failed=1; }
 	# the strategy each result detected is the one we built
-	want=${s/-keepmask/}	# keepmask is shootdown, as /proc/config.gz says
+	# keepmask is shootdown, as /proc/config.gz says; @BASE names the tree
+	want=${s%%@*} want=${want/-keepmask/}
 	[ "$s" = custom ] && want=""
 	for f in "$out/$prefix$s"/*.json; do
 		[ -f "$f" ] || continue

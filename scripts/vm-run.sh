@@ -116,6 +116,20 @@ fi
 cp "$bin"/../libexec/mmb-* "$root/mmb/libexec/"
 cp "$work/plan" "$root/mmb/plan"
 [ -f "$kernel/mmb_helper.ko" ] && cp "$kernel/mmb_helper.ko" "$root/mmb/"
+# a distribution's kernel (debian-kernel.sh): the modules it needs before
+# anything runs, in order, and its config where mmb looks for it (no
+# /proc/config.gz there)
+if [ -f "$kernel/modules.order" ]; then
+	mkdir -p "$root/mmb/modules"
+	while read -r m; do
+		cp "$kernel/modules/$m" "$root/mmb/modules/" || die "$kernel/modules/$m missing"
+	done < "$kernel/modules.order"
+	cp "$kernel/modules.order" "$root/mmb/modules/order"
+fi
+if [ -f "$kernel/release" ]; then
+	mkdir -p "$root/boot"
+	cp "$kernel/config" "$root/boot/config-$(cat "$kernel/release")"
+fi
 [ "$arch" = arm64 ] || for f in "$root"/mmb/bin/*; do
 	ldd "$f" | awk '/=> \//{ print $3 } /^\t\/lib/{ print $1 }'
 done | sort -u | while read -r lib; do
@@ -132,6 +146,14 @@ mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 export PATH=/mmb/bin:/bin
 echo "MMB-BOOTED"
 if grep -q mmb.probe /proc/cmdline; then poweroff -f; fi
+if [ -f /mmb/modules/order ]; then
+	while read -r m; do
+		insmod "/mmb/modules/$m" || echo "MMB: insmod $m failed"
+	done < /mmb/modules/order
+	# the disk's node appears once the driver has probed it
+	i=0
+	while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+fi
 if [ -f /mmb/mmb_helper.ko ]; then
 	insmod /mmb/mmb_helper.ko && echo "MMB: helper loaded" || echo "MMB: insmod failed"
 fi

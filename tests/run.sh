@@ -7,7 +7,7 @@
 # under a time limit, prints their TAP, and
 # closes with one line: "N passed, N failed, N skipped".
 #
-#   tests/run.sh [PATTERN]    only tests whose name contains PATTERN
+#   tests/run.sh [PATTERN...]   only tests whose name contains a PATTERN
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +17,8 @@ export PATH=$build/bin:$PATH
 # Tests boot kernels, never build them: make kernels did (make check runs
 # it first), and a missing one fails the test that wanted it.
 export MMB_KERNEL_NO_BUILD=1
-filter=${1:-}
+filters=("$@")
+[ $# -gt 0 ] || filters=("")
 limit=${MMB_TEST_TIMEOUT:-600}
 pass=0 fail=0 skip=0
 failed_names=()
@@ -25,7 +26,11 @@ failed_names=()
 run_one() {
 	local name=$1; shift
 	local out rc
-	case $name in *"$filter"*) ;; *) return ;; esac
+	local f want=0
+	for f in "${filters[@]}"; do
+		case $name in *"$f"*) want=1 ;; esac
+	done
+	[ $want -eq 1 ] || return
 	echo "# --- $name"
 	out=$(timeout --signal=KILL "$limit" "$@" 2>&1)
 	rc=$?

@@ -43,7 +43,7 @@ done
 
 # the membarrier fix stands alone, on the mainline default (custom)
 CUSTOM_CONFIG=$MMB_TOP/scripts/kernel/refcount.config \
-	CUSTOM_PATCHES=$MMB_TOP/scripts/kernel/patches/membarrier apply custom
+	CUSTOM_PATCHES=$MMB_TOP/scripts/kernel/patches/6.12/membarrier apply custom
 ok $? "membarrier: its patch applies cleanly to linux-source-6.12"
 grep -q "membarrier_switch_mm(rq, prev->mm, next->mm);" "$tmp/custom/kernel/sched/core.c"
 ok $? "membarrier: context_switch() compares prev->mm, not the lazy active_mm"

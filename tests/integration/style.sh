@@ -26,7 +26,7 @@ done
 # A Fixes: tag names an upstream commit that only a tree with mainline's
 # history can look up (we have the tarball): checkpatch still checks how
 # it is written, not whether it exists.
-for f in "$MMB_TOP"/scripts/kernel/patches/*/*.patch; do
+for f in "$MMB_TOP"/scripts/kernel/patches/*/*/*.patch; do
 	name=${f#"$MMB_TOP"/scripts/kernel/patches/}
 	perl "$cp" --no-tree --strict --terse --ignore UNKNOWN_COMMIT_ID "$f" > "$tmp/cp" 2>&1
 	! grep -qE ': (ERROR|WARNING|CHECK):' "$tmp/cp"

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+# Kernel bases: how build-kernel.sh picks a tree, and how the 7.2 source
+# arrives.
+#  - STRATEGY@BASE and MMB_KERNEL_BASE pick the base; the patches come
+#    from patches/<base>/; a base without a strategy's series, an unknown
+#    base, and a patched strategy on Debian's binary kernel are usage
+#    errors (exit 2) that say which
+#  - the cache names a non-default base's kernel after it
+#  - fetch-linux-source.sh 7.2 fetches Debian unstable's linux-source-7.2
+#    into an empty cache, and the system's apt sources and package lists
+#    are the same afterwards (never add unstable to them)
+. "$(dirname "$0")/tap.bash"
+
+bk=$MMB_TOP/scripts/build-kernel.sh
+pp() { MMB_KERNEL_PRINT_PATCHES=1 "$bk" "$@"; }
+
+pp shootdown > "$tmp/p" 2>&1 && [ "$(wc -l < "$tmp/p")" -eq 6 ] &&
+	! grep -qv "/patches/6.12/shootdown/" "$tmp/p"
+ok $? "shootdown: the six patches of patches/6.12/shootdown/ ($(wc -l < "$tmp/p") lines)"
+pp shootdown@6.12 | cmp -s - "$tmp/p"
+ok $? "shootdown@6.12 is shootdown"
+MMB_KERNEL_BASE=6.12 pp shootdown | cmp -s - "$tmp/p"
+ok $? "MMB_KERNEL_BASE=6.12 picks the same series"
+pp hazptr | grep -q "/patches/6.12/uncounted/" && pp hazptr | grep -q "/patches/6.12/hazptr/"
+ok $? "hazptr: uncounted and hazptr of patches/6.12/"
+
+bad "a base without the strategy's series" "no series for base 7.2" pp shootdown@7.2
+bad "MMB_KERNEL_BASE without the series" "no series for base 7.2" env MMB_KERNEL_BASE=7.2 "$bk" hazptr
+bad "an unknown base" "base '5.4'" "$bk" refcount@5.4
+bad "a patched strategy on Debian's kernel" "refcount only" "$bk" shootdown@debian
+
+d=$(MMB_KERNEL_PRINT_DIR=1 "$bk" refcount@7.2)
+case ${d##*/} in refcount@7.2-*) r=0 ;; *) r=1 ;; esac
+ok $r "the cache names the base: ${d##*/}"
+d=$(MMB_KERNEL_PRINT_DIR=1 "$bk" refcount@debian)
+case ${d##*/} in debian-x86_64-*) r=0 ;; *) r=1 ;; esac
+ok $r "Debian's kernel has its own entry: ${d##*/}"
+d=$(MMB_ARCH=arm64 MMB_KERNEL_PRINT_DIR=1 "$bk" refcount@debian)
+case ${d##*/} in debian-arm64-*) r=0 ;; *) r=1 ;; esac
+ok $r "and arm64's: ${d##*/}"
+
+# the fetch, into an empty cache; the system's apt state before and after
+state() {
+	{
+		find /etc/apt -type f -exec sha256sum {} + 2>/dev/null
+		ls /var/lib/apt/lists/ 2>/dev/null
+	} | sort
+}
+if ! command -v apt-get >/dev/null; then
+	skip "fetch linux-source-7.2" "no apt-get"
+else
+	state > "$tmp/before"
+	mkdir "$tmp/cache"
+	# (the tests run with MMB_KERNEL_NO_BUILD, which forbids fetching too)
+	t=$(env -u MMB_KERNEL_NO_BUILD MMB_KERNEL_CACHE=$tmp/cache "$MMB_TOP/scripts/fetch-linux-source.sh" 7.2 2> "$tmp/ferr")
+	rc=$?
+	[ $rc -eq 0 ] && [ "$t" = "$tmp/cache/debs/linux-source-7.2.tar.xz" ] &&
+		xz -l "$t" >/dev/null 2>&1
+	ok $? "fetch-linux-source.sh 7.2: an xz tarball in the empty cache (exit $rc; $(tail -1 "$tmp/ferr"))"
+	ver=$(cat "$tmp/cache/debs/linux-source-7.2.version" 2>/dev/null)
+	case $ver in 7.2.*) r=0 ;; *) r=1 ;; esac
+	ok $r "the package's version is recorded: $ver"
+	grep -q "^deb .* sid main$" "$tmp/cache/apt-sid/sources.list"
+	ok $? "its sources list (sid) is the cache's own"
+	state > "$tmp/after"
+	cmp -s "$tmp/before" "$tmp/after"
+	ok $? "the system's apt sources and package lists are unchanged"
+	t2=$(MMB_KERNEL_CACHE=$tmp/cache "$MMB_TOP/scripts/fetch-linux-source.sh" 7.2 2> "$tmp/ferr2")
+	[ -n "$t" ] && [ "$t2" = "$t" ] && ! grep -q FETCH "$tmp/ferr2"
+	ok $? "a second call finds it and fetches nothing"
+fi
+bad "fetch: an unknown base" "base '9.9'" "$MMB_TOP/scripts/fetch-linux-source.sh" 9.9
+done_testing
