@@ -12,7 +12,8 @@
 #                      with the arm64 build (make ARCH=arm64), always TCG
 #     --vcpus N        default 4
 #     --nodes M        NUMA nodes, vCPUs split evenly; default 2
-#     --memory MB      default 2048
+#     --memory MB      default 2048, or 32 MB a vCPU past 64 vCPUs, rounded
+#                      up to split evenly over the nodes
 #     --plan FILE      one bench command line per line (default: the suite),
 #                      quoted as for sh (mmb sweep --print-plan quotes);
 #                      a line with --output /results/NAME.json names its file
@@ -28,7 +29,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build/bin
-vcpus=4 nodes=2 memory=2048 plan="" out="" timeout=900
+vcpus=4 nodes=2 memory="" plan="" out="" timeout=900
 accel=${MMB_ACCEL:-auto} kernel="" efi=0
 extra=()
 
@@ -66,6 +67,13 @@ case $vcpus in ''|*[!0-9]*) die "--vcpus: '$vcpus' is not a number" ;; esac
 case $nodes in ''|*[!0-9]*) die "--nodes: '$nodes' is not a number" ;; esac
 [ "$vcpus" -ge 1 ] && [ "$nodes" -ge 1 ] && [ $((vcpus % nodes)) -eq 0 ] ||
 	die "--nodes: $nodes must divide --vcpus $vcpus"
+if [ -z "$memory" ]; then
+	# a vCPU's share of per-CPU areas, stacks and the benches' threads
+	memory=2048
+	[ "$vcpus" -le 64 ] || memory=$((vcpus * 32))
+	memory=$(( (memory + nodes - 1) / nodes * nodes ))
+fi
+case $memory in ''|*[!0-9]*) die "--memory: '$memory' is not a number of MB" ;; esac
 [ $((memory % nodes)) -eq 0 ] || die "--memory: $memory MB must split evenly over $nodes nodes"
 case $accel in auto|kvm|tcg) ;; *) die "--accel: '$accel' is not auto, kvm or tcg" ;; esac
 command -v $qemu >/dev/null || die "$qemu missing (apt-get install $qpkg)"
@@ -203,7 +211,22 @@ boot() {	# boot ACCEL TIMEOUT EXTRA-CMDLINE
 		# soft-lockup watchdog, which is not what we are testing
 		machine=(-M virt,gic-version=3) console=ttyAMA0 extra=nowatchdog
 	fi
-	timeout --signal=KILL "$t" $qemu "${machine[@]}" "${fw[@]}" \
+	# Past 255 vCPUs x86 needs x2APIC IDs, which need interrupt
+	# remapping: an emulated IOMMU with extended interrupt mode.  An
+	# overcommitted TCG guest (more vCPUs than twice the host's CPUs)
+	# runs slowly enough for the soft-lockup watchdog to fire and for RCU
+	# to call its grace periods stalled: neither is what the guest tests.
+	local iommu=()
+	if [ "$arch" = x86_64 ] && [ "$vcpus" -gt 255 ]; then
+		machine=(-M q35,kernel-irqchip=split)
+		iommu=(-device intel-iommu,intremap=on,eim=on)
+		extra+=" intremap=on"
+	fi
+	if [ "$a" = tcg ] && [ "$vcpus" -gt $(( 2 * $(nproc) )) ]; then
+		case $extra in *nowatchdog*) ;; *) extra+=" nowatchdog" ;; esac
+		extra+=" rcupdate.rcu_cpu_stall_timeout=300"
+	fi
+	timeout --signal=KILL "$t" $qemu "${machine[@]}" "${iommu[@]}" "${fw[@]}" \
 		-accel "$acc" \
 		-cpu "$cpu" -smp "$vcpus,sockets=$nodes,cores=$per,threads=1" \
 		-m "$memory" "${numa[@]}" \
@@ -221,7 +244,8 @@ if [ "$accel" = auto ]; then
 	# boots several guests).  rm the file to probe again.
 	probe_dir=/var/cache/mmb
 	mkdir -p "$probe_dir" 2>/dev/null && [ -w "$probe_dir" ] || probe_dir=${TMPDIR:-/tmp}
-	probe_key="$(uname -r) $($qemu --version | head -1)"
+	# keyed by size too: a KVM that boots 4 vCPUs may not boot 254
+	probe_key="$(uname -r) $($qemu --version | head -1) ${vcpus}vcpus"
 	probe_file=$probe_dir/kvm-probe
 	accel=$(awk -v k="$probe_key" 'index($0, k " => ") == 1 { print $NF }' "$probe_file" 2>/dev/null | tail -1)
 	if [ -z "$accel" ]; then
@@ -237,6 +261,12 @@ if [ "$accel" = auto ]; then
 		echo "# vm-run: KVM probe verdict from $probe_file: $accel" >&2
 	fi
 fi
+# qemu 7.2's limits for x86 (checked): TCG starts at most 255 vCPUs, past
+# that it wants KVM's in-kernel irqchip with the X2APIC API; q35 stops at 288
+if [ "$arch" = x86_64 ] && [ "$vcpus" -gt 255 ]; then
+	[ "$accel" = kvm ] || die "--vcpus $vcpus: qemu under TCG starts at most 255 x86 vCPUs (more need KVM: its irqchip with the X2APIC API)"
+	[ "$vcpus" -le 288 ] || die "--vcpus $vcpus: q35 takes at most 288"
+fi
 # a debug kernel's own arguments (build-kernel.sh: panic_on_warn ...)
 kcmdline=$(cat "$kernel/cmdline" 2>/dev/null)
 echo "# vm-run: $(basename "$kernel"), $arch, $vcpus vCPUs over $nodes node(s), $accel$([ $efi -eq 1 ] && echo ", UEFI")${kcmdline:+, $kcmdline}" >&2
@@ -244,6 +274,7 @@ start=$SECONDS
 boot "$accel" "$timeout" "$kcmdline"
 qrc=$?
 tr -d '\r' < "$work/console.log" > "$out/console.log"
+cp "$work/qemu.log" "$out/qemu.log" 2>/dev/null
 tar -xf "$work/disk.img" -C "$out" 2>/dev/null
 echo "$accel" > "$out/accel"
 echo "# vm-run: guest finished in $((SECONDS - start)) s (qemu exit $qrc)" >&2
@@ -263,6 +294,12 @@ if [ -s "$out/kernel-problems.txt" ]; then
 fi
 rm -f "$out/kernel-problems.txt"
 if [ ! -f "$out/rc" ]; then
+	if [ "$qrc" -ne 0 ] && [ "$qrc" -ne 137 ] && [ -s "$out/qemu.log" ]; then
+		# qemu refused to start (or died): its own words, not a time-out
+		echo "vm-run: $qemu failed (exit $qrc):" >&2
+		tail -5 "$out/qemu.log" >&2
+		exit 3
+	fi
 	echo "vm-run: the guest did not finish within $timeout s (console: $out/console.log)" >&2
 	tail -5 "$out/console.log" >&2
 	exit 3

@@ -70,4 +70,12 @@ else
 	ok $? "a second call finds it and fetches nothing"
 fi
 bad "fetch: an unknown base" "base '9.9'" "$MMB_TOP/scripts/fetch-linux-source.sh" 9.9
+
+# vm-run.sh's limits, on a kernel directory that is never booted
+mkdir "$tmp/k" && : > "$tmp/k/bzImage"
+vr=$MMB_TOP/scripts/vm-run.sh
+bad "vm-run: more x86 vCPUs than TCG starts" "at most 255" "$vr" --kernel "$tmp/k" --vcpus 256 --nodes 2 --accel tcg --out "$tmp/o"
+bad "vm-run: more than q35 takes" "at most 288" "$vr" --kernel "$tmp/k" --vcpus 290 --nodes 2 --accel kvm --out "$tmp/o"
+bad "vm-run: memory that is not a number" "--memory: 'lots'" "$vr" --kernel "$tmp/k" --memory lots --out "$tmp/o"
+bad "vm-run: memory that does not split over the nodes" "split evenly over 3" "$vr" --kernel "$tmp/k" --vcpus 3 --nodes 3 --memory 1000 --out "$tmp/o"
 done_testing
