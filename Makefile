@@ -81,7 +81,7 @@ KDIR ?= $(firstword $(wildcard \
 	$(shell MMB_ARCH=arm64 MMB_KERNEL_PRINT_DIR=1 scripts/build-kernel.sh refcount 2>/dev/null)/obj))
 else
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build \
-	/usr/src/linux-headers-6.12.117+deb12-$(shell dpkg --print-architecture 2>/dev/null)))
+	/usr/src/linux-headers-$(shell cat scripts/kernel/debian-abi)-$(shell dpkg --print-architecture 2>/dev/null)))
 endif
 
 .PHONY: all deps deps-check run check check-matrix clean kmod kmod-if-tree tests arm64 kernels install uninstall sanitize fuzz clang-check

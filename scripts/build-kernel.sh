@@ -80,6 +80,10 @@ debian)
 	# Debian's own build of the 6.12 base: stock, so refcount only
 	[ "$strategy" = refcount ] ||
 		{ echo "build-kernel: $strategy@debian: Debian's kernel is stock, refcount only" >&2; exit 2; }
+	# no series, and no tree of yours: it is Debian's binary
+	[ -n "${MMB_KERNEL_PRINT_PATCHES:-}" ] && exit 0
+	[ -z "${KSRC:-}" ] ||
+		{ echo "build-kernel: refcount@debian is Debian's binary kernel: KSRC does not apply" >&2; exit 2; }
 	exec "$top/scripts/debian-kernel.sh" ;;
 *) echo "build-kernel: base '$base': want 6.12, 7.2 or debian" >&2; exit 2 ;;
 esac
@@ -176,19 +180,32 @@ else
 	# Debian's tarball of the base (7.2: fetched from unstable into the
 	# cache by fetch-linux-source.sh, which asks nothing of the system's
 	# apt sources); only printing a directory fetches nothing
-	if [ -n "${MMB_KERNEL_PRINT_DIR:-}" ] && [ "$base" != 6.12 ]; then
+	if [ -n "${LINUX_SOURCE_TARBALL:-}" ]; then
+		tarball=$LINUX_SOURCE_TARBALL
+	elif [ -n "${MMB_KERNEL_PRINT_DIR:-}" ] && [ "$base" != 6.12 ]; then
 		tarball=$cache/debs/linux-source-$base.tar.xz
 	else
-		tarball=${LINUX_SOURCE_TARBALL:-$("$top/scripts/fetch-linux-source.sh" "$base")} ||
-			exit $?
+		tarball=$("$top/scripts/fetch-linux-source.sh" "$base") || exit $?
 	fi
-	if [ ! -f "$src/Makefile" ] && [ -z "${MMB_KERNEL_PRINT_DIR:-}" ]; then
-		[ -f "$tarball" ] || die "$tarball missing: apt-get install linux-source-$base, or KSRC="
+	# the key names the tarball: a directory printed before the fetch
+	# would be one the build never uses
+	[ -f "$tarball" ] || { echo "build-kernel: $tarball missing: apt-get install linux-source-$base (6.12), scripts/fetch-linux-source.sh $base, or KSRC=" >&2; exit 3; }
+	src_id="debian $(stat -c '%s %Y' "$tarball")"
+	# unpacked once per tarball (an upgraded linux-source is unpacked
+	# anew), into a temporary directory first: an interrupted tar leaves
+	# nothing that looks complete
+	if [ -z "${MMB_KERNEL_PRINT_DIR:-}" ] &&
+	   [ "$(cat "$src/.mmb-tarball" 2>/dev/null)" != "$src_id" ]; then
 		echo "  EXTRACT $tarball" >&2
 		mkdir -p "$cache/src"
-		tar -xJf "$tarball" -C "$cache/src"
+		x=$(mktemp -d "$cache/src/.x.XXXXXX")
+		tar -xJf "$tarball" -C "$x" || { rm -rf "$x"; die "cannot unpack $tarball"; }
+		[ -d "$x/linux-source-$base" ] || { rm -rf "$x"; die "$tarball holds no linux-source-$base/"; }
+		echo "$src_id" > "$x/linux-source-$base/.mmb-tarball"
+		rm -rf "$src"
+		mv "$x/linux-source-$base" "$src"
+		rm -rf "$x"
 	fi
-	src_id="debian $(stat -c '%s %Y' "$tarball" 2>/dev/null || echo unfetched)"
 fi
 
 # Bump the version when what a build produces changes.

@@ -41,7 +41,9 @@ if [ -z "${MMB_KERNEL_CACHE:-}" ]; then
 	fi
 fi
 release=$abi-$darch
-kmod_hash=$(cat "$top"/kmod-helper/*.[ch] "$top/kmod-helper/Kbuild" | sha256sum | cut -c1-16)
+# an entry is current when this script and the module's source are the
+# ones that made it
+kmod_hash=$(cat "$0" "$top"/kmod-helper/*.[ch] "$top/kmod-helper/Kbuild" | sha256sum | cut -c1-16)
 out=$MMB_KERNEL_CACHE/debian-$arch-$abi
 if [ -n "${MMB_KERNEL_PRINT_DIR:-}" ]; then
 	echo "$out"
@@ -52,8 +54,8 @@ if [ -f "$out/$image" ] && [ "$(cat "$out/kmod.hash" 2>/dev/null)" = "$kmod_hash
 	echo "$out"
 	exit 0
 fi
-if [ -n "${MMB_KERNEL_NO_BUILD:-}" ] && ! [ -f "$out/$image" ]; then
-	echo "debian-kernel: Debian's $release is not in $MMB_KERNEL_CACHE: make kernels fetches it" >&2
+if [ -n "${MMB_KERNEL_NO_BUILD:-}" ]; then
+	echo "debian-kernel: Debian's $release is not in $MMB_KERNEL_CACHE, or is stale: make kernels fetches it" >&2
 	exit 3
 fi
 
@@ -100,7 +102,8 @@ if [ "$arch" = arm64 ]; then
 		xz) unz=(xz -dc) ;;
 		*) die "zboot image compressed with '$comp': not gzip or xz" ;;
 		esac
-		tail -c +$((off + 1)) "$vmlinuz" | head -c "$len" | "${unz[@]}" > "$out/$image.tmp" ||
+		dd if="$vmlinuz" iflag=skip_bytes,count_bytes skip="$off" count="$len" status=none |
+			"${unz[@]}" > "$out/$image.tmp" ||
 			die "cannot unpack the zboot image's payload ($comp)"
 	elif gzip -t "$vmlinuz" 2>/dev/null; then
 		gzip -dc "$vmlinuz" > "$out/$image.tmp"

@@ -49,12 +49,14 @@ fi
 [ -n "${MMB_KERNEL_NO_BUILD:-}" ] && { echo "fetch-linux-source: $pkg is not in $dir: scripts/fetch-linux-source.sh '$base' fetches it (build-kernel.sh STRATEGY@$base does)" >&2; exit 3; }
 
 # the mirror the system already uses for its Debian release
-# (its Debian release, not -updates or -security, from apt's index targets)
-uri=$(apt-get indextargets 2>/dev/null | awk '
-	/^Base-URI: / { b = $2 }
+# (its Debian release, not -updates or -security, from apt's index
+# targets, which without --no-release-info skip sources not yet updated)
+uri=$(apt-get indextargets --no-release-info 2>/dev/null | awk '
+	/^Repo-URI: / { u = $2 }
 	/^Release: / { r = $2 }
-	/^$/ { if (b != "" && r !~ /-/ && b !~ /security/) { sub("/dists/.*", "/", b); print b; exit }
-	       b = r = "" }')
+	/^$/ { if (found == "" && u ~ /\/debian\/?$/ && r !~ /-/) found = u
+	       u = r = "" }
+	END { if (found == "" && u ~ /\/debian\/?$/ && r !~ /-/) found = u; print found }')
 [ -n "$uri" ] || die "no Debian source in the system's apt sources to take the mirror from"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -f "$keyring" ] || die "$keyring missing (apt-get install debian-archive-keyring)"
@@ -69,7 +71,7 @@ opts=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o "Dir::Etc::sourceparts=-"
 echo "  FETCH $pkg from $uri $suite (private apt state in $apt)" >&2
 apt-get "${opts[@]}" update > "$apt/update.log" 2>&1 ||
 	{ tail -5 "$apt/update.log" >&2; die "apt-get update of $suite failed"; }
-ver=$(apt-cache "${opts[@]}" show "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -1)
+ver=$(apt-cache "${opts[@]}" show "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -1) || true
 [ -n "$ver" ] || die "$pkg is not in $suite"
 rm -f "$dir/${pkg}_"*.deb
 (cd "$dir" && apt-get "${opts[@]}" download "$pkg" > "$apt/download.log" 2>&1) ||
@@ -77,6 +79,7 @@ rm -f "$dir/${pkg}_"*.deb
 deb=$(compgen -G "$dir/${pkg}_*.deb" | head -1)
 echo "  UNPACK $(basename "$deb")" >&2
 x=$(mktemp -d "$dir/x.XXXXXX")
+trap 'rm -rf "$x" "$t.tmp"' EXIT
 dpkg-deb -x "$deb" "$x"
 [ -f "$x/usr/src/$pkg.tar.xz" ] || die "no usr/src/$pkg.tar.xz in $(basename "$deb")"
 mv "$x/usr/src/$pkg.tar.xz" "$t.tmp"

@@ -26,10 +26,15 @@ pkgs_build="gcc make libc6-dev xz-utils libnuma-dev likwid libjansson-dev libgsl
 # clang builds the libFuzzer targets (make fuzz).  ovmf is the UEFI firmware
 # the debug guest boots under for the EFI runtime-call path (vm-run --efi);
 # sparse checks the helper module (make C=2, tests/integration/kmod.sh).
+# Debian's 6.12 kernel ABI (scripts/kernel/debian-abi): its headers for
+# the module build, and the build tools debian-kernel.sh points the
+# fetched headers at
+abi=$(cat "$(dirname "$0")/kernel/debian-abi")
 pkgs_check="python3 python3-jsonschema linux-perf hyperfine procps kmod \
 qemu-system-x86 busybox-static cpio flex bison bc libelf-dev gzip \
 gnuplot-nox ccache patch file clang ovmf sparse \
-linux-headers-6.12.117+deb12-$(dpkg --print-architecture 2>/dev/null || echo amd64)"
+linux-headers-$abi-$(dpkg --print-architecture 2>/dev/null || echo amd64) \
+linux-headers-$abi-common linux-kbuild-$abi"
 
 pkgs_arm64="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static \
 qemu-system-arm"

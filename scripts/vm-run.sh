@@ -136,7 +136,8 @@ if [ -f "$kernel/modules.order" ]; then
 fi
 if [ -f "$kernel/release" ]; then
 	mkdir -p "$root/boot"
-	cp "$kernel/config" "$root/boot/config-$(cat "$kernel/release")"
+	cp "$kernel/config" "$root/boot/config-$(cat "$kernel/release")" ||
+		die "$kernel/config missing"
 fi
 [ "$arch" = arm64 ] || for f in "$root"/mmb/bin/*; do
 	ldd "$f" | awk '/=> \//{ print $3 } /^\t\/lib/{ print $1 }'
@@ -161,6 +162,7 @@ if [ -f /mmb/modules/order ]; then
 	# the disk's node appears once the driver has probed it
 	i=0
 	while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -b /dev/vda ] || echo "MMB: no /dev/vda: the results cannot come back"
 fi
 if [ -f /mmb/mmb_helper.ko ]; then
 	insmod /mmb/mmb_helper.ko && echo "MMB: helper loaded" || echo "MMB: insmod failed"
@@ -298,6 +300,11 @@ if [ ! -f "$out/rc" ]; then
 		# qemu refused to start (or died): its own words, not a time-out
 		echo "vm-run: $qemu failed (exit $qrc):" >&2
 		tail -5 "$out/qemu.log" >&2
+		exit 3
+	fi
+	if [ "$qrc" -eq 0 ]; then
+		echo "vm-run: the guest powered off without results (console: $out/console.log)" >&2
+		grep "^MMB: " "$out/console.log" | tail -3 >&2
 		exit 3
 	fi
 	echo "vm-run: the guest did not finish within $timeout s (console: $out/console.log)" >&2

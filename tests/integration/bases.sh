@@ -5,7 +5,8 @@
 #    from patches/<base>/; a base without a strategy's series, an unknown
 #    base, and a patched strategy on Debian's binary kernel are usage
 #    errors (exit 2) that say which
-#  - the cache names a non-default base's kernel after it
+#  - the cache names a non-default base's kernel after it, and prints no
+#    directory for a base whose source is not there yet (exit 3)
 #  - fetch-linux-source.sh 7.2 fetches Debian unstable's linux-source-7.2
 #    into an empty cache, and the system's apt sources and package lists
 #    are the same afterwards (never add unstable to them)
@@ -29,9 +30,6 @@ bad "MMB_KERNEL_BASE without the series" "no series for base 7.2" env MMB_KERNEL
 bad "an unknown base" "base '5.4'" "$bk" refcount@5.4
 bad "a patched strategy on Debian's kernel" "refcount only" "$bk" shootdown@debian
 
-d=$(MMB_KERNEL_PRINT_DIR=1 "$bk" refcount@7.2)
-case ${d##*/} in refcount@7.2-*) r=0 ;; *) r=1 ;; esac
-ok $r "the cache names the base: ${d##*/}"
 d=$(MMB_KERNEL_PRINT_DIR=1 "$bk" refcount@debian)
 case ${d##*/} in debian-x86_64-*) r=0 ;; *) r=1 ;; esac
 ok $r "Debian's kernel has its own entry: ${d##*/}"
@@ -42,7 +40,7 @@ ok $r "and arm64's: ${d##*/}"
 # the fetch, into an empty cache; the system's apt state before and after
 state() {
 	{
-		find /etc/apt -type f -exec sha256sum {} + 2>/dev/null
+		find /etc/apt -type f -print0 | xargs -0 sha256sum 2>/dev/null
 		ls /var/lib/apt/lists/ 2>/dev/null
 	} | sort
 }
@@ -52,7 +50,7 @@ else
 	state > "$tmp/before"
 	mkdir "$tmp/cache"
 	# (the tests run with MMB_KERNEL_NO_BUILD, which forbids fetching too)
-	t=$(env -u MMB_KERNEL_NO_BUILD MMB_KERNEL_CACHE=$tmp/cache "$MMB_TOP/scripts/fetch-linux-source.sh" 7.2 2> "$tmp/ferr")
+	t=$(unset MMB_KERNEL_NO_BUILD; MMB_KERNEL_CACHE=$tmp/cache "$MMB_TOP/scripts/fetch-linux-source.sh" 7.2 2> "$tmp/ferr")
 	rc=$?
 	[ $rc -eq 0 ] && [ "$t" = "$tmp/cache/debs/linux-source-7.2.tar.xz" ] &&
 		xz -l "$t" >/dev/null 2>&1
@@ -68,6 +66,14 @@ else
 	t2=$(MMB_KERNEL_CACHE=$tmp/cache "$MMB_TOP/scripts/fetch-linux-source.sh" 7.2 2> "$tmp/ferr2")
 	[ -n "$t" ] && [ "$t2" = "$t" ] && ! grep -q FETCH "$tmp/ferr2"
 	ok $? "a second call finds it and fetches nothing"
+	d=$(MMB_KERNEL_CACHE=$tmp/cache MMB_KERNEL_PRINT_DIR=1 "$bk" refcount@7.2)
+	case ${d##*/} in refcount@7.2-*) r=0 ;; *) r=1 ;; esac
+	ok $r "the cache names the base: ${d##*/}"
+	rm -f "$t"
+	MMB_KERNEL_CACHE=$tmp/cache MMB_KERNEL_PRINT_DIR=1 "$bk" refcount@7.2 > "$tmp/d" 2> "$tmp/derr"
+	r=$?
+	[ $r -eq 3 ] && [ ! -s "$tmp/d" ] && grep -q "fetch-linux-source.sh 7.2" "$tmp/derr"
+	ok $? "without the tarball no directory is printed: exit 3 naming the fetch (got $r: $(head -c 100 "$tmp/derr"))"
 fi
 bad "fetch: an unknown base" "base '9.9'" "$MMB_TOP/scripts/fetch-linux-source.sh" 9.9
 
