@@ -745,12 +745,22 @@ int mmb_main(const struct mmb_bench *b, int argc, char **argv)
 	/* Only now: usage errors above must not pay for a re-exec. */
 	hygiene_aslr_reexec(argv);
 
+	/*
+	 * Before the topology, which takes a tenth of a second on a slow
+	 * machine: a Ctrl-C there ends the run as one later would (exit
+	 * 130, "no result"), not by the signal.  Not before the re-exec,
+	 * which resets the handlers.
+	 */
+	install_signals();
 	if (topo_init(&topo)) {
+		if (mmb_interrupted) {
+			fprintf(stderr, "%s: interrupted; no result\n", prog);
+			return 130;
+		}
 		fprintf(stderr, "%s: reading the CPU topology: %s\n", prog,
 			strerror(errno));
 		return MMB_EXIT_FAIL;
 	}
-	install_signals();
 	sys = sysinfo_json();
 	json_object_set_new(sys, "topology", topo_summary_json(&topo));
 	hyg.dma_latency = o.dma == 0;
