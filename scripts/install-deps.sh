@@ -32,7 +32,7 @@ pkgs_build="gcc make libc6-dev xz-utils libnuma-dev likwid libjansson-dev libgsl
 abi=$(cat "$(dirname "$0")/kernel/debian-abi")
 pkgs_check="python3 python3-jsonschema linux-perf hyperfine procps kmod \
 qemu-system-x86 busybox-static cpio flex bison bc libelf-dev gzip \
-gnuplot-nox ccache patch file clang ovmf sparse \
+gnuplot-nox ccache patch file clang ovmf sparse git \
 linux-headers-$abi-$(dpkg --print-architecture 2>/dev/null || echo amd64) \
 linux-headers-$abi-common linux-kbuild-$abi"
 

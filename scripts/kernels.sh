@@ -75,8 +75,14 @@ for k in "${list[@]}"; do
 	echo "kernels: [$i/$n] $k: ready in $((SECONDS - t0)) s"
 done
 echo "kernels: ${n} kernels ready in $((SECONDS - start)) s${failed:+; FAILED: ${failed[*]}}"
-# the kselftests the debug guest's stress plan runs, beside the benches
+# the kselftests the debug guest's stress plan runs, beside the benches,
+# and the 7.2 source the series tests apply the 7.2 series to (fetched,
+# not built: tests/integration/series.sh)
 if [ $kselftests -eq 1 ]; then
+	t0=$SECONDS
+	"$top/scripts/fetch-linux-source.sh" 7.2 2>&1 >/dev/null | sed 's/^/kernels:   /'
+	[ "${PIPESTATUS[0]}" -eq 0 ] || failed+=(linux-source-7.2)
+	echo "kernels: linux-source-7.2 for the series tests in $((SECONDS - t0)) s"
 	"$top/scripts/build-kselftests.sh" "$top/build/libexec" > /dev/null ||
 		failed+=(kselftests)
 	echo "kernels: kselftests for the stress plan in build/libexec"

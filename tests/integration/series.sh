@@ -10,6 +10,8 @@
 #  - the x86 fixes of the shootdown series reach every strategy that does
 #    not refcount (uncounted), and hazptr and mmgen leave shootdown's own
 #    Kconfig patch out
+#  - the series that have a 7.2 version apply to linux-source-7.2 as
+#    cleanly, and the membarrier posting goes in with git am
 # The source is the one make kernels unpacked into the kernel cache.
 . "$(dirname "$0")/tap.bash"
 
@@ -91,6 +93,46 @@ for e in defer advance free; do
 	grep -q "TRACE_EVENT(lazy_mm_gen_$e" "$t/include/trace/events/lazy_mm.h"
 	ok $? "mmgen: trace event lazy_mm:lazy_mm_gen_$e"
 done
+
+# The 7.2 base (the tarball make kernels fetched): each series that has a
+# 7.2 version applies without fuzz or offset to the files it touches, cut
+# from the tarball (a whole 7.2 tree is 1.5 GB), and the posting in
+# results/postings/ goes in with git am.
+t72=$cache/debs/linux-source-7.2.tar.xz
+if [ ! -f "$t72" ]; then
+	skip "7.2 series apply" "no $t72 (make kernels fetches it)"
+else
+	files=$(sed -n 's|^+++ b/||p' "$MMB_TOP"/scripts/kernel/patches/7.2/*/*.patch | sort -u)
+	mkdir -p "$tmp/72"
+	# shellcheck disable=SC2086
+	tar -xJf "$t72" -C "$tmp/72" $(printf 'linux-source-7.2/%s ' $files) 2>/dev/null
+	ok $? "7.2: the files the 7.2 series touch ($(echo $files)) are in $(basename "$t72")"
+	for d in "$MMB_TOP"/scripts/kernel/patches/7.2/*/; do
+		s=$(basename "$d")
+		cp -a "$tmp/72/linux-source-7.2" "$tmp/72-$s"
+		r=0
+		for p in "$d"*.patch; do
+			if ! patch -s -p1 -F0 -d "$tmp/72-$s" < "$p" > "$tmp/patch.out" 2>&1 ||
+			   grep -q "offset\|fuzz" "$tmp/patch.out"; then
+				echo "# $s@7.2: $(basename "$p"): $(head -3 "$tmp/patch.out")"
+				r=1
+			fi
+		done
+		ok $r "$s@7.2: its $(ls "$d"*.patch | wc -l) patches apply cleanly to linux-source-7.2"
+	done
+	grep -q "membarrier_switch_mm(rq, prev->mm, next->mm);" "$tmp/72-membarrier/kernel/sched/core.c"
+	ok $? "membarrier@7.2: context_switch() compares prev->mm, not the lazy active_mm"
+	# the posting, as a maintainer takes it: git am onto a clean tree
+	post=$MMB_TOP/results/postings/membarrier-lazy
+	g=$tmp/72-git
+	cp -a "$tmp/72/linux-source-7.2" "$g"
+	git -C "$g" init -q && git -C "$g" add -A &&
+		git -C "$g" -c user.name=t -c user.email=t@t commit -qm "linux-source-7.2" &&
+		git -C "$g" -c user.name=t -c user.email=t@t am -q "$post"/0001-*.patch > "$tmp/am" 2>&1
+	ok $? "results/postings/membarrier-lazy: git am onto clean 7.2 ($(head -c 120 "$tmp/am"))"
+	cmp -s "$g/kernel/sched/core.c" "$tmp/72-membarrier/kernel/sched/core.c"
+	ok $? "the posting is the series build-kernel.sh applies"
+fi
 
 # every key lib/counters.c reads is one a series prints
 keys=$(sed -n 's/^\t{ "\([a-z_]*\)", "lazy_[a-z_]*",.*/\1/p' "$MMB_TOP/lib/counters.c")
