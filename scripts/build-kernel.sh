@@ -61,13 +61,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 kdir=$top/scripts/kernel
-if [ -z "${MMB_KERNEL_CACHE:-}" ]; then
-	if mkdir -p /var/cache/mmb/kernel 2>/dev/null && [ -w /var/cache/mmb/kernel ]; then
-		MMB_KERNEL_CACHE=/var/cache/mmb/kernel
-	else
-		MMB_KERNEL_CACHE=$top/build/kernel
-	fi
-fi
+. "$top/scripts/kernel/cache.sh"
 cache=$MMB_KERNEL_CACHE
 strategies="refcount, refcount-debug, shootdown, shootdown-debug, shootdown-keepmask, shootdown-keepmask-debug, hazptr, hazptr-debug, mmgen, mmgen-debug, custom"
 strategy=${1:?usage: build-kernel.sh STRATEGY[@BASE] ($strategies; BASE 6.12, 7.2 or debian)}

@@ -33,13 +33,7 @@ x86_64) darch=amd64 karch=x86 image=bzImage cross= ;;
 arm64|aarch64) arch=arm64 darch=arm64 karch=arm64 image=Image cross=aarch64-linux-gnu- ;;
 *) die "MMB_ARCH=$arch: want x86_64 or arm64" ;;
 esac
-if [ -z "${MMB_KERNEL_CACHE:-}" ]; then
-	if mkdir -p /var/cache/mmb/kernel 2>/dev/null && [ -w /var/cache/mmb/kernel ]; then
-		MMB_KERNEL_CACHE=/var/cache/mmb/kernel
-	else
-		MMB_KERNEL_CACHE=$top/build/kernel
-	fi
-fi
+. "$top/scripts/kernel/cache.sh"
 release=$abi-$darch
 # an entry is current when this script and the module's source are the
 # ones that made it

@@ -21,13 +21,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "fetch-linux-source: $*" >&2; exit 2; }
 base=${1:?usage: fetch-linux-source.sh 6.12|7.2}
-if [ -z "${MMB_KERNEL_CACHE:-}" ]; then
-	if mkdir -p /var/cache/mmb/kernel 2>/dev/null && [ -w /var/cache/mmb/kernel ]; then
-		MMB_KERNEL_CACHE=/var/cache/mmb/kernel
-	else
-		MMB_KERNEL_CACHE=$top/build/kernel
-	fi
-fi
+. "$top/scripts/kernel/cache.sh"
 
 case $base in
 6.12)
