@@ -712,7 +712,8 @@ int counters_set_events(struct counters *c, const char *list,
 	for (int i = 0; i < n; i++) {
 		struct ev *e = &c->ev[c->nev];
 		struct perf_event_attr a;
-		char why[256], cpus[160], *at = strchr(spec[i], '@');
+		char why[256], one[16], shown[104], *cpus = one;
+		char *at = strchr(spec[i], '@');
 		int r;
 
 		e->victims = at && !strcmp(at, "@victims");
@@ -743,27 +744,42 @@ int counters_set_events(struct counters *c, const char *list,
 					"@victims: this run has no victim CPUs"));
 				continue;
 			}
-			cpulist_format(victims, nvictims, cpus, sizeof(cpus));
+			/* every victim: at 384 CPUs the list is kilobytes */
+			cpus = cpulist_str(victims, nvictims);
+			if (!cpus) {
+				free(copy);
+				return -1;
+			}
 		} else {
-			snprintf(cpus, sizeof(cpus), "%d", initiator);
+			snprintf(one, sizeof(one), "%d", initiator);
 		}
 		e->cpus = perf_cpu_map__new(cpus);
+		/* a source is a line, not the list: the placement has that */
+		if (strlen(cpus) > 100)
+			snprintf(shown, sizeof(shown), "(%d, the placement's victims)",
+				 nvictims);
+		else
+			snprintf(shown, sizeof(shown), "%s", cpus);
 		e->evsel = e->cpus ? ev_open(c, &a, e->cpus, why, sizeof(why)) :
 			   NULL;
 		if (!e->evsel) {
 			char msg[512];
 
 			snprintf(msg, sizeof(msg), "%s on CPU(s) %s: this machine cannot count it",
-				 why, cpus);
+				 why, shown);
 			json_object_set_new(na, e->metric, json_string(msg));
 			perf_cpu_map__put(e->cpus);
 			e->cpus = NULL;
+			if (cpus != one)
+				free(cpus);
 			continue;
 		}
 		snprintf(e->source, sizeof(e->source),
 			 "perf event %.60s (type %u, config %#llx), counting on %s CPU(s) %s",
 			 spec[i], a.type, (unsigned long long)a.config,
-			 e->victims ? "the victims'" : "the initiator's", cpus);
+			 e->victims ? "the victims'" : "the initiator's", shown);
+		if (cpus != one)
+			free(cpus);
 		c->nev++;
 	}
 	free(copy);

@@ -133,6 +133,24 @@ int cpulist_format(const int *cpu, int n, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The list as a string of its own: at 512 CPUs spread over nodes
+ * ("0,24,48,...") it is kilobytes, more than any fixed buffer here held.
+ * NULL only when out of memory.
+ */
+char *cpulist_str(const int *cpu, int n)
+{
+	/* each CPU adds at most 11 characters: "," and a number */
+	size_t len = (size_t)n * 12 + 1;
+	char *buf = malloc(len);
+
+	if (buf && cpulist_format(cpu, n, buf, len)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 bool cpulist_has(const struct cpuset_list *l, int cpu)
 {
 	return bsearch(&cpu, l->cpu, l->n, sizeof(int), cmp_int) != NULL;
@@ -145,20 +163,24 @@ void cpulist_free(struct cpuset_list *l)
 	l->n = 0;
 }
 
+/* the line as long as it is: "0,2,4,...,1022" is 4 kB and more */
 int cpulist_read_file(const char *path, struct cpuset_list *out)
 {
-	char buf[4096];
+	char *buf = NULL;
+	size_t cap = 0;
 	FILE *f = fopen(path, "r");
 	int ret;
 
 	if (!f)
 		return -1;
-	if (!fgets(buf, sizeof(buf), f)) {
+	if (getline(&buf, &cap, f) < 0) {
 		fclose(f);
+		free(buf);
 		errno = EINVAL;
 		return -1;
 	}
 	fclose(f);
 	ret = cpulist_parse(buf, -1, out);
+	free(buf);
 	return ret;
 }

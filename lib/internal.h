@@ -19,6 +19,8 @@ struct cpuset_list {
 /* 0, or -1 with errno EINVAL (syntax) / ERANGE (number past max_cpu). */
 int cpulist_parse(const char *s, int max_cpu, struct cpuset_list *out);
 int cpulist_format(const int *cpu, int n, char *buf, size_t len);
+/* malloc()ed, any length; NULL: out of memory */
+char *cpulist_str(const int *cpu, int n);
 bool cpulist_has(const struct cpuset_list *l, int cpu);
 void cpulist_free(struct cpuset_list *l);
 /* Reads a sysfs cpulist file such as /sys/devices/system/cpu/online. */
@@ -175,11 +177,14 @@ struct topology {
 	int nr_nodes;		/* nodes with CPUs or memory */
 	int max_node;
 	bool numa;		/* libnuma usable */
+	int *dist;		/* MMB_SYSFS_ROOT: node distances, else NULL */
 	const char *source;	/* "likwid" or "sysfs" */
 };
 
 int topo_init(struct topology *t);
 void topo_free(struct topology *t);
+/* SLIT distance between two nodes: 10 local */
+int topo_distance(const struct topology *t, int a, int b);
 json_t *topo_summary_json(const struct topology *t);
 
 enum mmb_spread { SPREAD_COMPACT, SPREAD_NODES, SPREAD_SMT };

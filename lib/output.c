@@ -62,38 +62,40 @@ static void fmt_val(char *buf, size_t len, const char *unit, double v)
 		snprintf(buf, len, "%.3f %s", v, unit);
 }
 
-static void cpus_of(const json_t *arr, char *buf, size_t len, const char *key)
+/*
+ * The victims' CPUs as a list, or their nodes in victim order without
+ * repeats: malloc()ed, whole at any count (383 victims spread over 24
+ * nodes do not fit a line buffer).
+ */
+static char *cpus_of(const json_t *arr, const char *key)
 {
-	size_t i;
+	size_t i, off = 0;
 	json_t *c;
 	int *v = calloc(json_array_size(arr) + 1, sizeof(int)), n = 0;
+	char *buf;
 
-	if (!v) {
-		snprintf(buf, len, "?");
-		return;
-	}
+	if (!v)
+		return NULL;
 	json_array_foreach(arr, i, c)
 		v[n++] = (int)json_integer_value(json_object_get(c, key));
 	if (!n)
-		snprintf(buf, len, "none");
+		buf = strdup("none");
 	else if (!strcmp(key, "cpu"))
-		cpulist_format(v, n, buf, len);
-	else {
-		/* nodes of the victims, in victim order, deduplicated */
-		size_t off = 0;
-
+		buf = cpulist_str(v, n);
+	else if ((buf = malloc((size_t)n * 12 + 1))) {
 		buf[0] = '\0';
 		for (int j = 0; j < n; j++) {
 			bool seen = false;
 
-			for (int k = 0; k < j; k++)
-				seen |= v[k] == v[j];
-			if (!seen && off < len)
-				off += snprintf(buf + off, len - off, "%s%d",
-						off ? "," : "", v[j]);
+			for (int k = 0; k < j && !seen; k++)
+				seen = v[k] == v[j];
+			if (!seen)
+				off += sprintf(buf + off, "%s%d", off ? "," : "",
+					       v[j]);
 		}
 	}
 	free(v);
+	return buf;
 }
 
 static void params_line(const json_t *params, FILE *f)
@@ -136,18 +138,21 @@ static void initiators_line(const json_t *pl, const json_t *params, FILE *f)
 		mmb_jstr(params, "initiator-mode"));
 	json_array_foreach(in, i, c) {
 		const json_t *vs = json_object_get(c, "victims"), *x;
-		int cpu[256], n = 0;
+		int *cpu = calloc(json_array_size(vs) + 1, sizeof(int)), n = 0;
 		size_t j;
-		char v[256] = "none";
+		char *v = NULL;
 
 		json_array_foreach(vs, j, x)
-			if (n < 256)
+			if (cpu)
 				cpu[n++] = (int)json_integer_value(x);
 		if (n)
-			cpulist_format(cpu, n, v, sizeof(v));
+			v = cpulist_str(cpu, n);
 		fprintf(f, " CPU %lld (victims %s)%s",
-			json_integer_value(json_object_get(c, "cpu")), v,
+			json_integer_value(json_object_get(c, "cpu")),
+			v ? v : n ? "?" : "none",
 			i + 1 < json_array_size(in) ? "," : "\n");
+		free(v);
+		free(cpu);
 	}
 }
 
@@ -160,12 +165,12 @@ void output_human(const json_t *res, FILE *f)
 	const json_t *params = json_object_get(res, "params");
 	const char *legend[32];
 	int nlegend = 0;
-	char vcpus[256], vnodes[128];
+	char *vcpus, *vnodes;
 	const char *k;
 	json_t *m;
 
-	cpus_of(json_object_get(pl, "victims"), vcpus, sizeof(vcpus), "cpu");
-	cpus_of(json_object_get(pl, "victims"), vnodes, sizeof(vnodes), "node");
+	vcpus = cpus_of(json_object_get(pl, "victims"), "cpu");
+	vnodes = cpus_of(json_object_get(pl, "victims"), "node");
 	fprintf(f, "# mmb-%s %s: %s\n", mmb_jstr(res, "bench"), mmb_jstr(res, "variant"),
 		mmb_jstr(res, "variant_desc"));
 	fprintf(f, "# op: %s\n", mmb_jstr(res, "op"));
@@ -183,9 +188,11 @@ void output_human(const json_t *res, FILE *f)
 			json_object_get(pl, "initiator"), "cpu")),
 		json_integer_value(json_object_get(
 			json_object_get(pl, "initiator"), "node")),
-		vcpus, vnodes,
+		vcpus ? vcpus : "?", vnodes ? vnodes : "?",
 		json_is_integer(json_object_get(pl, "mem_node")) ? "bound" :
 		"local");
+	free(vcpus);
+	free(vnodes);
 	initiators_line(pl, params, f);
 	params_line(params, f);
 	fprintf(f, "# samples: %zu, started %s%s\n",

@@ -104,13 +104,29 @@ void mmb_task_park(struct mmb_task *t)
 		futex(&ctl->stop, FUTEX_WAIT, 0, NULL);
 }
 
+/*
+ * A set sized for the CPU, not a cpu_set_t: that holds CPUs 0-1023 only,
+ * and CPU_SET() past it writes beyond the set (NR_CPUS is 8192 in Debian).
+ */
 int mmb_pin_self(int cpu)
 {
-	cpu_set_t set;
+	cpu_set_t *set;
+	size_t size;
+	int r;
 
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
+	if (cpu < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	set = CPU_ALLOC(cpu + 1);
+	if (!set)
+		return -1;
+	size = CPU_ALLOC_SIZE(cpu + 1);
+	CPU_ZERO_S(size, set);
+	CPU_SET_S(cpu, size, set);
+	r = sched_setaffinity(0, size, set);
+	CPU_FREE(set);
+	return r;
 }
 
 pid_t mmb_fork(void)

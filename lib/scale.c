@@ -65,13 +65,18 @@ static long futex(_Atomic uint32_t *uaddr, int op, uint32_t val)
 
 /* ---- placement ---- */
 
+static int cmp_cpu(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
 /* The k CPUs of left nearest cpu by --spread, taken out of left. */
 static int take_near(const struct topology *t, int cpu, int k,
 		     struct cpuset_list *left, enum mmb_spread spread,
 		     int mem_node, int **out, char *err, size_t errlen)
 {
-	char pool[8192], count[16];
-	int *all = malloc((left->n + 1) * sizeof(int)), n = 0;
+	char *pool, count[16];
+	int *all = malloc((left->n + 1) * sizeof(int)), n = 0, r;
 	struct placement q;
 
 	*out = NULL;
@@ -81,11 +86,17 @@ static int take_near(const struct topology *t, int cpu, int k,
 	for (int i = 0; i < left->n; i++)
 		if (left->cpu[i] != cpu)
 			all[n++] = left->cpu[i];
-	cpulist_format(all, n, pool, sizeof(pool));
+	/* sorted: a list of what is left, of any length */
+	qsort(all, n, sizeof(int), cmp_cpu);
+	pool = cpulist_str(all, n);
 	free(all);
+	if (!pool)
+		return -1;
 	snprintf(count, sizeof(count), "%d", k);
-	if (placement_resolve(t, pool, cpu, count, 0, 0, spread, mem_node, &q,
-			      err, errlen))
+	r = placement_resolve(t, pool, cpu, count, 0, 0, spread, mem_node, &q,
+			      err, errlen);
+	free(pool);
+	if (r)
 		return -1;
 	for (int i = 0; i < q.nvictims; i++)
 		for (int j = 0; j < left->n; j++)
