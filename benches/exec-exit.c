@@ -98,7 +98,7 @@ static int op_fork_exec(struct mmb_run *r)
 	pid_t pid = mmb_fork();
 
 	if (pid == 0) {
-		execve(target, argv, envp);
+		mmb_exec(target, argv, envp);
 		_exit(127);
 	}
 	return wait_child(pid);

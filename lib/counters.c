@@ -16,6 +16,7 @@
  *    reason, the reasons read from the event's format file.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -71,7 +72,8 @@ struct counters {
 	struct tp tp[MAX_TP];
 	int *lead;		/* per CPU: the group leader's fd */
 	uint64_t *grp;		/* a group read: nr, then one value per tp */
-	char tp_status[320];
+	char tp_status[400];
+	json_t *tp_dropped;	/* metric: why its counter is not open */
 	char tracefs[32];
 	bool tlb_na;		/* no TLB IPIs exist here (arm64) */
 	char lazy_na[160];	/* why __mmdrop() has no lazy cross-call here */
@@ -177,7 +179,20 @@ static int silent_print(enum libperf_print_level level, const char *fmt,
 	return 0;
 }
 
-static void cycles_open(struct counters *c, int cpu)
+/*
+ * cpu-cycles, or with MMB_CYCLES_EVENT=cpu-clock the software clock in its
+ * place: a test stand-in where there is no PMU, for the one property of
+ * a CPU-bound counter that matters here, that reading it from another
+ * CPU is a cross-call into its CPU.
+ */
+static bool cycles_standin(void)
+{
+	const char *e = getenv("MMB_CYCLES_EVENT");
+
+	return e && !strcmp(e, "cpu-clock");
+}
+
+static int cycles_open_on(struct counters *c, int cpu)
 {
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_HARDWARE,
@@ -185,16 +200,29 @@ static void cycles_open(struct counters *c, int cpu)
 		.size = sizeof(attr),
 	};
 	char list[16];
-	int err;
 
+	if (cycles_standin()) {
+		attr.type = PERF_TYPE_SOFTWARE;
+		attr.config = PERF_COUNT_SW_CPU_CLOCK;
+	}
+	if (!c->any)
+		c->any = perf_thread_map__new_dummy();
 	snprintf(list, sizeof(list), "%d", cpu);
 	c->cyc_cpu = perf_cpu_map__new(list);
 	c->cyc_ev = perf_evsel__new(&attr);
-	err = c->cyc_ev && c->cyc_cpu ?
-	      perf_evsel__open(c->cyc_ev, c->cyc_cpu, c->any) : -ENOMEM;
+	return c->cyc_ev && c->cyc_cpu && c->any ?
+	       perf_evsel__open(c->cyc_ev, c->cyc_cpu, c->any) : -ENOMEM;
+}
+
+static void cycles_open(struct counters *c, int cpu)
+{
+	int err = cycles_open_on(c, cpu);
+
 	if (!err && !getenv("MMB_NO_PMU")) {
 		c->cyc = CYC_PMU;
 		snprintf(c->cyc_source, sizeof(c->cyc_source),
+			 cycles_standin() ?
+			 "pmu: cpu-clock, a software event standing in for cpu-cycles (MMB_CYCLES_EVENT, tests), on the initiator's CPU %d (libperf)" :
 			 "pmu: cpu-cycles on the initiator's CPU %d (libperf)",
 			 cpu);
 		return;
@@ -223,6 +251,29 @@ static void cycles_open(struct counters *c, int cpu)
 	snprintf(c->cyc_source, sizeof(c->cyc_source),
 		 "clock: nanoseconds; no PMU and no reference counter");
 #endif
+}
+
+/*
+ * --initiators: each initiator's own cycles counter, on its own CPU.  The
+ * run's is bound to initiator 0's CPU, and reading it from any other CPU
+ * is a cross-call into CPU 0 (perf_event_read()): two per op, inside the
+ * window, in the very IPI counts the op is measured by.  The TSC needs
+ * nothing.  NULL: the PMU counter could not be opened there.
+ */
+struct counters *counters_open_local(const struct counters *run, int cpu)
+{
+	struct counters *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->cyc = run->cyc;
+	c->ref_hz = run->ref_hz;
+	c->script = run->script;
+	if (c->cyc == CYC_PMU && !c->script && cycles_open_on(c, cpu)) {
+		counters_close(c);
+		return NULL;
+	}
+	return c;
 }
 
 uint64_t counters_cycles(struct counters *c)
@@ -353,7 +404,7 @@ static int tp_add(struct counters *c, const char *sys, const char *ev,
 		memcpy(c->lead, t->fd, ncpu * sizeof(int));
 	snprintf(t->metric, sizeof(t->metric), "tp_%s", metric);
 	t->unit = unit;
-	snprintf(t->source, sizeof(t->source), "tracepoint %s:%s%s%s%s",
+	snprintf(t->source, sizeof(t->source), "tracepoint %.16s:%.32s%s%.40s%s",
 		 sys, ev, filter ? " [" : "", filter ? filter : "",
 		 filter ? "]" : "");
 	c->ntp++;
@@ -386,7 +437,46 @@ int tlb_reasons_parse(const char *fmt, int *val, char (*name)[32], int max)
 	return n;
 }
 
-static void tlb_reasons(struct counters *c)
+/*
+ * The counters a run would open, before any is: each costs one fd per
+ * CPU (17 of them are 6.5k fds at 384 CPUs), so when the open-file limit
+ * cannot hold them all, the ones the figures depend on come first and the
+ * rest are listed as n/a with the reason.  prio: lower opens first.
+ */
+struct tp_plan {
+	char sys[16], ev[32], filter[64], metric[48], source[96];
+	const char *unit;
+	int prio;
+	bool take;
+};
+
+enum {
+	PRIO_FLUSH,	/* remote_flush's verdict, the lazy cross-calls */
+	PRIO_SEND,	/* what was sent: per CPU reached, per IPI */
+	PRIO_LAZY,	/* idle transitions: refcount's atomics */
+	PRIO_TLB,	/* the other flush reasons */
+	PRIO_RECV,	/* receiver side: /proc/interrupts has the same */
+};
+
+static void plan_add(struct tp_plan *pl, int *n, const char *sys,
+		     const char *ev, const char *filter, const char *metric,
+		     const char *unit, int prio)
+{
+	struct tp_plan *p = &pl[*n];
+
+	if (*n == MAX_TP)
+		return;
+	memset(p, 0, sizeof(*p));
+	snprintf(p->sys, sizeof(p->sys), "%s", sys);
+	snprintf(p->ev, sizeof(p->ev), "%s", ev);
+	snprintf(p->filter, sizeof(p->filter), "%s", filter ? filter : "");
+	snprintf(p->metric, sizeof(p->metric), "%s", metric);
+	p->unit = unit;
+	p->prio = prio;
+	(*n)++;
+}
+
+static void tlb_reasons(struct counters *c, struct tp_plan *pl, int *np)
 {
 	char path[192], *buf;
 	int val[16];
@@ -412,7 +502,9 @@ static void tlb_reasons(struct counters *c)
 
 		snprintf(filter, sizeof(filter), "reason == %d", val[i]);
 		snprintf(metric, sizeof(metric), "tlb_flush_%.31s", name[i]);
-		tp_add(c, "tlb", "tlb_flush", filter, metric, NULL);
+		plan_add(pl, np, "tlb", "tlb_flush", filter, metric, NULL,
+			 strcmp(name[i], "remote_ipi_send") ? PRIO_TLB :
+			 PRIO_FLUSH);
 	}
 	free(buf);
 }
@@ -425,7 +517,7 @@ static void tlb_reasons(struct counters *c)
  * and more) is not read at every start; kernels without kallsyms cannot
  * name it.  The counter is absent there.
  */
-static void shoot_lazies(struct counters *c)
+static void shoot_lazies(struct counters *c, struct tp_plan *pl, int *np)
 {
 	/* shootdown's handler; hazptr's, asked only of CPUs that hold the mm */
 	static const char *const fns[] = { "do_shoot_lazy_tlb",
@@ -454,48 +546,119 @@ static void shoot_lazies(struct counters *c)
 	if (!addr)
 		return;
 	snprintf(filter, sizeof(filter), "func == 0x%llx", addr);
-	if (!tp_add(c, "csd", "csd_function_entry", filter, "shoot_lazy_tlb",
-		    "cross-calls/op"))
-		/* the source names the handler, not only its address */
-		snprintf(c->tp[c->ntp - 1].source, sizeof(c->tp[0].source),
-			 "tracepoint csd:csd_function_entry [func == %s()]",
-			 found);
+	plan_add(pl, np, "csd", "csd_function_entry", filter, "shoot_lazy_tlb",
+		 "cross-calls/op", PRIO_FLUSH);
+	/* the source names the handler, not only its address */
+	snprintf(pl[*np - 1].source, sizeof(pl[0].source),
+		 "tracepoint csd:csd_function_entry [func == %s()]", found);
 }
 
-static void raise_nofile(int need)
+/* fds this process has open now */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = -1;	/* the directory's own */
+
+	if (!d)
+		return 16;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * Room for need more fds: the soft limit up to the hard one, and the hard
+ * one itself where we may (root, CAP_SYS_RESOURCE), up to fs.nr_open.
+ * Returns the soft limit now.
+ */
+static long raise_nofile(long need, char *hard_why, size_t len)
 {
 	struct rlimit rl;
+	long nr_open = 1048576;
+	FILE *f;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return;
-	if (rl.rlim_cur < (rlim_t)need + 64) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+		return 1024;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)need) {
+		f = fopen("/proc/sys/fs/nr_open", "r");
+		if (f) {
+			if (fscanf(f, "%ld", &nr_open) != 1)
+				nr_open = 1048576;
+			fclose(f);
+		}
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)need) {
+			struct rlimit h = rl;
+
+			h.rlim_max = h.rlim_cur = need < nr_open ? need : nr_open;
+			if (!setrlimit(RLIMIT_NOFILE, &h))
+				rl = h;
+			else
+				snprintf(hard_why, len,
+					 "the hard limit %ld could not be raised: %s",
+					 (long)rl.rlim_max, strerror(errno));
+		}
+		if (rl.rlim_cur < rl.rlim_max &&
+		    rl.rlim_cur < (rlim_t)need) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	return rl.rlim_cur == RLIM_INFINITY ? LONG_MAX : (long)rl.rlim_cur;
 }
+
+static int plan_cmp_prio(const void *a, const void *b)
+{
+	const struct tp_plan *const *x = a, *const *y = b;
+
+	if ((*x)->prio != (*y)->prio)
+		return (*x)->prio - (*y)->prio;
+	return *x < *y ? -1 : 1;
+}
+
+/*
+ * fds kept free beyond the counters: /proc/interrupts and the other files
+ * a snapshot opens, the helper module, -e events (one per CPU they count
+ * on) and a cycles counter per initiator.
+ */
+#define NOFILE_RESERVE 64
 
 static void tracepoints_open(struct counters *c)
 {
 	static const struct {
 		const char *sys, *ev, *metric;
+		int prio;
 	} evs[] = {
-		{ "ipi", "ipi_send_cpu", "ipi_send_cpu" },
-		{ "ipi", "ipi_send_cpumask", "ipi_send_cpumask" },
-		{ "ipi", "ipi_raise", "ipi_raise" },	/* arm64: sender side */
-		{ "ipi", "ipi_entry", "ipi_entry" },	/* arm64: receiver side */
+#if !defined(__x86_64__)
+		/* arm64 (and the rest): the x86 vectors do not exist */
+		{ "ipi", "ipi_raise", "ipi_raise", PRIO_SEND },	/* sender */
+		{ "ipi", "ipi_entry", "ipi_entry", PRIO_RECV },	/* receiver */
+#endif
+		{ "ipi", "ipi_send_cpu", "ipi_send_cpu", PRIO_SEND },
+		{ "ipi", "ipi_send_cpumask", "ipi_send_cpumask", PRIO_SEND },
 		/*
 		 * One per cross-call queued to a CPU: unlike IPIs, calls
 		 * queued to a CPU that has not yet drained its queue are not
 		 * merged, so this counts the CPUs a shootdown reached.
 		 */
-		{ "csd", "csd_queue_cpu", "csd_queue_cpu" },
-		{ "irq_vectors", "call_function_entry", "call_function_entry" },
+		{ "csd", "csd_queue_cpu", "csd_queue_cpu", PRIO_SEND },
+#if defined(__x86_64__)
+		{ "irq_vectors", "call_function_entry", "call_function_entry",
+		  PRIO_RECV },
 		{ "irq_vectors", "call_function_single_entry",
-		  "call_function_single_entry" },
-		{ "irq_vectors", "reschedule_entry", "reschedule_entry" },
-		{ "irq_vectors", "irq_work_entry", "irq_work_entry" },
+		  "call_function_single_entry", PRIO_RECV },
+		{ "irq_vectors", "reschedule_entry", "reschedule_entry",
+		  PRIO_RECV },
+		{ "irq_vectors", "irq_work_entry", "irq_work_entry", PRIO_RECV },
+#endif
 	};
-	int err = 0;
+	struct tp_plan pl[MAX_TP], *order[MAX_TP];
+	int np = 0, ncpu, err = 0, dropped = 0;
+	long limit, room;
+	char hard_why[128] = "the hard limit is fs.nr_open";
 
 	if (find_tracefs(c)) {
 		snprintf(c->tp_status, sizeof(c->tp_status),
@@ -506,19 +669,16 @@ static void tracepoints_open(struct counters *c)
 	c->cpus = perf_cpu_map__new_online_cpus();
 	if (!c->cpus)
 		return;
-	c->lead = malloc(perf_cpu_map__nr(c->cpus) * sizeof(int));
+	ncpu = perf_cpu_map__nr(c->cpus);
+	c->lead = malloc(ncpu * sizeof(int));
 	c->grp = malloc((MAX_TP + 1) * sizeof(uint64_t));
 	if (!c->lead || !c->grp)
 		return;
-	raise_nofile(MAX_TP * perf_cpu_map__nr(c->cpus));
-	for (size_t i = 0; i < ARRAY_SIZE(evs); i++) {
-		int e = tp_add(c, evs[i].sys, evs[i].ev, NULL, evs[i].metric,
-			       NULL);
-
-		if (e && e != -ENOENT && !err)
-			err = e;
-	}
-	shoot_lazies(c);
+	for (size_t i = 0; i < ARRAY_SIZE(evs); i++)
+		if (tp_id(c, evs[i].sys, evs[i].ev) >= 0)
+			plan_add(pl, &np, evs[i].sys, evs[i].ev, NULL,
+				 evs[i].metric, NULL, evs[i].prio);
+	shoot_lazies(c, pl, &np);
 	/*
 	 * Lazy transitions: a CPU that switches to its idle task keeps the
 	 * user mm it ran loaded (lazily) and gives it back when it leaves.
@@ -526,24 +686,98 @@ static void tracepoints_open(struct counters *c)
 	 * on mm_count; under shoot-lazies nothing.  They show whether a
 	 * workload took the path the strategies differ on at all.
 	 */
-	tp_add(c, "sched", "sched_switch", "next_pid == 0", "idle_enter",
-	       "switches/op");
-	tp_add(c, "sched", "sched_switch", "prev_pid == 0", "idle_exit",
-	       "switches/op");
+	if (tp_id(c, "sched", "sched_switch") >= 0) {
+		plan_add(pl, &np, "sched", "sched_switch", "next_pid == 0",
+			 "idle_enter", "switches/op", PRIO_LAZY);
+		plan_add(pl, &np, "sched", "sched_switch", "prev_pid == 0",
+			 "idle_exit", "switches/op", PRIO_LAZY);
+	}
 	/*
 	 * tlb:tlb_flush exists on every architecture but only x86 fires it:
 	 * where TLBs are flushed by broadcast its zeros would mislead.
 	 */
-	if (!c->tlb_na)
-		tlb_reasons(c);
+	if (!c->tlb_na && tp_id(c, "tlb", "tlb_flush") >= 0)
+		tlb_reasons(c, pl, &np);
+
+	/* what fits, by priority; opened in the plan's order */
+	limit = raise_nofile(open_fds() + (long)np * ncpu + NOFILE_RESERVE +
+			     ncpu, hard_why, sizeof(hard_why));
+	room = limit - open_fds() - NOFILE_RESERVE - ncpu;
+	for (int i = 0; i < np; i++)
+		order[i] = &pl[i];
+	qsort(order, np, sizeof(order[0]), plan_cmp_prio);
+	for (int i = 0; i < np; i++) {
+		order[i]->take = room >= ncpu;
+		if (order[i]->take)
+			room -= ncpu;
+	}
+	for (int i = 0; i < np; i++) {
+		int e = -EMFILE;
+		char why[400], metric[64];
+
+		if (pl[i].take)
+			e = tp_add(c, pl[i].sys, pl[i].ev,
+				   pl[i].filter[0] ? pl[i].filter : NULL,
+				   pl[i].metric, pl[i].unit);
+		if (!e) {
+			if (pl[i].source[0])
+				snprintf(c->tp[c->ntp - 1].source,
+					 sizeof(c->tp[0].source), "%s",
+					 pl[i].source);
+			continue;
+		}
+		if (e == -EMFILE || e == -ENFILE) {
+			/* the text is written below, once the count is known */
+			snprintf(why, sizeof(why), "not counted: the open-file limit");
+			dropped++;
+		} else {
+			snprintf(why, sizeof(why),
+				 "not counted: perf_event_open of tracepoint %.16s:%.32s failed: %.100s",
+				 pl[i].sys, pl[i].ev, strerror(-e));
+			if (!err)
+				err = e;
+		}
+		snprintf(metric, sizeof(metric), "tp_%s_per_op", pl[i].metric);
+		if (!c->tp_dropped)
+			c->tp_dropped = json_object();
+		json_object_set_new(c->tp_dropped, metric, json_string(why));
+	}
+	/* the count of the dropped, now that it is known */
+	if (dropped) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(c->tp_dropped, k, v) {
+			char why[400];
+			const char *w = json_string_value(v);
+
+			if (strncmp(w, "not counted: the open-file", 26))
+				continue;
+			snprintf(why, sizeof(why),
+				 "not counted: the open-file limit (RLIMIT_NOFILE %ld; %s) holds %d of the %d counters this kernel has, at one fd per CPU (%d CPUs); those the figures depend on were opened first. Raise it (ulimit -Hn %ld) to count it",
+				 limit, hard_why, np - dropped, np, ncpu,
+				 (long)np * ncpu + NOFILE_RESERVE + ncpu + 64);
+			json_object_set_new(c->tp_dropped, k, json_string(why));
+		}
+	}
 	if (c->ntp)
 		snprintf(c->tp_status, sizeof(c->tp_status),
-			 "%d counters on %d CPUs from %s", c->ntp,
-			 perf_cpu_map__nr(c->cpus), c->tracefs);
+			 "%d counters on %d CPUs from %s%s", c->ntp, ncpu,
+			 c->tracefs, dropped ?
+			 "; more not opened: the open-file limit (see not_applicable)" :
+			 "");
 	else
 		snprintf(c->tp_status, sizeof(c->tp_status),
-			 "unavailable: %s", err ? strerror(-err) :
+			 "unavailable: %s", dropped ?
+			 "the open-file limit holds none (see not_applicable)" :
+			 err ? strerror(-err) :
 			 "no IPI tracepoints in this kernel");
+}
+
+/* the tracepoint counters not opened, by metric, with why: or NULL */
+const json_t *counters_dropped(const struct counters *c)
+{
+	return c->tp_dropped;
 }
 
 static struct perf_evsel *ev_open(struct counters *c,
@@ -876,6 +1110,7 @@ void counters_close(struct counters *c)
 		free(c);
 		return;
 	}
+	json_decref(c->tp_dropped);
 	/* members first: the leaders are tp[0]'s */
 	for (int i = c->ntp - 1; i >= 0; i--)
 		tp_close_fds(c, c->tp[i].fd);

@@ -310,6 +310,10 @@ struct cval {
  */
 const char *counters_freq_na(const struct counters *c);
 const char *counters_lazy_na(const struct counters *c);
+const json_t *counters_dropped(const struct counters *c);
+struct counters *counters_open_local(const struct counters *run, int cpu);
+/* fork() for the run's own long-lived children (victims, initiators) */
+pid_t mmb_fork_task(void);
 int counters_set_events(struct counters *c, const char *list,
 			int initiator, const int *victims, int nvictims,
 			json_t *na, char *err, size_t errlen);

@@ -613,6 +613,13 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 	if (counters_lazy_na(*ctr))
 		json_object_set_new(na, "tp_shoot_lazy_tlb_per_op",
 				    json_string(counters_lazy_na(*ctr)));
+	/* counters the open-file limit left out: n/a, never just absent */
+	if (counters_dropped(*ctr)) {
+		json_object_update(na, (json_t *)counters_dropped(*ctr));
+		if (!o.quiet)
+			mmb_error(&r, "note: %zu tracepoint counters n/a: the open-file limit, or they failed to open (see not_applicable)",
+				  json_object_size(counters_dropped(*ctr)));
+	}
 
 	opts_json(common_opts, r.params);
 	/* the mode that ran, not --mode's default (fork-exit is processes) */

@@ -205,8 +205,18 @@ void mmb_task_park(struct mmb_task *t);
 
 /* Helpers. */
 int mmb_pin_self(int cpu);
-/* fork() for op children: dies with the parent, ignores Ctrl-C. */
+/*
+ * fork() for op children: dies with the parent, ignores Ctrl-C, and
+ * shares the parent's fd table instead of copying it (CLONE_FILES): the
+ * harness holds one counter fd per CPU and tracepoint, 6.5k at 384 CPUs,
+ * and copying them cost a fork ~60 ns each.  So the child may use the
+ * parent's fds but must not close them, and it makes system calls only,
+ * then _exit()s or execve()s (no malloc or stdio: it is a raw clone, and
+ * the parent may have threads).  mmb_exec() drops the table first.
+ */
 pid_t mmb_fork(void);
+/* execve() from an mmb_fork() child, with a table of fds 0-2 of its own */
+int mmb_exec(const char *path, char *const argv[], char *const envp[]);
 /* Anonymous memory, not THP-backed, bound to the run's memory node. */
 void *mmb_map(const struct mmb_run *r, size_t len, int extra_flags);
 /* Path of a helper program installed beside the benches. */

@@ -10,6 +10,7 @@
  * since the kernel counts them, not us.
  */
 #include <errno.h>
+#include <linux/close_range.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
@@ -129,7 +130,8 @@ int mmb_pin_self(int cpu)
 	return r;
 }
 
-pid_t mmb_fork(void)
+/* The children that live for the run (victims, initiators): a fork. */
+pid_t mmb_fork_task(void)
 {
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -143,6 +145,36 @@ pid_t mmb_fork(void)
 		signal(SIGTERM, SIG_DFL);
 	}
 	return pid;
+}
+
+/*
+ * An op's child: a copy of the mm, as fork() makes, but the fd table
+ * shared.  A raw clone: glibc's fork() has no way to pass CLONE_FILES.
+ * The child's TID cache is the parent's (no CLONE_CHILD_SETTID into
+ * glibc's thread descriptor), which is why it makes system calls only.
+ */
+pid_t mmb_fork(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, NULL,
+				   NULL, NULL, NULL);
+
+	if (pid == 0) {
+		/* Die with the parent; leave Ctrl-C to it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_DFL);
+	}
+	return pid;
+}
+
+int mmb_exec(const char *path, char *const argv[], char *const envp[])
+{
+	/* a fresh table of fds 0-2: execve() would copy the shared one */
+	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_UNSHARE);
+	return execve(path, argv, envp);
 }
 
 void mmb_count(struct mmb_run *r, int counter, double v)
@@ -242,7 +274,7 @@ static int victims_start(struct mmb_run *r)
 				break;
 			}
 		} else {
-			t->pid = mmb_fork();
+			t->pid = mmb_fork_task();
 			if (t->pid == 0) {
 				task_body(t);
 				_exit(0);

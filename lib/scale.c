@@ -332,16 +332,28 @@ static void initiator_body(struct mmb_run *ri)
 	struct islot *slot = ri->slot;
 	const struct mmb_variant *v = ri->variant;
 	uint64_t n = 0, op_ns = 0, cyc = 0;
+	struct counters *own = NULL;
 	int e;
 
 	/* the coordinator's run, not ours: ours has a slot */
 	ri->sc = NULL;
 	atomic_store(&slot->tid, (int32_t)gettid());
 	e = runner_begin(ri);
+	/* per-op cycles from a counter on our own CPU: read without an IPI */
+	if (!e && v->prepare) {
+		ri->ctr = counters_open_local(ri->ctr, ri->pl->initiator);
+		if (!ri->ctr) {
+			mmb_error(ri, "initiator %d on CPU %d: opening its cycles counter failed",
+				  ri->init_idx, ri->pl->initiator);
+			e = MMB_EXIT_FAIL;
+		}
+		own = ri->ctr;
+	}
 	if (e) {
 		atomic_store(&slot->err, e);
 		atomic_store(&slot->state, S_FAILED);
 		runner_end(ri);
+		counters_close(own);
 		return;
 	}
 	atomic_store(&slot->state, S_READY);
@@ -387,6 +399,7 @@ static void initiator_body(struct mmb_run *ri)
 		}
 	}
 	runner_end(ri);
+	counters_close(own);
 	if (atomic_load(&slot->state) != S_FAILED)
 		atomic_store(&slot->state, S_DONE);
 }
@@ -513,7 +526,7 @@ int scale_start(struct mmb_run *r, const struct run_cfg *cfg)
 		ri->ntasks = 0;
 	}
 	for (int i = 0; i < (sc->processes ? n : 1); i++) {
-		sc->pid[i] = mmb_fork();
+		sc->pid[i] = mmb_fork_task();
 		if (sc->pid[i] == 0) {
 			if (!sc->processes)
 				initiator_group(sc);
