@@ -72,6 +72,10 @@ struct counters {
 	struct tp tp[MAX_TP];
 	int *lead;		/* per CPU: the group leader's fd */
 	uint64_t *grp;		/* a group read: nr, then one value per tp */
+	int irq_fd;		/* /proc/interrupts, open for the run */
+	void (*mark)(void *);	/* counters_set_mark() */
+	bool tp_held;		/* counters_tp_enable(): on between snapshots */
+	void *mark_arg;
 	char tp_status[400];
 	json_t *tp_dropped;	/* metric: why its counter is not open */
 	char tracefs[32];
@@ -266,6 +270,7 @@ struct counters *counters_open_local(const struct counters *run, int cpu)
 
 	if (!c)
 		return NULL;
+	c->irq_fd = -1;
 	c->cyc = run->cyc;
 	c->ref_hz = run->ref_hz;
 	c->script = run->script;
@@ -1049,6 +1054,7 @@ struct counters *counters_open(int initiator_cpu, bool tracepoints,
 	if (!c)
 		return NULL;
 	libperf_init(silent_print);
+	c->irq_fd = open("/proc/interrupts", O_RDONLY | O_CLOEXEC);
 	c->any = perf_thread_map__new_dummy();
 	lazy_open(c, mmb_jstr(sys, "lazy_tlb.strategy"));
 	cycles_open(c, initiator_cpu);
@@ -1091,6 +1097,7 @@ struct counters *counters_open_scripted(const struct counter_script *sc)
 	if (!c)
 		return NULL;
 	c->script = sc;
+	c->irq_fd = -1;
 	c->cyc = CYC_CLOCK;
 	snprintf(c->cyc_source, sizeof(c->cyc_source), "scripted");
 	for (int i = 0; i < sc->ntp && i < 8; i++) {
@@ -1111,6 +1118,8 @@ void counters_close(struct counters *c)
 		return;
 	}
 	json_decref(c->tp_dropped);
+	if (c->irq_fd >= 0)
+		close(c->irq_fd);
 	/* members first: the leaders are tp[0]'s */
 	for (int i = c->ntp - 1; i >= 0; i--)
 		tp_close_fds(c, c->tp[i].fd);
@@ -1138,8 +1147,7 @@ void snapshot_free(struct snapshot *s)
 {
 	if (!s)
 		return;
-	if (s->irq_ok)
-		irq_free(&s->irq);
+	irq_free(&s->irq);
 	free(s);
 }
 
@@ -1169,11 +1177,15 @@ static int snap_lazy(const struct counters *c, struct snapshot *s)
 	return 0;
 }
 
+/*
+ * /proc/interrupts into the snapshot's own buffers, from an fd held open:
+ * no allocation once the buffers have grown, rows indexed and parsed only
+ * where a delta needs them (at 512 CPUs x 1000 rows a full parse was
+ * 10 ms a read).
+ */
 static int snap_irq(const struct counters *c, struct snapshot *s)
 {
-	if (s->irq_ok)
-		irq_free(&s->irq);
-	s->irq_ok = !irq_read("/proc/interrupts", &s->irq);
+	s->irq_ok = c->irq_fd >= 0 && !irq_reread(c->irq_fd, &s->irq);
 	if (!s->irq_ok || snap_lazy(c, s))
 		return -1;
 	return 0;
@@ -1238,6 +1250,34 @@ static int snap_ev(struct counters *c, struct snapshot *s, bool victims)
 	return 0;
 }
 
+static void tp_enable(struct counters *c, bool on);
+
+void counters_set_mark(struct counters *c, void (*fn)(void *), void *arg)
+{
+	c->mark = fn;
+	c->mark_arg = arg;
+}
+
+static void mark(struct counters *c)
+{
+	if (c->mark)
+		c->mark(c->mark_arg);
+}
+
+/*
+ * with_tp: the tracepoint counters are read while they are off, at both
+ * ends, and switched on and off in between.  Reading a counter that is
+ * on, on another CPU, is a cross-call into that CPU (perf_event_read());
+ * one that is off is read where it lies.  So a window costs 2N
+ * cross-calls at N CPUs (on, off), not 4N (on, read, read, off).
+ *
+ * The mark (--initiators: where the coordinator reads the initiators' op
+ * counts, since their ops run on through the snapshot) comes just before
+ * the counters the window is judged by start counting, and just before
+ * they stop: /proc/interrupts' read, or the tracepoints' switching on and
+ * off.  The same point at both ends, so the ops counted span as long as
+ * the events, however long the snapshot takes.
+ */
 int counters_snap(struct counters *c, struct snapshot *s, bool end,
 		  bool with_tp)
 {
@@ -1245,10 +1285,17 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 		return snap_scripted(c, s, end, with_tp);
 	/* the victims' events are read remotely (an IPI each): outside too */
 	if (!end) {
-		if (with_tp && snap_tp(c, s))
-			return -1;
+		if (with_tp) {
+			if (snap_tp(c, s))
+				return -1;
+			mark(c);
+			if (!c->tp_held)
+				tp_enable(c, true);
+		}
 		if (snap_ev(c, s, true))
 			return -1;
+		if (!with_tp)
+			mark(c);
 		if (snap_irq(c, s))
 			return -1;
 		if (snap_ev(c, s, false))
@@ -1261,11 +1308,18 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 	s->cycles = counters_cycles(c);
 	if (snap_ev(c, s, false))
 		return -1;
+	if (!with_tp)
+		mark(c);
 	if (snap_irq(c, s))
 		return -1;
 	if (snap_ev(c, s, true))
 		return -1;
-	return with_tp ? snap_tp(c, s) : 0;
+	if (!with_tp)
+		return 0;
+	mark(c);
+	if (!c->tp_held)
+		tp_enable(c, false);
+	return snap_tp(c, s);
 }
 
 uint64_t snapshot_cycles(const struct snapshot *s)
@@ -1283,13 +1337,30 @@ uint64_t snapshot_ns(const struct snapshot *s)
  * it (tlb:tlb_flush fires at every mm switch: six filtered counters made
  * a process ping-pong 25% slower), so they count in passes of their own.
  */
-void counters_tp_enable(struct counters *c, bool on)
+static void tp_enable(struct counters *c, bool on)
 {
 	int n = c->cpus && !c->script && c->ntp ? perf_cpu_map__nr(c->cpus) : 0;
 
 	for (int j = 0; j < n; j++)
 		ioctl(c->lead[j], on ? PERF_EVENT_IOC_ENABLE :
 		      PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP);
+}
+
+/* Off after a failed window: counters_snap() switched them on. */
+void counters_tp_off(struct counters *c)
+{
+	if (!c->tp_held)
+		tp_enable(c, false);
+}
+
+/*
+ * On for a series of snapshots that follow each other without a gap
+ * (mmb-macro's marks): each then reads them as they run.
+ */
+void counters_tp_enable(struct counters *c, bool on)
+{
+	c->tp_held = on;
+	tp_enable(c, on);
 }
 
 bool counters_tlb_na(const struct counters *c)

@@ -29,21 +29,42 @@ int cpulist_read_file(const char *path, struct cpuset_list *out);
 /* ---- interrupts.c: /proc/interrupts ---- */
 struct irq_row {
 	char label[24];		/* "CAL", "IPI1", "24" */
-	char desc[96];		/* "Function call interrupts" */
-	unsigned long long *count;	/* one per column, or NULL */
-	unsigned long long total;
+	char desc[96];		/* "Function call interrupts" (parsed rows) */
+	unsigned long long *count;	/* irq_parse/irq_read: one per column */
+	unsigned long long total;	/* parsed rows */
 	int ncount;		/* numbers on the row (1 for ERR/MIS) */
+	bool parsed;
+	uint32_t off, len;	/* the row after its label, in the text */
+	size_t poff;		/* its numbers in the pool, once parsed */
 };
 
+/*
+ * One read of /proc/interrupts.  irq_parse and irq_read parse every row;
+ * irq_reread, the snapshot path, reuses the buffers of the read before,
+ * indexes rows by a hash of their label, and parses a row's numbers only
+ * when a delta asks and its line changed (irq_row_counts).
+ */
 struct irq_table {
 	int ncpus;		/* columns */
 	int *cpu;		/* CPU number of each column */
 	int nrows;
 	struct irq_row *row;
+	/* owned buffers, reused by irq_reread */
+	char *text;
+	size_t tlen, tcap;
+	unsigned long long *pool;
+	size_t pused, pcap;
+	int rcap, ccap;
+	int *hash, hcap;
+	uint32_t hmask;
 };
 
 int irq_parse(const char *text, struct irq_table *t);
 int irq_read(const char *path, struct irq_table *t);
+int irq_reread(int fd, struct irq_table *t);
+/* a row's numbers, parsed on first use; NULL: out of memory */
+const unsigned long long *irq_row_counts(const struct irq_table *t,
+					 const struct irq_row *r);
 void irq_free(struct irq_table *t);
 const struct irq_row *irq_find(const struct irq_table *t, const char *label);
 
@@ -321,7 +342,12 @@ int counters_set_events(struct counters *c, const char *list,
 int counters_delta(const struct counters *c, const struct snapshot *a,
 		   const struct snapshot *b, struct cval *out, int max,
 		   bool with_tp);
+/* on for a gapless series of snapshots (mmb-macro); windows need not */
 void counters_tp_enable(struct counters *c, bool on);
+/* after a window that failed between its two snapshots */
+void counters_tp_off(struct counters *c);
+/* called just before a window's judged counters start and stop counting */
+void counters_set_mark(struct counters *c, void (*fn)(void *), void *arg);
 bool counters_have_tp(const struct counters *c);
 /*
  * arm64 invalidates TLBs with broadcast TLBI instructions: there is no TLB
@@ -431,6 +457,7 @@ struct mmb_run {
 	size_t ctl_size;
 	/* --initiators: the coordinator's scale, or an initiator's slot */
 	struct scale *sc;
+	double window_s;		/* --initiators: the windows' length */
 	struct islot *slot;
 	int init_idx, ninit;
 	bool init_processes;
@@ -453,6 +480,13 @@ struct scale_read {
 	uint64_t *ops, *op_ns, *cycles;
 	double *csum;			/* [ninit][MMB_MAX_COUNTERS] */
 };
+/*
+ * Ops each initiator does in a window at the least (per-op figures within
+ * 1 / SCALE_MIN_OPS), and how far a window may grow past --duration for
+ * it.
+ */
+#define SCALE_MIN_OPS 50
+#define SCALE_MAX_STRETCH 10
 int scale_start(struct mmb_run *r, const struct run_cfg *cfg);
 int scale_pause(struct mmb_run *r);
 void scale_resume(struct mmb_run *r);

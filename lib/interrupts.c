@@ -18,117 +18,261 @@
 
 #include "internal.h"
 
-static const char *skip_ws(const char *p)
+static const char *skip_ws_to(const char *p, const char *eol)
 {
-	while (*p == ' ' || *p == '\t')
+	while (p < eol && (*p == ' ' || *p == '\t'))
 		p++;
 	return p;
 }
 
 static int parse_header(const char *line, const char *eol, struct irq_table *t)
 {
-	int cap = 0;
 	const char *p = line;
 
+	t->ncpus = 0;
 	while (p < eol) {
-		p = skip_ws(p);
+		p = skip_ws_to(p, eol);
 		if (p >= eol)
 			break;
-		if (strncmp(p, "CPU", 3) || !isdigit((unsigned char)p[3]))
+		if (eol - p < 4 || strncmp(p, "CPU", 3) ||
+		    !isdigit((unsigned char)p[3]))
 			return -1;
-		if (t->ncpus == cap) {
-			int *n;
+		if (t->ncpus == t->ccap) {
+			int cap = t->ccap ? t->ccap * 2 : 64, *n;
 
-			cap = cap ? cap * 2 : 64;
 			n = realloc(t->cpu, cap * sizeof(*n));
 			if (!n)
 				return -1;
 			t->cpu = n;
+			t->ccap = cap;
 		}
 		t->cpu[t->ncpus++] = (int)strtol(p + 3, (char **)&p, 10);
 	}
 	return t->ncpus ? 0 : -1;
 }
 
-static int parse_row(const char *line, const char *eol, struct irq_table *t,
-		     int *cap)
+/* x86's IPI rows by label, arm64's IPI<n>: the rows whose kind needs desc */
+static bool ipi_candidate(const char *label);
+
+/*
+ * A row is indexed, not parsed: its label, where its line is in the text,
+ * and its hash.  Its numbers are read when a delta needs them (and only
+ * if the line changed: most of a server's rows, a queue each, do not
+ * between two snapshots), except for IPI rows, whose kind may need the
+ * description after the numbers.
+ */
+static int parse_row(const char *line, const char *eol, struct irq_table *t)
 {
-	const char *p = skip_ws(line), *colon;
+	const char *p = skip_ws_to(line, eol), *colon;
 	struct irq_row *r;
 	size_t len;
 
 	colon = memchr(p, ':', eol - p);
 	if (!colon || colon == p)
 		return 0;	/* not a row; tolerate */
-	if (t->nrows == *cap) {
-		struct irq_row *n;
+	if (t->nrows == t->rcap) {
+		int cap = t->rcap ? t->rcap * 2 : 64;
+		struct irq_row *n = realloc(t->row, cap * sizeof(*n));
 
-		*cap = *cap ? *cap * 2 : 64;
-		n = realloc(t->row, *cap * sizeof(*n));
 		if (!n)
 			return -1;
 		t->row = n;
+		t->rcap = cap;
 	}
 	r = &t->row[t->nrows];
-	memset(r, 0, sizeof(*r));
 	len = colon - p;
 	if (len >= sizeof(r->label))
 		len = sizeof(r->label) - 1;
 	memcpy(r->label, p, len);
-	r->count = calloc(t->ncpus, sizeof(*r->count));
-	if (!r->count)
-		return -1;
-	p = colon + 1;
+	r->label[len] = '\0';
+	r->desc[0] = '\0';
+	r->count = NULL;
+	r->total = 0;
+	r->ncount = 0;
+	r->parsed = false;
+	r->off = (uint32_t)(colon + 1 - t->text);
+	r->len = (uint32_t)(eol - colon - 1);
+	t->nrows++;
+	return 0;
+}
+
+/* The numbers of a row: into the table's pool, which a reread reuses. */
+static int row_parse(struct irq_table *t, struct irq_row *r)
+{
+	const char *p = t->text + r->off, *eol = p + r->len;
+	size_t len;
+
+	if (r->parsed)
+		return 0;
+	if (t->pused + t->ncpus > t->pcap) {
+		/* rows point into the pool by offset: a move keeps them */
+		size_t cap = t->pcap ? t->pcap * 2 : 1024;
+		unsigned long long *n;
+
+		while (cap < t->pused + t->ncpus)
+			cap *= 2;
+		n = realloc(t->pool, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		t->pool = n;
+		t->pcap = cap;
+	}
+	r->count = NULL;
+	r->poff = t->pused;
+	r->ncount = 0;
+	r->total = 0;
 	while (r->ncount < t->ncpus) {
-		const char *q = skip_ws(p);
-		char *end;
-		unsigned long long v;
+		const char *q = skip_ws_to(p, eol);
+		unsigned long long v = 0;
+		const char *d = q;
 
 		if (q >= eol || !isdigit((unsigned char)*q))
 			break;
-		v = strtoull(q, &end, 10);
+		/* the digits by hand: strtoull was most of a snapshot's cost */
+		while (d < eol && isdigit((unsigned char)*d))
+			v = v * 10 + (unsigned long long)(*d++ - '0');
 		/* "0-edge" style text after the counts is not a count */
-		if (end < eol && *end != ' ' && *end != '\t')
+		if (d < eol && *d != ' ' && *d != '\t')
 			break;
-		r->count[r->ncount++] = v;
+		t->pool[r->poff + r->ncount++] = v;
 		r->total += v;
-		p = end;
+		p = d;
 	}
-	p = skip_ws(p);
+	t->pused += r->ncount;
+	p = skip_ws_to(p, eol);
 	len = eol - p;
 	while (len && isspace((unsigned char)p[len - 1]))
 		len--;
 	if (len >= sizeof(r->desc))
 		len = sizeof(r->desc) - 1;
 	memcpy(r->desc, p, len);
-	t->nrows++;
+	r->desc[len] = '\0';
+	r->parsed = true;
+	return 0;
+}
+
+const unsigned long long *irq_row_counts(const struct irq_table *t,
+					 const struct irq_row *r)
+{
+	struct irq_table *mt = (struct irq_table *)t;
+
+	/* lazily filled: a const table is only ever read by its owner */
+	if (row_parse(mt, (struct irq_row *)r))
+		return NULL;
+	return t->pool + r->poff;
+}
+
+static uint32_t label_hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static int index_rows(struct irq_table *t)
+{
+	int cap = 16;
+
+	while (cap < 2 * t->nrows)
+		cap *= 2;
+	if (cap > t->hcap) {
+		int *n = realloc(t->hash, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		t->hash = n;
+		t->hcap = cap;
+	}
+	for (int i = 0; i < cap; i++)
+		t->hash[i] = -1;
+	t->hmask = cap - 1;
+	for (int i = 0; i < t->nrows; i++) {
+		uint32_t h = label_hash(t->row[i].label) & t->hmask;
+
+		while (t->hash[h] >= 0)
+			h = (h + 1) & t->hmask;
+		t->hash[h] = i;
+	}
+	return 0;
+}
+
+/* Index the text the table holds (t->text, t->tlen). */
+static int irq_index(struct irq_table *t)
+{
+	const char *line = t->text, *end = t->text + t->tlen;
+	bool header = false;
+
+	t->nrows = 0;
+	t->ncpus = 0;
+	t->pused = 0;
+	while (line < end) {
+		const char *eol = memchr(line, '\n', end - line);
+
+		if (!eol)
+			eol = end;
+		if (!header) {
+			if (skip_ws_to(line, eol) < eol) {
+				if (parse_header(line, eol, t))
+					goto bad;
+				header = true;
+			}
+		} else if (parse_row(line, eol, t)) {
+			goto bad;
+		}
+		line = eol + 1;
+	}
+	if (!header || index_rows(t))
+		goto bad;
+	for (int i = 0; i < t->nrows; i++)
+		if (ipi_candidate(t->row[i].label) && row_parse(t, &t->row[i]))
+			goto bad;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+static int text_reserve(struct irq_table *t, size_t need)
+{
+	char *n;
+	size_t cap = t->tcap ? t->tcap : 1 << 16;
+
+	if (need <= t->tcap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	n = realloc(t->text, cap);
+	if (!n)
+		return -1;
+	t->text = n;
+	t->tcap = cap;
+	return 0;
+}
+
+/* Every row parsed: the tests', the fuzzer's and a one-off reader's view. */
+static int parse_all(struct irq_table *t)
+{
+	for (int i = 0; i < t->nrows; i++) {
+		if (row_parse(t, &t->row[i]))
+			return -1;
+	}
+	for (int i = 0; i < t->nrows; i++)
+		t->row[i].count = t->pool + t->row[i].poff;
 	return 0;
 }
 
 int irq_parse(const char *text, struct irq_table *t)
 {
-	const char *line = text;
-	int cap = 0;
-	bool header = false;
+	size_t len = strlen(text);
 
 	memset(t, 0, sizeof(*t));
-	while (*line) {
-		const char *eol = strchr(line, '\n');
-
-		if (!eol)
-			eol = line + strlen(line);
-		if (!header) {
-			if (skip_ws(line) < eol) {
-				if (parse_header(line, eol, t))
-					goto bad;
-				header = true;
-			}
-		} else if (parse_row(line, eol, t, &cap)) {
-			goto bad;
-		}
-		line = *eol ? eol + 1 : eol;
-	}
-	if (!header)
+	if (text_reserve(t, len + 1))
+		goto bad;
+	memcpy(t->text, text, len + 1);
+	t->tlen = len;
+	if (irq_index(t) || parse_all(t))
 		goto bad;
 	return 0;
 bad:
@@ -137,66 +281,83 @@ bad:
 	return -1;
 }
 
-int irq_read(const char *path, struct irq_table *t)
+/*
+ * The file again, into the buffers of the last read: the snapshot path
+ * (two a sample).  fd stays open between reads: /proc/interrupts is made
+ * anew at every read from offset 0.  Rows are indexed, not parsed.
+ */
+int irq_reread(int fd, struct irq_table *t)
 {
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	int fd, ret;
+	size_t len = 0;
 
-	if (!buf)
+	if (lseek(fd, 0, SEEK_SET) < 0)
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		free(buf);
-		return -1;
-	}
 	for (;;) {
 		ssize_t n;
 
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb) {
-				ret = -1;
-				goto out;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
+		if (text_reserve(t, len + 4096))
+			return -1;
+		n = read(fd, t->text + len, t->tcap - len - 1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = -1;
-			goto out;
+			return -1;
 		}
 		if (!n)
 			break;
 		len += n;
 	}
-	buf[len] = '\0';
-	ret = irq_parse(buf, t);
-out:
+	t->text[len] = '\0';
+	t->tlen = len;
+	return irq_index(t);
+}
+
+int irq_read(const char *path, struct irq_table *t)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	memset(t, 0, sizeof(*t));
+	if (fd < 0)
+		return -1;
+	ret = irq_reread(fd, t);
 	close(fd);
-	free(buf);
+	if (!ret)
+		ret = parse_all(t);
+	if (ret)
+		irq_free(t);
 	return ret;
 }
 
 void irq_free(struct irq_table *t)
 {
-	for (int i = 0; i < t->nrows; i++)
-		free(t->row[i].count);
 	free(t->row);
 	free(t->cpu);
+	free(t->text);
+	free(t->pool);
+	free(t->hash);
 	memset(t, 0, sizeof(*t));
+}
+
+/* by label: the row at hint first (two snapshots list rows in one order) */
+static const struct irq_row *find_hint(const struct irq_table *t,
+				       const char *label, int hint)
+{
+	uint32_t h;
+
+	if (hint >= 0 && hint < t->nrows && !strcmp(t->row[hint].label, label))
+		return &t->row[hint];
+	if (!t->hash)
+		return NULL;
+	for (h = label_hash(label) & t->hmask; t->hash[h] >= 0;
+	     h = (h + 1) & t->hmask)
+		if (!strcmp(t->row[t->hash[h]].label, label))
+			return &t->row[t->hash[h]];
+	return NULL;
 }
 
 const struct irq_row *irq_find(const struct irq_table *t, const char *label)
 {
-	for (int i = 0; i < t->nrows; i++)
-		if (!strcmp(t->row[i].label, label))
-			return &t->row[i];
-	return NULL;
+	return find_hint(t, label, -1);
 }
 
 /* x86: arch/x86/kernel/irq.c arch_show_interrupts(). */
@@ -233,6 +394,14 @@ static bool is_arm_ipi_label(const char *label)
 		if (!isdigit((unsigned char)*p))
 			return false;
 	return true;
+}
+
+static bool ipi_candidate(const char *label)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(x86_ipis); i++)
+		if (!strcmp(label, x86_ipis[i].label))
+			return true;
+	return is_arm_ipi_label(label);
 }
 
 /* Returns the kind of an IPI row, or NULL for a device or timer row. */
@@ -320,7 +489,8 @@ void irq_ipi_kinds(const struct irq_table *t, struct ipi_kinds *out)
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < t->nrows; i++) {
 		const struct irq_row *r = &t->row[i];
-		const char *kind = irq_kind_of(r->label, r->desc);
+		const char *kind = ipi_candidate(r->label) ?
+				   irq_kind_of(r->label, r->desc) : NULL;
 
 		if (kind)
 			kinds_add(out, kind, r->label, r->total);
@@ -341,19 +511,30 @@ static unsigned long long row_delta(const struct irq_table *ta,
 				    const struct irq_table *tb,
 				    const struct irq_row *b)
 {
+	const unsigned long long *ca, *cb;
 	unsigned long long d = 0;
+	bool same_cols = ta->ncpus == tb->ncpus &&
+			 !memcmp(ta->cpu, tb->cpu, ta->ncpus * sizeof(int));
 
+	/* a line unchanged, columns unchanged: nothing moved */
+	if (same_cols && a->len == b->len &&
+	    !memcmp(ta->text + a->off, tb->text + b->off, a->len))
+		return 0;
+	ca = irq_row_counts(ta, a);
+	cb = irq_row_counts(tb, b);
+	if (!ca || !cb)
+		return 0;
 	if (a->ncount != ta->ncpus || b->ncount != tb->ncpus)
 		return (uint32_t)(b->total - a->total);
 	for (int j = 0; j < b->ncount; j++) {
 		int k = j;
 
-		if (k >= a->ncount || ta->cpu[k] != tb->cpu[j])
+		if (!same_cols && (k >= a->ncount || ta->cpu[k] != tb->cpu[j]))
 			for (k = 0; k < a->ncount; k++)
 				if (ta->cpu[k] == tb->cpu[j])
 					break;
 		if (k < a->ncount)
-			d += (uint32_t)(b->count[j] - a->count[k]);
+			d += (uint32_t)(cb[j] - ca[k]);
 	}
 	return d;
 }
@@ -364,8 +545,9 @@ void irq_ipi_delta(const struct irq_table *before,
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < after->nrows; i++) {
 		const struct irq_row *b = &after->row[i];
-		const struct irq_row *a = irq_find(before, b->label);
-		const char *kind = irq_kind_of(b->label, b->desc);
+		const struct irq_row *a = find_hint(before, b->label, i);
+		const char *kind = ipi_candidate(b->label) ?
+				   irq_kind_of(b->label, b->desc) : NULL;
 
 		if (kind && a)
 			kinds_add(out, kind, b->label,
@@ -381,7 +563,7 @@ json_t *irq_delta_json(const struct irq_table *before,
 
 	for (int i = 0; i < after->nrows; i++) {
 		const struct irq_row *b = &after->row[i];
-		const struct irq_row *a = irq_find(before, b->label);
+		const struct irq_row *a = find_hint(before, b->label, i);
 		unsigned long long d = a ? row_delta(before, a, after, b) : 0;
 
 		if (d)

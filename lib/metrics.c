@@ -51,6 +51,8 @@ static const struct builtin {
 		"ops per second, all initiators" } },
 	{ "initiator_ops_per_s_*", { MMB_KIND_RATE, HI, MMB_ROLE_GATED,
 		"ops per second of one initiator" } },
+	{ "edge_error_bound", { MMB_KIND_RATIO, LO, MMB_ROLE_INFO,
+		"--initiators: how far a per-op figure may be off" } },
 	{ "initiator_oncpu", { MMB_KIND_RATIO, NE, MMB_ROLE_INFO,
 		"least on-CPU share of an initiator" } },
 	{ "busy_victim_oncpu", { MMB_KIND_RATIO, NE, MMB_ROLE_INFO,

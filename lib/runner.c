@@ -644,9 +644,26 @@ static int timed_ops(struct mmb_run *r, uint64_t nops)
 	return ret;
 }
 
+/* the initiators' op counts, read at the mark of each end of a window */
+struct read_mark {
+	struct mmb_run *r;
+	struct scale_read *rd[2];
+	int n;
+};
+
+static void read_mark(void *arg)
+{
+	struct read_mark *m = arg;
+
+	if (m->n < 2)
+		scale_read(m->r, m->rd[m->n]);
+	m->n++;
+}
+
 static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 		       struct snapshot *b, struct sample *s, enum pass pass)
 {
+	struct read_mark mk;
 	bool with_tp = pass == PASS_TP;
 	const struct mmb_variant *v = r->variant;
 	uint64_t op_ns = 0, cyc = 0, i;
@@ -676,17 +693,24 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 	if (ishare)
 		initiators_oncpu(r, ia);
 	memset(r->csum, 0, sizeof(r->csum));
-	if (with_tp)
-		counters_tp_enable(r->ctr, true);
+	/*
+	 * The initiators run all along, through the snapshots too: their op
+	 * counts are read where the counters start and stop (the mark).
+	 */
+	mk.r = r;
+	mk.rd[0] = ra;
+	mk.rd[1] = rb;
+	mk.n = 0;
+	if (r->ninit)
+		counters_set_mark(r->ctr, read_mark, &mk);
 	snap_failed = counters_snap(r->ctr, a, false, with_tp);
 	if (snap_failed) {
 		/* nothing runs: the window has no beginning */
+		if (with_tp)
+			counters_tp_off(r->ctr);
 	} else if (r->ninit) {
-		/* the initiators run all along; the window is ours */
-		scale_read(r, ra);
 		if (nops)
 			scale_wait(r);
-		scale_read(r, rb);
 	} else if (pass == PASS_LAT && !v->prepare) {
 		ret = r->hist ? timed_ops(r, nops) : -ENOMEM;
 	} else if (!v->prepare) {
@@ -702,10 +726,16 @@ static int take_sample(struct mmb_run *r, uint64_t nops, struct snapshot *a,
 				break;
 		}
 	}
-	if (!snap_failed)
+	if (!snap_failed) {
 		snap_failed = counters_snap(r->ctr, b, true, with_tp);
-	if (with_tp)
-		counters_tp_enable(r->ctr, false);
+		if (snap_failed && with_tp)
+			counters_tp_off(r->ctr);
+	}
+	counters_set_mark(r->ctr, NULL, NULL);
+	if (r->ninit && !snap_failed && mk.n != 2) {
+		mmb_error(r, "internal: %d op count readings in a window, not 2", mk.n);
+		snap_failed = 1;
+	}
 	r->hist = NULL;
 	victims_oncpu(r, vb);
 	if (ishare)
@@ -996,6 +1026,24 @@ static void scale_results(struct mmb_run *r, struct sample *s, int ns,
 	mmb_add_metric(metrics, "initiator_ops_per_s_max", "ops/s",
 		   "the fastest initiator's ops over the sample's wall time",
 		   hi, ns);
+	/* the edge error: scale.c's size_window() */
+	{
+		double worst = 0;
+
+		for (int i = 0; i < ns; i++) {
+			v[i] = s[i].ops ? (double)n / (double)s[i].ops : 1;
+			if (v[i] > worst)
+				worst = v[i];
+		}
+		snprintf(src, sizeof(src),
+			 "initiators / ops of the sample: an op in flight at a window's edge counts where it ends and its IPIs where they land, so every per-op figure of the sample is within this fraction (windows of %.3g s, sized for %d ops per initiator)",
+			 r->window_s, SCALE_MIN_OPS);
+		mmb_add_metric(metrics, "edge_error_bound", "fraction", src,
+			       v, ns);
+		if (worst > 2.0 / SCALE_MIN_OPS && !mmb_interrupted)
+			mmb_error(r, "warning: a window held %.3g ops per initiator: per-op figures are good to within %.0f%% only (edge_error_bound; a longer --duration narrows it)",
+				  1 / worst, 100 * worst);
+	}
 	if (ns && s[0].init_share >= 0) {
 		for (int i = 0; i < ns; i++)
 			v[i] = s[i].init_share;
@@ -1154,20 +1202,18 @@ static int idle_window(struct mmb_run *r, struct sample *s, int ns,
 	ts.tv_sec = len / 1000000000ull;
 	ts.tv_nsec = len % 1000000000ull;
 	/* nothing runs here for tracepoints to slow: count them too */
-	counters_tp_enable(r->ctr, true);
 	if (counters_snap(r->ctr, a, false, true)) {
-		counters_tp_enable(r->ctr, false);
+		counters_tp_off(r->ctr);
 		mmb_error(r, "reading the counters for the idle window failed");
 		return -1;
 	}
 	while (nanosleep(&ts, &ts) && errno == EINTR && !mmb_interrupted)
 		;
 	if (counters_snap(r->ctr, b, true, true)) {
-		counters_tp_enable(r->ctr, false);
+		counters_tp_off(r->ctr);
 		mmb_error(r, "reading the counters for the idle window failed");
 		return -1;
 	}
-	counters_tp_enable(r->ctr, false);
 	bg->window_ns = snapshot_ns(b) - snapshot_ns(a);
 	bg->nval = counters_delta(r->ctr, a, b, bg->val, MAX_CVAL, true);
 	return mmb_interrupted ? 1 : 0;

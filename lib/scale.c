@@ -326,6 +326,8 @@ fail:
 
 /* ---- the initiators ---- */
 
+static void size_window(struct mmb_run *r, const struct run_cfg *cfg);
+
 static void initiator_body(struct mmb_run *ri)
 {
 	struct scale *sc = ri->sc;
@@ -553,8 +555,62 @@ int scale_start(struct mmb_run *r, const struct run_cfg *cfg)
 	futex(&sc->cmd, FUTEX_WAKE, INT32_MAX);
 	if (!sleep_ns((uint64_t)(cfg->warmup * 1e9)))
 		return MMB_EXIT_FAIL;
-	return scale_failed(r) ? MMB_EXIT_FAIL : 0;
+	if (scale_failed(r))
+		return MMB_EXIT_FAIL;
+	size_window(r, cfg);
+	r->window_s = sc->secs;
+	return 0;
 }
+
+/*
+ * An op in flight at a window's edge is counted in the window it ends in,
+ * and its IPIs where they land: up to one op per initiator per window is
+ * miscounted, a relative error of up to N / ops on every per-op figure.
+ * So a window holds SCALE_MIN_OPS ops per initiator (error <= 1 /
+ * SCALE_MIN_OPS): measured over half a warm-up more, the window is
+ * lengthened to that, up to SCALE_MAX_STRETCH times --duration; where that
+ * is not enough (32 initiators on 2 emulated CPUs), the samples carry the
+ * bound and the run warns (runner.c).
+ */
+static void size_window(struct mmb_run *r, const struct run_cfg *cfg)
+{
+	struct scale *sc = r->sc;
+	uint64_t *o0 = calloc(sc->n, sizeof(*o0)), t0, t1, least = UINT64_MAX;
+	double secs, rate, want;
+
+	if (!o0 || cfg->warmup <= 0) {
+		free(o0);
+		return;
+	}
+	for (int i = 0; i < sc->n; i++)
+		o0[i] = atomic_load(&sc->slot[i].ops);
+	t0 = mmb_now_ns();
+	if (!sleep_ns((uint64_t)(cfg->warmup * 0.5e9))) {
+		free(o0);
+		return;
+	}
+	t1 = mmb_now_ns();
+	for (int i = 0; i < sc->n; i++) {
+		uint64_t d = atomic_load(&sc->slot[i].ops) - o0[i];
+
+		if (d < least)
+			least = d;
+	}
+	free(o0);
+	secs = (double)(t1 - t0) / 1e9;
+	/* none at all in the warm-up: as slow as one op in it */
+	rate = (least ? (double)least : 1.0) / secs;
+	want = SCALE_MIN_OPS / rate;
+	if (want <= sc->secs)
+		return;
+	if (want > sc->secs * SCALE_MAX_STRETCH)
+		want = sc->secs * SCALE_MAX_STRETCH;
+	mmb_error(r, "note: windows of %.3g s, not --duration %.3g s: the slowest initiator did %.3g ops/s in the warm-up, and a window needs %d ops of each for per-op figures within %.0f%%",
+		  want, sc->secs, rate, SCALE_MIN_OPS, 100.0 / SCALE_MIN_OPS);
+	sc->secs = want;
+}
+
+
 
 int scale_pause(struct mmb_run *r)
 {
