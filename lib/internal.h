@@ -36,6 +36,10 @@ struct irq_row {
 	bool parsed;
 	uint32_t off, len;	/* the row after its label, in the text */
 	size_t poff;		/* its numbers in the pool, once parsed */
+	/* its delta from a row of another table, kept for the next ask */
+	const struct irq_row *dfrom;
+	unsigned int dgen;	/* dfrom's table's generation then */
+	unsigned long long dval;
 };
 
 /*
@@ -57,6 +61,7 @@ struct irq_table {
 	int rcap, ccap;
 	int *hash, hcap;
 	uint32_t hmask;
+	unsigned int gen;	/* one more at every read */
 };
 
 int irq_parse(const char *text, struct irq_table *t);

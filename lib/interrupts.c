@@ -90,6 +90,7 @@ static int parse_row(const char *line, const char *eol, struct irq_table *t)
 	r->total = 0;
 	r->ncount = 0;
 	r->parsed = false;
+	r->dfrom = NULL;
 	r->off = (uint32_t)(colon + 1 - t->text);
 	r->len = (uint32_t)(eol - colon - 1);
 	t->nrows++;
@@ -207,6 +208,7 @@ static int irq_index(struct irq_table *t)
 	t->nrows = 0;
 	t->ncpus = 0;
 	t->pused = 0;
+	t->gen++;
 	while (line < end) {
 		const char *eol = memchr(line, '\n', end - line);
 
@@ -506,20 +508,103 @@ void irq_ipi_kinds(const struct irq_table *t, struct ipi_kinds *out)
  * came online mid-run adds nothing.  Rows with one number (ERR, MIS) wrap
  * the same way.
  */
+/*
+ * Two versions of a row's line, laid out alike (the kernel prints every
+ * count "%10u "): only the numbers whose text differs are read, so a
+ * queue's row whose interrupts all went to one CPU costs one number, not
+ * 512.  Each differing number's delta is taken mod 2^32, per CPU, as the
+ * kernel's counters wrap.  -1 when the two do not line up that way (a
+ * number grew past its field, the text after the counts changed): the
+ * caller parses both lines.
+ */
+static long diff_delta(const char *a, const char *b, size_t len)
+{
+	unsigned long long d = 0;
+	size_t i = 0;
+
+	for (;;) {
+		size_t s, ea, eb;
+		unsigned long long va = 0, vb = 0;
+
+		while (i + 8 <= len && !memcmp(a + i, b + i, 8))
+			i += 8;
+		while (i < len && a[i] == b[i])
+			i++;
+		if (i >= len)
+			return (long)d;
+		/*
+		 * The field the difference is in: right-aligned numbers
+		 * ("         99" and "        104") end where the field ends,
+		 * and may start at different places.
+		 */
+		s = i;
+		while (s > 0 && (isdigit((unsigned char)a[s - 1]) ||
+				 isdigit((unsigned char)b[s - 1])))
+			s--;
+		if (!s || a[s - 1] != ' ' || b[s - 1] != ' ')
+			return -1;
+		for (ea = s; ea < len && a[ea] == ' '; ea++)
+			;
+		for (eb = s; eb < len && b[eb] == ' '; eb++)
+			;
+		if (ea == len || eb == len || !isdigit((unsigned char)a[ea]) ||
+		    !isdigit((unsigned char)b[eb]))
+			return -1;
+		for (; ea < len && isdigit((unsigned char)a[ea]); ea++)
+			va = va * 10 + (unsigned long long)(a[ea] - '0');
+		for (; eb < len && isdigit((unsigned char)b[eb]); eb++)
+			vb = vb * 10 + (unsigned long long)(b[eb] - '0');
+		if (ea != eb || (ea < len && a[ea] != ' ') ||
+		    (eb < len && b[eb] != ' '))
+			return -1;
+		d += (uint32_t)(vb - va);
+		i = ea;
+	}
+}
+
+static unsigned long long row_delta_of(const struct irq_table *ta,
+				       const struct irq_row *a,
+				       const struct irq_table *tb,
+				       const struct irq_row *b);
+
+/*
+ * Kept in the after row: a sample's IPI kinds and its per-row JSON ask
+ * for the same rows' deltas.  Keyed by the before row and its table's
+ * read: a reread of either forgets it.
+ */
 static unsigned long long row_delta(const struct irq_table *ta,
 				    const struct irq_row *a,
 				    const struct irq_table *tb,
 				    const struct irq_row *b)
+{
+	struct irq_row *mb = (struct irq_row *)b;
+
+	if (b->dfrom != a || b->dgen != ta->gen) {
+		mb->dval = row_delta_of(ta, a, tb, b);
+		mb->dfrom = a;
+		mb->dgen = ta->gen;
+	}
+	return b->dval;
+}
+
+static unsigned long long row_delta_of(const struct irq_table *ta,
+				       const struct irq_row *a,
+				       const struct irq_table *tb,
+				       const struct irq_row *b)
 {
 	const unsigned long long *ca, *cb;
 	unsigned long long d = 0;
 	bool same_cols = ta->ncpus == tb->ncpus &&
 			 !memcmp(ta->cpu, tb->cpu, ta->ncpus * sizeof(int));
 
-	/* a line unchanged, columns unchanged: nothing moved */
-	if (same_cols && a->len == b->len &&
-	    !memcmp(ta->text + a->off, tb->text + b->off, a->len))
-		return 0;
+	/* laid out alike: only the numbers that moved are read */
+	if (same_cols && a->len == b->len) {
+		long fast = diff_delta(ta->text + a->off, tb->text + b->off,
+				       a->len);
+
+		if (fast >= 0)
+			return (unsigned long long)fast;
+	}
 	ca = irq_row_counts(ta, a);
 	cb = irq_row_counts(tb, b);
 	if (!ca || !cb)

@@ -3,6 +3,8 @@
  * /proc/interrupts parsing on real samples (tests/fixtures/interrupts/,
  * see capture-interrupts.sh there) and on edge cases.
  */
+#include <unistd.h>
+
 #include "internal.h"
 #include "tap.h"
 
@@ -221,6 +223,67 @@ static void flush_without_ipi(void)
 	irq_free(&tb);
 }
 
+/*
+ * The snapshot path: rows read only where their text moved, numbers read
+ * only where they differ, and a reread into the same buffers.  Every
+ * delta as a whole parse of both gives.
+ */
+static void reread(void)
+{
+	/* 4 CPUs, fixed-width as the kernel prints; a queue on CPU2 only */
+	const char *a = "       CPU0       CPU1       CPU2       CPU3\n"
+		" 24:          5          0         99          0  PCI-MSIX nvme0q1\n"
+		" 25:          1          1          1          1  PCI-MSIX 1-edge eth0-7\n"
+		"CAL:        100        200 4294967295          7  Function call interrupts\n"
+		"ERR:          3\n";
+	const char *b = "       CPU0       CPU1       CPU2       CPU3\n"
+		" 24:          5          0        104          0  PCI-MSIX nvme0q1\n"
+		" 25:          1          1          1          1  PCI-MSIX 2-edge eth0-8\n"
+		"CAL:        101        200          2          7  Function call interrupts\n"
+		"ERR:          5\n";
+	/* not fixed width: a number grew a digit, the line got longer */
+	const char *c = "   CPU0  CPU1\nRES:  9  1  Rescheduling interrupts\n";
+	const char *d = "   CPU0  CPU1\nRES:  10  1  Rescheduling interrupts\n";
+	char pa[] = "/tmp/mmb-irq-XXXXXX", pb[] = "/tmp/mmb-irq-XXXXXX";
+	int fa = mkstemp(pa), fb = mkstemp(pb);
+	struct irq_table ta = { 0 }, tb = { 0 }, tc, td;
+	struct ipi_kinds k;
+	json_t *j;
+
+	ok(fa >= 0 && fb >= 0 && write(fa, a, strlen(a)) == (ssize_t)strlen(a) &&
+	   write(fb, b, strlen(b)) == (ssize_t)strlen(b), "two snapshots on disk");
+	for (int round = 0; round < 2; round++) {
+		ok(!irq_reread(fa, &ta) && !irq_reread(fb, &tb),
+		   "reread both into their buffers, round %d", round + 1);
+		ok(!tb.row[0].parsed && tb.row[2].parsed,
+		   "  a device row indexed, not parsed; an IPI row parsed");
+		j = irq_delta_json(&ta, &tb);
+		is_int(json_integer_value(json_object_get(j, "24")), 5,
+		       "  the queue's row: +5, one number read");
+		ok(!json_object_get(j, "25"),
+		   "  a row whose text moved after its counts (description): no delta");
+		is_int(json_integer_value(json_object_get(j, "CAL")), 1 + 3,
+		       "  CAL: +1, and CPU2 wrapped 4294967295 -> 2 (+3)");
+		is_int(json_integer_value(json_object_get(j, "ERR")), 2,
+		       "  ERR: one number, +2");
+		json_decref(j);
+		irq_ipi_delta(&ta, &tb, &k);
+		is_int(kind_total(&k, "call"), 4, "  the same delta through the kinds");
+		ok(!tb.row[0].parsed, "  the unchanged columns of a moved row were not parsed");
+	}
+	ok(!irq_parse(c, &tc) && !irq_parse(d, &td), "parse a pair of another width");
+	irq_ipi_delta(&tc, &td, &k);
+	is_int(kind_total(&k, "resched"), 1, "a number past its width: +1 all the same");
+	irq_free(&ta);
+	irq_free(&tb);
+	irq_free(&tc);
+	irq_free(&td);
+	close(fa);
+	close(fb);
+	unlink(pa);
+	unlink(pb);
+}
+
 static void malformed(void)
 {
 	struct irq_table t;
@@ -261,6 +324,7 @@ int main(void)
 	delta();
 	wrap();
 	flush_without_ipi();
+	reread();
 	malformed();
 	arm64_names();
 	return done_testing();
