@@ -84,7 +84,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build \
 	/usr/src/linux-headers-$(shell cat scripts/kernel/debian-abi)-$(shell dpkg --print-architecture 2>/dev/null)))
 endif
 
-.PHONY: all deps deps-check run check check-matrix clean kmod kmod-if-tree tests arm64 kernels install uninstall sanitize fuzz clang-check
+.PHONY: all deps deps-check run check check-matrix check-big harness-cost clean kmod kmod-if-tree tests arm64 kernels install uninstall sanitize fuzz clang-check
 .SECONDARY:
 
 all: $(BINS) $(TOOLS) $(EXEC_TARGET) $(HELPER_TEST) $(STRESS) $(MB_LAZY)
@@ -183,6 +183,18 @@ check-matrix: deps deps-check all
 	@scripts/kernels.sh --matrix
 	@$(MAKE) --no-print-directory arm64
 	@MMB_MATRIX=full tests/run.sh integration/matrix integration/arm64
+
+# The 64-vCPU, 8-node guest with the scaling shapes at --initiators all
+# (make check runs the short plan): minutes a line under TCG
+check-big: deps deps-check all
+	@scripts/kernels.sh
+	@MMB_BIG=full tests/run.sh integration/bigguest
+
+# What the harness costs a sample, 2 to 1024 CPUs (guests of 64, 128 and
+# 254 vCPUs under TCG, made-up /proc/interrupts of 512 and 1024): a
+# benchmark that prints figures (README, Scaling)
+harness-cost: deps deps-check all
+	@scripts/harness-cost.sh
 
 # The same sources under clang with -Werror, into build/clang: user space
 # stays warning-free with -Wall -Wextra under both compilers.

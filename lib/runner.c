@@ -130,14 +130,10 @@ int mmb_pin_self(int cpu)
 	return r;
 }
 
-/* The children that live for the run (victims, initiators): a fork. */
-pid_t mmb_fork_task(void)
+/* A child of ours: dies with the parent, leaves Ctrl-C to it. */
+static pid_t child_of(pid_t parent, pid_t pid)
 {
-	pid_t parent = getpid();
-	pid_t pid = fork();
-
 	if (pid == 0) {
-		/* Die with the parent; leave Ctrl-C to it. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(1);
@@ -145,6 +141,14 @@ pid_t mmb_fork_task(void)
 		signal(SIGTERM, SIG_DFL);
 	}
 	return pid;
+}
+
+/* The children that live for the run (victims, initiators): a fork. */
+pid_t mmb_fork_task(void)
+{
+	pid_t parent = getpid();
+
+	return child_of(parent, fork());
 }
 
 /*
@@ -156,18 +160,9 @@ pid_t mmb_fork_task(void)
 pid_t mmb_fork(void)
 {
 	pid_t parent = getpid();
-	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, NULL,
-				   NULL, NULL, NULL);
 
-	if (pid == 0) {
-		/* Die with the parent; leave Ctrl-C to it. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		signal(SIGINT, SIG_IGN);
-		signal(SIGTERM, SIG_DFL);
-	}
-	return pid;
+	return child_of(parent, (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD,
+					       NULL, NULL, NULL, NULL));
 }
 
 int mmb_exec(const char *path, char *const argv[], char *const envp[])
