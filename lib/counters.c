@@ -558,15 +558,15 @@ static void shoot_lazies(struct counters *c, struct tp_plan *pl, int *np)
 		 "tracepoint csd:csd_function_entry [func == %s()]", found);
 }
 
-/* fds this process has open now */
-static int open_fds(void)
+/* fds this process has open now; -1 when /proc/self/fd cannot be read */
+int mmb_open_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
 	int n = -1;	/* the directory's own */
 
 	if (!d)
-		return 16;
+		return -1;
 	while ((e = readdir(d)))
 		if (e->d_name[0] != '.')
 			n++;
@@ -661,7 +661,7 @@ static void tracepoints_open(struct counters *c)
 #endif
 	};
 	struct tp_plan pl[MAX_TP], *order[MAX_TP];
-	int np = 0, ncpu, err = 0, dropped = 0;
+	int np = 0, ncpu, err = 0, dropped = 0, nfd;
 	long limit, room;
 	char hard_why[128] = "the hard limit is fs.nr_open";
 
@@ -705,9 +705,12 @@ static void tracepoints_open(struct counters *c)
 		tlb_reasons(c, pl, &np);
 
 	/* what fits, by priority; opened in the plan's order */
-	limit = raise_nofile(open_fds() + (long)np * ncpu + NOFILE_RESERVE +
-			     ncpu, hard_why, sizeof(hard_why));
-	room = limit - open_fds() - NOFILE_RESERVE - ncpu;
+	nfd = mmb_open_fds();
+	if (nfd < 0)
+		nfd = 16;	/* no /proc: a guess at what start-up holds */
+	limit = raise_nofile(nfd + (long)np * ncpu + NOFILE_RESERVE + ncpu,
+			     hard_why, sizeof(hard_why));
+	room = limit - nfd - NOFILE_RESERVE - ncpu;
 	for (int i = 0; i < np; i++)
 		order[i] = &pl[i];
 	qsort(order, np, sizeof(order[0]), plan_cmp_prio);

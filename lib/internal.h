@@ -62,6 +62,10 @@ struct irq_table {
 	int *hash, hcap;
 	uint32_t hmask;
 	unsigned int gen;	/* one more at every read */
+	/* whether this read's columns are those of cols_from's (same_columns) */
+	const struct irq_table *cols_from;
+	unsigned int cols_gen;
+	bool cols_same;
 };
 
 int irq_parse(const char *text, struct irq_table *t);
@@ -337,6 +341,7 @@ struct cval {
 const char *counters_freq_na(const struct counters *c);
 const char *counters_lazy_na(const struct counters *c);
 const json_t *counters_dropped(const struct counters *c);
+int mmb_open_fds(void);
 struct counters *counters_open_local(const struct counters *run, int cpu);
 /* fork() for the run's own long-lived children (victims, initiators) */
 pid_t mmb_fork_task(void);

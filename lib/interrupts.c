@@ -209,6 +209,7 @@ static int irq_index(struct irq_table *t)
 	t->ncpus = 0;
 	t->pused = 0;
 	t->gen++;
+	t->cols_from = NULL;
 	while (line < end) {
 		const char *eol = memchr(line, '\n', end - line);
 
@@ -491,8 +492,7 @@ void irq_ipi_kinds(const struct irq_table *t, struct ipi_kinds *out)
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < t->nrows; i++) {
 		const struct irq_row *r = &t->row[i];
-		const char *kind = ipi_candidate(r->label) ?
-				   irq_kind_of(r->label, r->desc) : NULL;
+		const char *kind = irq_kind_of(r->label, r->desc);
 
 		if (kind)
 			kinds_add(out, kind, r->label, r->total);
@@ -568,6 +568,24 @@ static unsigned long long row_delta_of(const struct irq_table *ta,
 				       const struct irq_row *b);
 
 /*
+ * The two reads have the same CPU columns: compared once per pair of
+ * reads (ncpus ints), not once per row, and kept in the after table.
+ */
+static bool same_columns(const struct irq_table *ta,
+			 const struct irq_table *tb)
+{
+	struct irq_table *mb = (struct irq_table *)tb;
+
+	if (tb->cols_from != ta || tb->cols_gen != ta->gen) {
+		mb->cols_same = ta->ncpus == tb->ncpus &&
+				!memcmp(ta->cpu, tb->cpu, ta->ncpus * sizeof(int));
+		mb->cols_from = ta;
+		mb->cols_gen = ta->gen;
+	}
+	return tb->cols_same;
+}
+
+/*
  * Kept in the after row: a sample's IPI kinds and its per-row JSON ask
  * for the same rows' deltas.  Keyed by the before row and its table's
  * read: a reread of either forgets it.
@@ -594,8 +612,7 @@ static unsigned long long row_delta_of(const struct irq_table *ta,
 {
 	const unsigned long long *ca, *cb;
 	unsigned long long d = 0;
-	bool same_cols = ta->ncpus == tb->ncpus &&
-			 !memcmp(ta->cpu, tb->cpu, ta->ncpus * sizeof(int));
+	bool same_cols = same_columns(ta, tb);
 
 	/* laid out alike: only the numbers that moved are read */
 	if (same_cols && a->len == b->len) {
@@ -631,8 +648,7 @@ void irq_ipi_delta(const struct irq_table *before,
 	for (int i = 0; i < after->nrows; i++) {
 		const struct irq_row *b = &after->row[i];
 		const struct irq_row *a = find_hint(before, b->label, i);
-		const char *kind = ipi_candidate(b->label) ?
-				   irq_kind_of(b->label, b->desc) : NULL;
+		const char *kind = irq_kind_of(b->label, b->desc);
 
 		if (kind && a)
 			kinds_add(out, kind, b->label,

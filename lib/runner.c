@@ -108,26 +108,21 @@ void mmb_task_park(struct mmb_task *t)
 /*
  * A set sized for the CPU, not a cpu_set_t: that holds CPUs 0-1023 only,
  * and CPU_SET() past it writes beyond the set (NR_CPUS is 8192 in Debian).
+ * On the stack, not CPU_ALLOC(): an mmb_fork() child pins itself (walk-
+ * exit) and must not malloc.
  */
 int mmb_pin_self(int cpu)
 {
-	cpu_set_t *set;
-	size_t size;
-	int r;
+	unsigned long bits[cpu >= 0 ? cpu / (8 * sizeof(long)) + 1 : 1];
+	size_t size = sizeof(bits);
 
 	if (cpu < 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	set = CPU_ALLOC(cpu + 1);
-	if (!set)
-		return -1;
-	size = CPU_ALLOC_SIZE(cpu + 1);
-	CPU_ZERO_S(size, set);
-	CPU_SET_S(cpu, size, set);
-	r = sched_setaffinity(0, size, set);
-	CPU_FREE(set);
-	return r;
+	CPU_ZERO_S(size, (cpu_set_t *)bits);
+	CPU_SET_S(cpu, size, (cpu_set_t *)bits);
+	return sched_setaffinity(0, size, (cpu_set_t *)bits);
 }
 
 /* A child of ours: dies with the parent, leaves Ctrl-C to it. */

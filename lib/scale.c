@@ -65,11 +65,6 @@ static long futex(_Atomic uint32_t *uaddr, int op, uint32_t val)
 
 /* ---- placement ---- */
 
-static int cmp_cpu(const void *a, const void *b)
-{
-	return *(const int *)a - *(const int *)b;
-}
-
 /* The k CPUs of left nearest cpu by --spread, taken out of left. */
 static int take_near(const struct topology *t, int cpu, int k,
 		     struct cpuset_list *left, enum mmb_spread spread,
@@ -86,8 +81,7 @@ static int take_near(const struct topology *t, int cpu, int k,
 	for (int i = 0; i < left->n; i++)
 		if (left->cpu[i] != cpu)
 			all[n++] = left->cpu[i];
-	/* sorted: a list of what is left, of any length */
-	qsort(all, n, sizeof(int), cmp_cpu);
+	/* a list of what is left, of any length */
 	pool = cpulist_str(all, n);
 	free(all);
 	if (!pool)

@@ -31,26 +31,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include "internal.h"
 
 static const char *prog = "mmb-harness-cost";
-
-static int open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = -1;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
 
 static double median(double *v, int n)
 {
@@ -113,7 +98,7 @@ static json_t *pass_json(const struct stage *st, int n)
 
 static json_t *here(int n)
 {
-	int before = open_fds(), after, ncpu;
+	int before = mmb_open_fds(), after, ncpu;
 	json_t *sys = json_object(), *o;
 	struct counters *c;
 	struct snapshot *a, *b;
@@ -121,7 +106,7 @@ static json_t *here(int n)
 	struct irq_table irq;
 
 	c = counters_open(0, true, sys);
-	after = open_fds();
+	after = mmb_open_fds();
 	a = c ? snapshot_new(c) : NULL;
 	b = c ? snapshot_new(c) : NULL;
 	if (!a || !b || stage_alloc(&m, n) || stage_alloc(&t, n)) {
