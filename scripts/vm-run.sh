@@ -152,18 +152,26 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
-# The tracepoints the benches count, switched on once here, with tracing
-# off (nothing is recorded): their static keys are then on before any
-# bench runs, and no bench's counters patch kernel text while other vCPUs
-# run it.  Under TCG that patching (text_poke_bp()'s int3) ended twice in
-# "Oops: int3" in interrupt (Debian's 6.12, at 4 and at 64 vCPUs): a
-# stale translation of the int3 outliving the patch, we believe, not seen
-# on real CPUs.
-if [ -d /sys/kernel/tracing/events ]; then
-	echo 0 > /sys/kernel/tracing/tracing_on
-	for e in ipi csd irq_vectors tlb sched/sched_switch; do
-		[ -e /sys/kernel/tracing/events/$e/enable ] &&
-			echo 1 > /sys/kernel/tracing/events/$e/enable
+# The tracepoints the benches count get two probes here, once, with
+# tracing off (nothing is recorded): the event enabled in the top trace
+# instance and in a second one, each with a 4 KB buffer.  A tracepoint's
+# static key flips with its first probe and its static call sites are
+# repatched on every 1<->2 probe change; from 2 up, perf's probe comes and
+# goes without touching kernel text.  Under TCG that patching
+# (text_poke_bp()'s int3 while other vCPUs run the site) ended in "Oops:
+# int3" in interrupt (Debian's 6.12, at 4 and at 64 vCPUs, first with one
+# probe here, then with the key alone held on): a stale translation of
+# the int3 outliving the patch, we believe; not seen on real CPUs.
+t=/sys/kernel/tracing
+if [ -d $t/events ]; then
+	mkdir -p $t/instances/mmb 2>/dev/null
+	for i in $t $t/instances/mmb; do
+		[ -d $i/events ] || continue
+		echo 0 > $i/tracing_on
+		echo 4 > $i/buffer_size_kb
+		for e in ipi csd irq_vectors tlb sched/sched_switch; do
+			[ -e $i/events/$e/enable ] && echo 1 > $i/events/$e/enable
+		done
 	done
 fi
 export PATH=/mmb/bin:/bin
@@ -238,6 +246,11 @@ boot() {	# boot ACCEL TIMEOUT EXTRA-CMDLINE
 		iommu=(-device intel-iommu,intremap=on,eim=on)
 		extra+=" intremap=on"
 	fi
+	# Under TCG no kernel text is patched after boot (see the init's
+	# tracepoints): the harness turns NUMA balancing off for each run and
+	# back on after, a static key flipped each time; off from boot, the
+	# key never moves and the harness finds nothing to change.
+	[ "$a" = tcg ] && extra+=" numa_balancing=disable"
 	if [ "$a" = tcg ] && [ "$vcpus" -gt $(( 2 * $(nproc) )) ]; then
 		case $extra in *nowatchdog*) ;; *) extra+=" nowatchdog" ;; esac
 		extra+=" rcupdate.rcu_cpu_stall_timeout=300"

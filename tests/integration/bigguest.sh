@@ -46,6 +46,15 @@ def first(name):
     if isinstance(r, list):
         return r[0]
     return r
+try:
+    pokes = open(os.path.join(g, "text-pokes.txt")).read().split("\n")
+except OSError as e:
+    pokes = [f"no record ({e})"]
+# vm-run's init gives each counted tracepoint two probes, so the benches'
+# perf probes come and go without repatching kernel text: text_poke_bp()
+# syncs every CPU with do_sync_core() cross-calls, counted here
+say(pokes[0] == "0", f"no kernel text patched while the plan ran: {pokes[0]} do_sync_core() cross-calls" +
+    ("".join("\n#   " + l for l in pokes[1:] if l)))
 null = first("null-empty.json")
 if null:
     say(null["system"]["nr_cpus_online"] == 64 and null["placement"]["nr_nodes"] == 8,
