@@ -10,8 +10,11 @@
 #     6.12     Debian 12's linux-source-6.12, patches/6.12/<series>/
 #     7.2      Debian unstable's linux-source-7.2, fetched into the cache
 #              (fetch-linux-source.sh: a private apt state, the system's
-#              sources untouched), patches/7.2/<series>/; a strategy whose
-#              series has no 7.2 version yet fails, naming it
+#              sources untouched), patches/7.2/<series>/: shootdown (3
+#              patches: 7.2 itself does what 6.12's 0003-0005 added),
+#              shootdown-keepmask and the membarrier fix so far; a
+#              strategy whose series has no 7.2 version yet (hazptr,
+#              mmgen) fails, naming it
 #     debian   Debian's own binary build of 6.12, refcount only: fetched,
 #              nothing compiled but the helper module (debian-kernel.sh)
 #     refcount         mainline default
@@ -19,7 +22,7 @@
 #                      KASAN, lockdep, debug objects, PTI, hung-task ...)
 #     shootdown        MMU_LAZY_TLB_SHOOTDOWN on x86 (scripts/kernel/patches/shootdown)
 #     shootdown-debug  the above plus DEBUG_VM_SHOOT_LAZIES, in the debug guest
-#                      (kernel/debug.config): the one make check boots
+#                      (kernel/debug.config): make check boots it on 7.2
 #     shootdown-keepmask  shootdown, and a lazy CPU stays in mm_cpumask()
 #                      through a flush that frees page tables, so the final
 #                      __mmdrop() IPIs it (patches/shootdown-keepmask)
@@ -105,6 +108,16 @@ esac
 kmake=(ARCH="$karch" ${cross:+CROSS_COMPILE="$cross"})
 frags=("$kdir/base-$arch.config")
 patches=()
+# the shootdown series but its last patch, the one that offers the option
+shootdown_fixes() {
+	local p
+	for p in "$pdir"/shootdown/*.patch; do
+		case $p in
+		*-allow-MMU_LAZY_TLB_SHOOTDOWN.patch) ;;
+		*) patches+=("$p") ;;
+		esac
+	done
+}
 case $strategy in
 refcount) frags+=("$kdir/refcount.config") ;;
 refcount-debug) frags+=("$kdir/refcount.config" "$kdir/debug.config") ;;
@@ -124,16 +137,17 @@ shootdown-keepmask-debug)
 	frags+=("$kdir/shootdown-keepmask.config" "$kdir/shootdown-debug.config" "$kdir/debug.config")
 	patches=("$pdir"/shootdown/*.patch "$pdir"/shootdown-keepmask/*.patch) ;;
 hazptr|mmgen)
-	# the x86 fixes of the shootdown series, without its Kconfig (0006),
-	# made to hold for every strategy without refcounting, then ours
+	# the x86 fixes of the shootdown series, without its Kconfig patch
+	# (the last), made to hold for every strategy without refcounting,
+	# then ours
 	frags+=("$kdir/$strategy.config")
-	patches=("$pdir"/shootdown/000[1-5]-*.patch "$pdir"/uncounted/*.patch
-		 "$pdir"/$strategy/*.patch) ;;
+	shootdown_fixes
+	patches+=("$pdir"/uncounted/*.patch "$pdir"/$strategy/*.patch) ;;
 hazptr-debug|mmgen-debug)
 	s=${strategy%-debug}
 	frags+=("$kdir/$s.config" "$kdir/lazy-debug.config" "$kdir/debug.config")
-	patches=("$pdir"/shootdown/000[1-5]-*.patch "$pdir"/uncounted/*.patch
-		 "$pdir"/$s/*.patch) ;;
+	shootdown_fixes
+	patches+=("$pdir"/uncounted/*.patch "$pdir"/$s/*.patch) ;;
 custom)
 	[ -n "${CUSTOM_CONFIG:-}" ] || die "custom needs CUSTOM_CONFIG=<config fragment>"
 	[ -f "$CUSTOM_CONFIG" ] || die "CUSTOM_CONFIG: $CUSTOM_CONFIG: no such file"
@@ -146,6 +160,11 @@ custom)
 	fi ;;
 *) die "unknown strategy '$strategy' ($strategies)" ;;
 esac
+# a fragment's options that only one base has: FRAGMENT@BASE.config after it
+# (7.2 has no SCHED_DEBUG: its scheduler debugfs is always built)
+for f in "${frags[@]}"; do
+	[ -f "${f%.config}@$base.config" ] && frags+=("${f%.config}@$base.config")
+done
 
 # a base without the strategy's series: say so, never build a stock kernel
 # under the strategy's name

@@ -32,7 +32,7 @@ elif [ $# -gt 0 ]; then
 	list=("$@")
 else
 	# the one kernel compiled first: the estimate of what is left holds
-	list=(shootdown-debug refcount@debian arm64-refcount@debian)
+	list=(shootdown-debug@7.2 refcount@debian arm64-refcount@debian)
 	kselftests=1
 fi
 

@@ -11,15 +11,15 @@
 # from processes and threads on shared and own fds, SIGKILLs mid-ioctl,
 # CPU hotplug, insmod/rmmod rounds.  Each check of both is one here, and
 # the guest's kernel log must be clean (vm-run.sh).
-# MMB_SKIP_MATRIX=1 skips it; make kernels builds shootdown-debug.
+# MMB_SKIP_MATRIX=1 skips it; make kernels builds the debug guest (shootdown-debug@7.2).
 . "$(dirname "$0")/tap.bash"
 
 reason=$(guest_reason)
 [ -z "$reason" ] || skip_all "helper module in the debug guest" "$reason"
 
-kernel=$("$MMB_TOP/scripts/build-kernel.sh" shootdown-debug 2>"$tmp/kerr")
+kernel=$("$MMB_TOP/scripts/build-kernel.sh" "$debug_guest" 2>"$tmp/kerr")
 if [ -z "$kernel" ]; then
-	ok 1 "the shootdown-debug kernel is built ($(tail -1 "$tmp/kerr"))"
+	ok 1 "the $debug_guest kernel is built ($(tail -1 "$tmp/kerr"))"
 	done_testing
 	exit 0
 fi
@@ -30,7 +30,7 @@ start=$SECONDS
 "$MMB_TOP/scripts/vm-run.sh" --kernel "$kernel" --vcpus 4 --nodes 1 \
 	--plan "$tmp/plan" --out "$tmp/g" --timeout $((secs + 480)) > "$tmp/log" 2>&1
 rc=$?
-ok $rc "mmb-helper-test and $secs s of mmb-helper-fuzz (seed $seed) in the shootdown-debug guest, kernel log clean (exit $rc, $((SECONDS - start)) s)"
+ok $rc "mmb-helper-test and $secs s of mmb-helper-fuzz (seed $seed) in the $debug_guest guest, kernel log clean (exit $rc, $((SECONDS - start)) s)"
 [ $rc -ne 0 ] && tail -8 "$tmp/log" | sed 's/^/#   /'
 for t in helper helper-fuzz; do
 	if [ ! -s "$tmp/g/$t.tap" ]; then

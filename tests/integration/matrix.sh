@@ -33,7 +33,7 @@ reason=$(guest_reason)
 [ -z "$reason" ] || skip_all "strategy matrix" "$reason"
 
 # make kernels (or make check-matrix's) built them before the tests
-strategies=(refcount@debian shootdown-debug)
+strategies=(refcount@debian "$debug_guest")
 [ "${MMB_MATRIX:-}" = full ] &&
 	strategies=(refcount shootdown shootdown-keepmask shootdown-debug)
 "$MMB_TOP/scripts/matrix.sh" --out "$tmp/m" --plan "$MMB_TOP/scripts/kernel/smoke.plan" \
@@ -55,8 +55,11 @@ for s in strategies:
     for f in glob.glob(os.path.join(m, s, "*.json")):
         r = json.load(open(f))
         res[(s, r["bench"], r["variant"])] = r
-# the refcount kernel of this matrix (stock: Debian's, or ours)
-refk = next(s for s in strategies if s.split("@")[0] == "refcount")
+# each strategy by its name without the base (shootdown-debug@7.2 is
+# shootdown-debug); the refcount kernel of this matrix (stock: Debian's,
+# or ours)
+full = {s.split("@")[0]: s for s in strategies}
+refk = full["refcount"]
 for s in strategies:
     want = s.split("@")[0].replace("-keepmask", "")
     got = {r["system"]["lazy_tlb"]["strategy"] for (k, _, _), r in res.items() if k == s}
@@ -86,17 +89,17 @@ def med(x):
 # than that drift and is asserted in every sample; exit-race's on the
 # medians, which that drift has not crossed.
 for b, v in (("exec-exit", "walk-exit"), ("kthread-mm", "exit-race")):
-    if not {"shootdown", "shootdown-keepmask"} <= set(strategies):
+    if not {"shootdown", "shootdown-keepmask"} <= set(full):
         break
     try:
         ref = tps(refk, b, v, "tp_shoot_lazy_tlb")
-        kpm = tps("shootdown-keepmask", b, v, "tp_shoot_lazy_tlb")
-        sht = tps("shootdown", b, v, "tp_shoot_lazy_tlb")
+        kpm = tps(full["shootdown-keepmask"], b, v, "tp_shoot_lazy_tlb")
+        sht = tps(full["shootdown"], b, v, "tp_shoot_lazy_tlb")
         say(min(kpm) > max(ref), f"{b} {v}: shoot-lazies calls/op shootdown-keepmask {span(kpm)} > refcount {span(ref)}, every sample")
         say(max(sht) <= 0.05, f"{b} {v}: shoot-lazies calls/op shootdown {span(sht)}: none, the exit's flush got there first")
         for what, f in (("cross-calls/op (csd_queue_cpu)", lambda s: tps(s, b, v, "tp_csd_queue_cpu")),
                         ("call IPIs/op (/proc/interrupts)", lambda s: calls(s, b, v))):
-            r, k = f(refk), f("shootdown-keepmask")
+            r, k = f(refk), f(full["shootdown-keepmask"])
             if v == "walk-exit":
                 say(min(k) > max(r), f"{b} {v}: {what} shootdown-keepmask {span(k)} > refcount {span(r)}, every sample")
             else:
@@ -104,7 +107,7 @@ for b, v in (("exec-exit", "walk-exit"), ("kthread-mm", "exit-race")):
         # shootdown pays none of keepmask's extra IPIs: the header's claim
         # (walk-exit against every keepmask sample; exit-race, whose levels
         # drift from boot to boot, against keepmask's median)
-        c_sht, c_kpm = calls("shootdown", b, v), calls("shootdown-keepmask", b, v)
+        c_sht, c_kpm = calls(full["shootdown"], b, v), calls(full["shootdown-keepmask"], b, v)
         bar = min(c_kpm) if v == "walk-exit" else med(c_kpm)
         say(med(c_sht) < bar, f"{b} {v}: call IPIs/op shootdown median {med(c_sht):.2f} below keepmask's {'every sample' if v == 'walk-exit' else 'median'} {bar:.2f} ({span(c_kpm)}); refcount {span(calls(refk, b, v))}")
     except KeyError as e:
@@ -129,15 +132,15 @@ for s in strategies:
 # run (above refcount in two runs, level in a third); queued cross-calls
 # (csd_queue_cpu) never merge, so for exit-race they carry the claim.
 for b, v in (("exec-exit", "walk-exit"), ("kthread-mm", "exit-race")):
-    if "shootdown-debug" not in strategies:
+    if "shootdown-debug" not in full:
         break
     try:
         if v == "walk-exit":
-            ref, dbg = calls(refk, b, v), calls("shootdown-debug", b, v)
+            ref, dbg = calls(refk, b, v), calls(full["shootdown-debug"], b, v)
             say(min(dbg) > max(ref), f"{b} {v}: call IPIs/op shootdown-debug {span(dbg)} > refcount {span(ref)}")
         else:
             ref = tps(refk, b, v, "tp_csd_queue_cpu")
-            dbg = tps("shootdown-debug", b, v, "tp_csd_queue_cpu")
+            dbg = tps(full["shootdown-debug"], b, v, "tp_csd_queue_cpu")
             say(med(dbg) > med(ref), f"{b} {v}: cross-calls/op shootdown-debug median {med(dbg):.2f} > refcount median {med(ref):.2f} ({span(dbg)} against {span(ref)})")
     except KeyError as e:
         say(False, f"{b} {v}: missing result {e}")

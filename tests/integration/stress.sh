@@ -11,7 +11,7 @@
 # Longer runs, and the other -debug kernels:
 #   scripts/vm-run.sh --kernel "$(scripts/build-kernel.sh STRATEGY-debug)" \
 #       --efi --timeout 1200 -- sh /mmb/libexec/mmb-stress 600
-# MMB_SKIP_MATRIX=1 skips it; make kernels builds shootdown-debug.
+# MMB_SKIP_MATRIX=1 skips it; make kernels builds the debug guest (shootdown-debug@7.2).
 . "$(dirname "$0")/tap.bash"
 
 reason=$(guest_reason)
@@ -19,9 +19,9 @@ reason=$(guest_reason)
 [ -z "$reason" ] || skip_all "stress plan in the debug guest" "$reason"
 
 secs=${MMB_STRESS_SECONDS:-30}
-kernel=$("$MMB_TOP/scripts/build-kernel.sh" shootdown-debug 2>"$tmp/kerr")
+kernel=$("$MMB_TOP/scripts/build-kernel.sh" "$debug_guest" 2>"$tmp/kerr")
 if [ -z "$kernel" ]; then
-	ok 1 "the shootdown-debug kernel is built ($(tail -1 "$tmp/kerr"))"
+	ok 1 "the $debug_guest kernel is built ($(tail -1 "$tmp/kerr"))"
 	done_testing
 	exit 0
 fi
@@ -30,7 +30,7 @@ start=$SECONDS
 	--out "$tmp/g" --timeout $((secs + 420)) -- sh /mmb/libexec/mmb-stress "$secs" \
 	> "$tmp/log" 2>&1
 rc=$?
-ok $rc "shootdown-debug under UEFI: $secs s of stress, the guest's kernel log clean (exit $rc, $((SECONDS - start)) s)"
+ok $rc "$debug_guest under UEFI: $secs s of stress, the guest's kernel log clean (exit $rc, $((SECONDS - start)) s)"
 [ $rc -ne 0 ] && tail -8 "$tmp/log" | sed 's/^/#   /'
 grep '# mmb-stress:' "$tmp/g/console.log" 2>/dev/null | tr -d '\r' | sed 's/^.*# mmb-stress/# mmb-stress/'
 for load in walk-exit exit-race use-unuse crash fork-exec ldt_gdt membarrier efivars; do

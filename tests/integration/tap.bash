@@ -37,6 +37,10 @@ PY
 in_range() {
 	/usr/bin/python3 -c 'import sys; v,lo,hi=map(float,sys.argv[1:]); sys.exit(0 if lo <= v <= hi else 1)' "$@"
 }
+# the debug guest make check boots (helper, stress, matrix): our shootdown
+# series on the current base, with KASAN, lockdep and DEBUG_VM_SHOOT_LAZIES
+# (scripts/kernels.sh builds it first)
+debug_guest=shootdown-debug@7.2
 # guest_reason: why a test that boots x86 guest kernels cannot run here
 # (nothing when it can)
 guest_reason() {
