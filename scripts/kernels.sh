@@ -53,6 +53,19 @@ for k in "${list[@]}"; do
 	arm64-*) arch=arm64 s=${k#arm64-} ;;
 	*) arch=x86_64 s=$k ;;
 	esac
+	# a base other than Debian 12's own (7.2) is fetched first (at once
+	# when cached): the cache key, and so the directory, names its tarball
+	case $s in *@*) b=${s#*@} ;; *) b=${MMB_KERNEL_BASE:-6.12} ;; esac
+	if [ "$b" != 6.12 ] && [ "$b" != debian ] && [ -z "${KSRC:-}" ]; then
+		t0=$SECONDS
+		if ! "$top/scripts/fetch-linux-source.sh" "$b" 2>&1 >/dev/null |
+			sed 's/^/kernels:   /'; then
+			failed+=("$k")
+			continue
+		fi
+		[ $((SECONDS - t0)) -gt 1 ] &&
+			echo "kernels: [$i/$n] $k: linux-source-$b fetched in $((SECONDS - t0)) s"
+	fi
 	dir=$(MMB_ARCH=$arch MMB_KERNEL_PRINT_DIR=1 "$top/scripts/build-kernel.sh" "$s") || exit 2
 	if [ -f "$dir/bzImage" ] || [ -f "$dir/Image" ]; then
 		state="cached"
