@@ -29,7 +29,7 @@ start=$(date +%s)
 "$MMB_TOP/scripts/vm-run.sh" --kernel "$kdir" --vcpus 64 --nodes 8 \
 	--plan "$plan" --out "$tmp/g" --timeout 3600 > "$tmp/log" 2>&1
 rc=$?
-ok $rc "64 vCPUs over 8 nodes: the plan ran clean in $(($(date +%s) - start)) s (exit $rc)"
+ok $rc "64 vCPUs over 8 nodes: the plan ran clean in $(($(date +%s) - start)) s (exit $rc, $(guest_why "$tmp/log" "$tmp/g"))"
 [ $rc -ne 0 ] && tail -15 "$tmp/log" | sed 's/^/#   /'
 
 pytap "$tmp/g" <<'PY'

@@ -30,7 +30,7 @@ start=$SECONDS
 "$MMB_TOP/scripts/vm-run.sh" --kernel "$kernel" --vcpus 4 --nodes 1 \
 	--plan "$tmp/plan" --out "$tmp/g" --timeout $((secs + 480)) > "$tmp/log" 2>&1
 rc=$?
-ok $rc "mmb-helper-test and $secs s of mmb-helper-fuzz (seed $seed) in the $debug_guest guest, kernel log clean (exit $rc, $((SECONDS - start)) s)"
+ok $rc "mmb-helper-test and $secs s of mmb-helper-fuzz (seed $seed) in the $debug_guest guest, kernel log clean (exit $rc, $((SECONDS - start)) s, $(guest_why "$tmp/log" "$tmp/g"))"
 [ $rc -ne 0 ] && tail -8 "$tmp/log" | sed 's/^/#   /'
 for t in helper helper-fuzz; do
 	if [ ! -s "$tmp/g/$t.tap" ]; then

@@ -52,6 +52,20 @@ guest_reason() {
 		echo "no kernel source"
 	fi
 }
+# guest_why LOG OUT: one line on how a vm-run.sh guest went, for a test's
+# own description, which CI's summary of failing tests keeps whole (the
+# lines printed after it may be cut): the accelerator, and on failure the
+# first kernel problem or vm-run's last word
+guest_why() {
+	local why
+	why="under $(cat "$2/accel" 2>/dev/null || echo '?')"
+	if [ -s "$2/kernel-problems.txt" ]; then
+		why+=": $(head -1 "$2/kernel-problems.txt" | tr -d '\r' | sed "s|^$2/[a-z.]*:||" | cut -c1-160)"
+	elif grep -q '^vm-run: ' "$1"; then
+		why+=": $(grep '^vm-run: ' "$1" | tail -1 | cut -c1-160)"
+	fi
+	echo "$why"
+}
 # pytap ARG... <<'PY': run the Python program on stdin in the test's
 # numbering: ARGS holds the arguments, say(GOOD, TEXT) prints one TAP line,
 # and $n counts them afterwards
