@@ -42,6 +42,9 @@ load() {
 
 q="--quiet --format json --output $dir/out.json --warmup 0 --repeat 1"
 load walk-exit mmb-exec-exit --variant walk-exit --victims all --duration 1 $q
+# 1024 page tables: the teardown flushes more than once, and a later
+# flush takes out of mm_cpumask() the lazy CPUs an earlier one moved
+load wide-exit mmb-exec-exit --variant walk-exit --victims all --tables 1024 --duration 1 $q
 load exit-race mmb-kthread-mm --variant exit-race --victims all --duration 1 $q
 load use-unuse mmb-kthread-mm --variant use-unuse --victims all --pairs 200 --duration 1 $q
 load crash sh -c 'kill -SEGV $$'
