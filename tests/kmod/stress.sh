@@ -23,6 +23,20 @@ lib=/mmb/libexec
 dir=/tmp/stress
 mkdir -p "$dir"
 
+# Kernel text patched while the loads run (a static key or static call
+# that flips): text_poke_bp() syncs the other CPUs with do_sync_core()
+# cross-calls, counted here with their callers' stacks in a trace instance
+# of our own (csd_queue_cpu has two probes already, see vm-run.sh: a third
+# patches nothing).  Under TCG such patching ended in "Oops: int3"; the
+# plan must cause none, or say where it came from.
+pk=/sys/kernel/tracing/instances/pokes
+e=$pk/events/csd/csd_queue_cpu
+if mkdir $pk 2>/dev/null && echo 0 > $pk/tracing_on &&
+   echo 256 > $pk/buffer_size_kb &&
+   echo 'func.function == do_sync_core' > $e/filter &&
+   echo 'stacktrace:3 if func.function == do_sync_core' > $e/trigger && echo 1 > $e/enable &&
+   echo 1 > $pk/tracing_on; then :; else pk=; fi
+
 # a usermodehelper exec per crash: the kthread's lazy mm meets exec_mmap()
 echo "|/bin/true" > /proc/sys/kernel/core_pattern
 
@@ -67,4 +81,13 @@ for f in "$dir"/*; do
 	echo "# mmb-stress: $name ran $n times ($failed failed)"
 	[ "$n" -gt 0 ] || rc=1
 done
+if [ -n "$pk" ]; then
+	echo 0 > $pk/tracing_on
+	np=$(grep -c 'csd_queue_cpu:' $pk/trace)
+	echo "# mmb-stress: text pokes: $np do_sync_core() cross-calls queued"
+	# the first callers: the kernel's stack lines start with " => "
+	grep -m 24 -e 'csd_queue_cpu:' -e '^ => ' $pk/trace | sed 's/^/# mmb-stress: poke /'
+else
+	echo "# mmb-stress: text pokes: not counted (no csd tracepoints or tracefs)"
+fi
 exit $rc
