@@ -152,27 +152,39 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
-# The tracepoints the benches count get two probes here, once, with
-# tracing off (nothing is recorded): the event enabled in the top trace
-# instance and in a second one, each with a 4 KB buffer.  A tracepoint's
-# static key flips with its first probe and its static call sites are
-# repatched on every 1<->2 probe change; from 2 up, perf's probe comes and
-# goes without touching kernel text.  Under TCG that patching
-# (text_poke_bp()'s int3 while other vCPUs run the site) ended in "Oops:
-# int3" in interrupt (Debian's 6.12, at 4 and at 64 vCPUs, first with one
-# probe here, then with the key alone held on): a stale translation of
-# the int3 outliving the patch, we believe; not seen on real CPUs.
+# The tracepoints the benches count have two probes from boot: each is
+# enabled in the top trace instance and in instance mmb by the kernel's
+# command line (trace_event=, trace_instance=: see boot() below), tracing
+# off, 4 KB buffers.  A tracepoint's static key flips with its first probe
+# and its static call sites are repatched on every 1<->2 probe change;
+# from 2 up, perf's probe comes and goes without touching kernel text.
+# Under TCG that patching (text_poke_bp()'s int3 while other vCPUs run the
+# site) ended in "Oops: int3": in interrupt (Debian's 6.12, at 4 and at 64
+# vCPUs, while the benches' probes came and went), and in __schedule()'s
+# sched_switch call while this init enabled the events itself (7.2, 4
+# vCPUs, UEFI): a stale translation of the int3 outliving the patch, we
+# believe; not seen on real CPUs.  The command line enables them before
+# the other CPUs are up; this loop then changes nothing, and says so.
 t=/sys/kernel/tracing
 if [ -d $t/events ]; then
 	mkdir -p $t/instances/mmb 2>/dev/null
+	late=""
 	for i in $t $t/instances/mmb; do
 		[ -d $i/events ] || continue
 		echo 0 > $i/tracing_on
 		echo 4 > $i/buffer_size_kb
 		for e in ipi csd irq_vectors tlb sched/sched_switch; do
-			[ -e $i/events/$e/enable ] && echo 1 > $i/events/$e/enable
+			[ -e $i/events/$e/enable ] || continue
+			grep -qx 1 $i/events/$e/enable && continue
+			late="$late ${i#$t}/$e"
+			echo 1 > $i/events/$e/enable
 		done
 	done
+	if [ -n "$late" ]; then
+		echo "MMB: tracepoints enabled by init, kernel text patched after boot:$late"
+	else
+		echo "MMB: tracepoints enabled at boot"
+	fi
 fi
 export PATH=/mmb/bin:/bin
 echo "MMB-BOOTED"
@@ -251,6 +263,10 @@ boot() {	# boot ACCEL TIMEOUT EXTRA-CMDLINE
 	# back on after, a static key flipped each time; off from boot, the
 	# key never moves and the harness finds nothing to change.
 	[ "$a" = tcg ] && extra+=" numa_balancing=disable"
+	# the init's tracepoints, two probes each before the other CPUs start
+	local ev=ipi:*,csd:*,tlb:*,sched:sched_switch
+	[ "$arch" = x86_64 ] && ev+=,irq_vectors:*
+	extra+=" trace_buf_size=4k trace_event=$ev trace_instance=mmb^traceoff,$ev"
 	if [ "$a" = tcg ] && [ "$vcpus" -gt $(( 2 * $(nproc) )) ]; then
 		case $extra in *nowatchdog*) ;; *) extra+=" nowatchdog" ;; esac
 		extra+=" rcupdate.rcu_cpu_stall_timeout=300"
