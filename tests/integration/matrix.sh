@@ -34,8 +34,12 @@ reason=$(guest_reason)
 
 # make kernels (or make check-matrix's) built them before the tests
 strategies=(refcount@debian "$debug_guest")
-[ "${MMB_MATRIX:-}" = full ] &&
-	strategies=(refcount shootdown shootdown-keepmask shootdown-debug)
+# the full matrix on MMB_KERNEL_BASE's tree (6.12 unless set), named with
+# it, so that results and references say which tree they came from
+if [ "${MMB_MATRIX:-}" = full ]; then
+	at=${MMB_KERNEL_BASE:-6.12} at=${at/#/@} at=${at/#@6.12/}
+	strategies=("refcount$at" "shootdown$at" "shootdown-keepmask$at" "shootdown-debug$at")
+fi
 "$MMB_TOP/scripts/matrix.sh" --out "$tmp/m" --plan "$MMB_TOP/scripts/kernel/smoke.plan" \
 	--timeout 600 "${strategies[@]}" > "$tmp/table" 2> "$tmp/err"
 rc=$?
@@ -59,6 +63,9 @@ for s in strategies:
 # shootdown-debug); the refcount kernel of this matrix (stock: Debian's,
 # or ours)
 full = {s.split("@")[0]: s for s in strategies}
+# the tree the strategies we build came from (refcount@debian is Debian's)
+bases = {s.split("@")[1] for s in strategies if "@" in s and not s.endswith("@debian")}
+base = bases.pop() if len(bases) == 1 else "6.12"
 refk = full["refcount"]
 for s in strategies:
     want = s.split("@")[0].replace("-keepmask", "")
@@ -96,7 +103,13 @@ for b, v in (("exec-exit", "walk-exit"), ("kthread-mm", "exit-race")):
         kpm = tps(full["shootdown-keepmask"], b, v, "tp_shoot_lazy_tlb")
         sht = tps(full["shootdown"], b, v, "tp_shoot_lazy_tlb")
         say(min(kpm) > max(ref), f"{b} {v}: shoot-lazies calls/op shootdown-keepmask {span(kpm)} > refcount {span(ref)}, every sample")
-        say(max(sht) <= 0.05, f"{b} {v}: shoot-lazies calls/op shootdown {span(sht)}: none, the exit's flush got there first")
+        if base != "6.12":
+            # 7.2 keeps a CPU that the exit's flush moved to init_mm in
+            # mm_cpumask(): __mmdrop() IPIs it with or without keepmask
+            say(min(sht) > max(ref) and abs(med(sht) - med(kpm)) <= 0.5,
+                f"{b} {v}: shoot-lazies calls/op shootdown {span(sht)} as keepmask's {span(kpm)} on {base}: the lazy CPUs are still in mm_cpumask at __mmdrop")
+        else:
+            say(max(sht) <= 0.05, f"{b} {v}: shoot-lazies calls/op shootdown {span(sht)}: none, the exit's flush got there first")
         for what, f in (("cross-calls/op (csd_queue_cpu)", lambda s: tps(s, b, v, "tp_csd_queue_cpu")),
                         ("call IPIs/op (/proc/interrupts)", lambda s: calls(s, b, v))):
             r, k = f(refk), f(full["shootdown-keepmask"])
@@ -107,6 +120,8 @@ for b, v in (("exec-exit", "walk-exit"), ("kthread-mm", "exit-race")):
         # shootdown pays none of keepmask's extra IPIs: the header's claim
         # (walk-exit against every keepmask sample; exit-race, whose levels
         # drift from boot to boot, against keepmask's median)
+        if base != "6.12":
+            continue
         c_sht, c_kpm = calls(full["shootdown"], b, v), calls(full["shootdown-keepmask"], b, v)
         bar = min(c_kpm) if v == "walk-exit" else med(c_kpm)
         say(med(c_sht) < bar, f"{b} {v}: call IPIs/op shootdown median {med(c_sht):.2f} below keepmask's {'every sample' if v == 'walk-exit' else 'median'} {bar:.2f} ({span(c_kpm)}); refcount {span(calls(refk, b, v))}")
