@@ -48,11 +48,7 @@ for load in walk-exit wide-exit exit-race use-unuse crash fork-exec ldt_gdt memb
 		ok $? "  the $load kselftest passed every round (${fails:-?} of ${rounds:-0} failed)" ;;
 	esac
 done
-# the init patched nothing either: the counted tracepoints had their two
-# probes from the command line, before the other vCPUs ran (vm-run.sh)
-tp=$(tr -d '\r' < "$tmp/g/console.log" 2>/dev/null | grep -a -m1 'MMB: tracepoints enabled' | sed 's/.*MMB: /MMB: /')
-[ "$tp" = "MMB: tracepoints enabled at boot" ]
-ok $? "the counted tracepoints were enabled at boot, not by the init (${tp:-no word from the init})"
+ok_tracepoints_at_boot "$tmp/g"
 # no kernel text patched under the plan (tests/kmod/stress.sh): under TCG
 # that has ended in "Oops: int3", so the loads must not flip a key
 pokes=$(tr -d '\r' < "$tmp/g/console.log" 2>/dev/null | sed -n 's/.*# mmb-stress: text pokes: //p' | tail -1)

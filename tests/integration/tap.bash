@@ -66,6 +66,15 @@ guest_why() {
 	fi
 	echo "$why"
 }
+# ok_tracepoints_at_boot OUT: the guest's init patched no tracepoint in:
+# the counted ones had their two probes from vm-run.sh's command line,
+# before the other vCPUs ran, and the init says which it was
+ok_tracepoints_at_boot() {
+	local tp
+	tp=$(grep -a -m1 'MMB: tracepoints enabled' "$1/console.log" 2>/dev/null | sed 's/.*MMB: /MMB: /')
+	[ "$tp" = "MMB: tracepoints enabled at boot" ]
+	ok $? "the counted tracepoints were enabled at boot, not by the init (${tp:-no word from the init})"
+}
 # pytap ARG... <<'PY': run the Python program on stdin in the test's
 # numbering: ARGS holds the arguments, say(GOOD, TEXT) prints one TAP line,
 # and $n counts them afterwards
