@@ -101,6 +101,7 @@ static int load_dir(const char *dir, struct col *c)
 	for (int k = 0; k < rs.n; k++) {
 		json_t *r = rs.r[k].doc;
 		char key[64];
+		json_int_t t;
 		int i;
 
 		size_t ni = json_array_size(json_object_get(
@@ -111,6 +112,12 @@ static int load_dir(const char *dir, struct col *c)
 		if (ni)
 			snprintf(key + strlen(key), sizeof(key) - strlen(key),
 				 " x%zu", ni);
+		/* exec-exit --tables N: another mm to tear down, another row */
+		t = json_integer_value(json_object_get(
+			json_object_get(r, "params"), "tables"));
+		if (t > 0)
+			snprintf(key + strlen(key), sizeof(key) - strlen(key),
+				 " tables %lld", (long long)t);
 		i = row_of(key);
 		if (i >= 0 && !c->res[i])
 			c->res[i] = json_incref(r);
@@ -173,7 +180,7 @@ int main(int argc, char **argv)
 	}
 	printf("# IPIs per op (median, /proc/interrupts, all CPUs): ipis (all kinds) / call / tlb;\n"
 	       "# idle: switches into the idle task per op (sched:sched_switch: lazy entries);\n"
-	       "# xN: N initiators (--initiators)");
+	       "# xN: N initiators (--initiators); tables N: exec-exit --tables N");
 	printf("%s\n", emulated ?
 	       "\n# under qemu TCG latency (and throughput) are EMULATED: only the counts mean anything" : "");
 	for (int c = 0; c < ncols; c++)
@@ -186,10 +193,10 @@ int main(int argc, char **argv)
 	for (int k = 0; k < nmc; k++)
 		total += 1 + width_of(&mc[k]);
 	mmb_column_legend(mc, nmc, stdout);
-	printf("%-26s", "bench/variant");
+	printf("%-32s", "bench/variant");
 	for (int c = 0; c < ncols; c++)
 		printf(" | %-*s", total, cols[c].name);
-	printf("\n%-26s", "");
+	printf("\n%-32s", "");
 	for (int c = 0; c < ncols; c++) {
 		printf(" |");
 		for (int k = 0; k < nmc; k++)
@@ -201,7 +208,7 @@ int main(int argc, char **argv)
 	}
 	putchar('\n');
 	for (int r = 0; r < nrows; r++) {
-		printf("%-26s", rows[r]);
+		printf("%-32s", rows[r]);
 		for (int c = 0; c < ncols; c++) {
 			const json_t *res = cols[c].res[r];
 

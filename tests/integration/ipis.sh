@@ -136,15 +136,42 @@ ok $? "membarrier sync-core, sleeping victim runs"
 check "$tmp/mbs.json" ipi_call_per_op 0 0.05 "sync-core, sleeping victim"
 
 # walk-exit --tables: a child with 1024 page tables more frees them in
-# batches, each batch a flush sent to the CPUs in mm_cpumask (the lazy one
-# it walked through): several more remote flushes per exit than without
-# (4.8 against 27.5 on the PVM development machine)
+# batches of about 500 (MAX_TABLE_BATCH), each flushed to the CPUs still in
+# its mm_cpumask, the lazy ones it walked through included.  Who is still
+# there at the second batch is the kernel's business, and the expectation
+# follows it:
+#  - IPIs, before 6.14: the first batch's IPI moves each lazy CPU to
+#    init_mm, and switch_mm_irqs_off() takes it off the mask: no more
+#    flushes than without the tables (within 0.5 per exit)
+#  - IPIs, 6.14 on (209954cbc7d0, the mask trimmed lazily): the lazy CPUs
+#    moved to init_mm stay in the mask until the second batch's IPI finds
+#    them there (a wrong-CPU flush) and takes them off: at least one more
+#    remote flush and one more wrong-CPU flush per exit
+#  - hypercalls: the remote CPUs run no flush_tlb_func() at all, so whether
+#    they leave the mask is the paravirt flush's own: one PVM host (6.18)
+#    sent 23 more per exit, another none.  No expectation; figures shown.
+# The guests' matrix (matrix.sh) holds both IPI cases on kernels we know.
 for t in 0 1024; do
 	run "$tmp/we$t.json" exec-exit --variant walk-exit --tables $t
 	ok $? "walk-exit --tables $t runs"
 done
-a=$(jget "$tmp/we0.json" metrics.tp_tlb_flush_remote_ipi_send_per_op.median 2>/dev/null)
-b=$(jget "$tmp/we1024.json" metrics.tp_tlb_flush_remote_ipi_send_per_op.median 2>/dev/null)
-[ -n "$a" ] && [ -n "$b" ] && in_range "$b" "$(echo "$a + 3" | bc)" 1e9
-ok $? "walk-exit --tables 1024: ${b:-?} remote flushes sent per exit, against ${a:-?} without (at least 3 more)"
+m=tp_tlb_flush_remote_ipi_send_per_op w=tp_tlb_flush_remote_wrong_cpu_per_op
+a=$(jget "$tmp/we0.json" metrics.$m.median 2>/dev/null)
+b=$(jget "$tmp/we1024.json" metrics.$m.median 2>/dev/null)
+aw=$(jget "$tmp/we0.json" metrics.$w.median 2>/dev/null)
+bw=$(jget "$tmp/we1024.json" metrics.$w.median 2>/dev/null)
+got="${b:-?} remote flushes (${bw:-?} wrong-CPU) per exit, against ${a:-?} (${aw:-?}) without"
+IFS=. read -r major minor _ <<< "$(uname -r)"
+if [ -n "$hypercall" ]; then
+	skip "walk-exit --tables 1024: $got" "$hypercall: the hypervisor's flush decides who stays in mm_cpumask"
+elif [ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -ge 14 ]; }; then
+	[ -n "$a" ] && [ -n "$b" ] && [ -n "$aw" ] && [ -n "$bw" ] &&
+		in_range "$b" "$(echo "$a + 0.8" | bc)" 1e9 &&
+		in_range "$bw" "$(echo "$aw + 0.8" | bc)" 1e9
+	ok $? "walk-exit --tables 1024 on $(uname -r): $got (at least 0.8 more of each: the lazy CPUs leave the mask at the second batch)"
+else
+	[ -n "$a" ] && [ -n "$b" ] &&
+		in_range "$b" "$(echo "$a - 0.5" | bc)" "$(echo "$a + 0.5" | bc)"
+	ok $? "walk-exit --tables 1024 on $(uname -r): $got (within 0.5: the lazy CPUs leave the mask at the first batch)"
+fi
 done_testing
