@@ -106,7 +106,8 @@ for e in defer advance free; do
 done
 
 # The 7.2 base (the tarball make kernels fetched): each series that has a
-# 7.2 version (shootdown, shootdown-keepmask on it, membarrier) applies
+# 7.2 version (shootdown, shootdown-keepmask on it, hazptr on its fixes
+# and uncounted, membarrier) applies
 # without fuzz or offset to the files it touches, cut from the tarball (a
 # whole 7.2 tree is 1.5 GB), with what it says it does, beside what 7.2
 # does itself that the 6.12 series had to add; and the posting in
@@ -115,14 +116,15 @@ t72=$cache/debs/linux-source-7.2.tar.xz
 if [ ! -f "$t72" ]; then
 	skip "7.2 series apply" "no $t72 (make kernels fetches it)"
 else
-	files=$(sed -n 's|^+++ b/||p' "$MMB_TOP"/scripts/kernel/patches/7.2/*/*.patch | sort -u)
+	# the files they change (new ones come from /dev/null)
+	files=$(sed -n 's|^--- a/||p' "$MMB_TOP"/scripts/kernel/patches/7.2/*/*.patch | sort -u)
 	mkdir -p "$tmp/72"
 	# shellcheck disable=SC2086
 	tar -xJf "$t72" -C "$tmp/72" $(printf 'linux-source-7.2/%s ' $files) 2>/dev/null
 	ok $? "7.2: the files the 7.2 series touch ($(echo $files)) are in $(basename "$t72")"
 	# each strategy's series in build-kernel.sh's order (keepmask stacks
 	# on shootdown), and the membarrier fix alone
-	for s in shootdown shootdown-keepmask membarrier; do
+	for s in shootdown shootdown-keepmask hazptr membarrier; do
 		if [ $s = membarrier ]; then
 			list=$(ls "$MMB_TOP"/scripts/kernel/patches/7.2/membarrier/*.patch)
 		else
@@ -160,6 +162,25 @@ else
 	grep -q "^config X86_LAZY_TLB_KEEP_MASK" "$tmp/72-shootdown-keepmask/arch/x86/Kconfig" &&
 		grep -q "CONFIG_X86_LAZY_TLB_KEEP_MASK" "$tmp/72-shootdown-keepmask/arch/x86/mm/tlb.c"
 	ok $? "shootdown-keepmask@7.2: the option and the flush that keeps the CPU lazy"
+	# hazptr on 7.2: no idle_task_exit() there; the outgoing CPU resets
+	# its slot in sched_force_init_mm(), after switching to init_mm and
+	# publishing it with IRQs off; exit_mm() publishes with IRQs off
+	t=$tmp/72-hazptr
+	grep -q "^config MMU_LAZY_TLB_HAZPTR" "$t/arch/Kconfig" &&
+		grep -q "select ARCH_SUPPORTS_MMU_LAZY_TLB_HAZPTR$" "$t/arch/x86/Kconfig" &&
+		grep -q "select ARCH_SUPPORTS_MMU_LAZY_TLB_HAZPTR if !EFI" "$t/arch/arm64/Kconfig" &&
+		sed -n '/^static void sched_force_init_mm(void)/,/^}/p' "$t/kernel/sched/core.c" |
+		awk '/switch_mm_irqs_off/ { s = NR } /mmgrab_lazy_tlb\(&init_mm\)/ { g = NR }
+		     /local_irq_enable/ && !e { e = NR } /lazy_mm_hazptr_reset\(\)/ { r = NR }
+		     END { exit !(s && g > s && e > g && r > e) }' &&
+		sed -n '/^static void exit_mm(void)/,/^}/p' "$t/kernel/exit.c" |
+		awk '/local_irq_disable/ { d = NR } /mmgrab_lazy_tlb\(mm\)/ { g = NR }
+		     /local_irq_enable/ { e = NR } END { exit !(d && g > d && e > g) }' &&
+		grep -q "lazy_mm_hazptr_clear(active_mm);" "$t/fs/exec.c" &&
+		grep -q "lazy_mm_hazptr_clear(active_mm);" "$t/kernel/kthread.c" &&
+		grep -q "lazy_mm_hazptr_scan(mm);" "$t/kernel/fork.c" &&
+		[ "$(grep -c lazy_mm_hazptr "$t/kernel/sched/core.c")" -eq 1 ]
+	ok $? "hazptr@7.2: the option on x86 and arm64 (not with EFI), sched_force_init_mm() switches, publishes init_mm with IRQs off, then resets the slot; exit_mm() publishes with IRQs off; exec, kthread_use_mm() and __mmdrop() hooked"
 	grep -q "membarrier_switch_mm(rq, prev->mm, next->mm);" "$tmp/72-membarrier/kernel/sched/core.c"
 	ok $? "membarrier@7.2: context_switch() compares prev->mm, not the lazy active_mm"
 	# the posting, as a maintainer takes it: git am onto a clean tree
