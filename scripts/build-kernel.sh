@@ -12,9 +12,9 @@
 #              (fetch-linux-source.sh: a private apt state, the system's
 #              sources untouched), patches/7.2/<series>/: shootdown (3
 #              patches: 7.2 itself does what 6.12's 0003-0005 added),
-#              shootdown-keepmask, uncounted and hazptr, and the
-#              membarrier fix so far; a strategy whose series has no 7.2
-#              version yet (mmgen) fails, naming it
+#              shootdown-keepmask, uncounted, hazptr and mmgen, and
+#              the membarrier fix; a strategy whose series has no
+#              version for the base fails, naming it
 #     debian   Debian's own binary build of 6.12, refcount only: fetched,
 #              nothing compiled but the helper module (debian-kernel.sh)
 #     refcount         mainline default

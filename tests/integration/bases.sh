@@ -30,9 +30,21 @@ pp shootdown@7.2 > "$tmp/p7" 2>&1 && [ "$(wc -l < "$tmp/p7")" -eq 4 ] &&
 ok $? "shootdown@7.2: the four patches of patches/7.2/shootdown/ ($(wc -l < "$tmp/p7") lines)"
 pp shootdown-keepmask@7.2 | tail -1 | grep -q "/patches/7.2/shootdown-keepmask/0001-"
 ok $? "shootdown-keepmask@7.2 stacks its patch on them"
-# mmgen has no 7.2 series yet
-bad "a base without the strategy's series" "no series for base 7.2" pp mmgen@7.2
-bad "MMB_KERNEL_BASE without the series" "no series for base 7.2" env MMB_KERNEL_BASE=7.2 "$bk" mmgen
+for s in hazptr mmgen; do
+	pp $s@7.2 > "$tmp/p$s" 2>&1 && [ "$(wc -l < "$tmp/p$s")" -eq 7 ] &&
+		[ "$(grep -c "/patches/7.2/shootdown/" "$tmp/p$s")" -eq 3 ] &&
+		! grep -q -- "-allow-MMU_LAZY_TLB_SHOOTDOWN" "$tmp/p$s" &&
+		grep -q "/patches/7.2/uncounted/0001-" "$tmp/p$s" &&
+		[ "$(grep -c "/patches/7.2/$s/" "$tmp/p$s")" -eq 3 ]
+	ok $? "$s@7.2: shootdown's fixes without its option, uncounted, then its own three ($(wc -l < "$tmp/p$s") lines)"
+done
+# every strategy has a 7.2 series: a copy of the scripts without mmgen's
+mkdir -p "$tmp/top/scripts" && cp "$bk" "$tmp/top/scripts/" &&
+	cp -a "$MMB_TOP/scripts/kernel" "$tmp/top/scripts/" &&
+	rm -r "$tmp/top/scripts/kernel/patches/7.2/mmgen"
+bk2=$tmp/top/scripts/build-kernel.sh
+bad "a base without the strategy's series" "no series for base 7.2" env MMB_KERNEL_PRINT_PATCHES=1 "$bk2" mmgen@7.2
+bad "MMB_KERNEL_BASE without the series" "no series for base 7.2" env MMB_KERNEL_BASE=7.2 "$bk2" mmgen
 bad "an unknown base" "base '5.4'" "$bk" refcount@5.4
 bad "a patched strategy on Debian's kernel" "refcount only" "$bk" shootdown@debian
 

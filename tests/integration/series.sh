@@ -106,8 +106,8 @@ for e in defer advance free; do
 done
 
 # The 7.2 base (the tarball make kernels fetched): each series that has a
-# 7.2 version (shootdown, shootdown-keepmask on it, hazptr on its fixes
-# and uncounted, membarrier) applies
+# 7.2 version (shootdown, shootdown-keepmask on it, hazptr and mmgen on
+# its fixes and uncounted, membarrier) applies
 # without fuzz or offset to the files it touches, cut from the tarball (a
 # whole 7.2 tree is 1.5 GB), with what it says it does, beside what 7.2
 # does itself that the 6.12 series had to add; and the posting in
@@ -124,7 +124,7 @@ else
 	ok $? "7.2: the files the 7.2 series touch ($(echo $files)) are in $(basename "$t72")"
 	# each strategy's series in build-kernel.sh's order (keepmask stacks
 	# on shootdown), and the membarrier fix alone
-	for s in shootdown shootdown-keepmask hazptr membarrier; do
+	for s in shootdown shootdown-keepmask hazptr mmgen membarrier; do
 		if [ $s = membarrier ]; then
 			list=$(ls "$MMB_TOP"/scripts/kernel/patches/7.2/membarrier/*.patch)
 		else
@@ -170,17 +170,30 @@ else
 		grep -q "select ARCH_SUPPORTS_MMU_LAZY_TLB_HAZPTR$" "$t/arch/x86/Kconfig" &&
 		grep -q "select ARCH_SUPPORTS_MMU_LAZY_TLB_HAZPTR if !EFI" "$t/arch/arm64/Kconfig" &&
 		sed -n '/^static void sched_force_init_mm(void)/,/^}/p' "$t/kernel/sched/core.c" |
-		awk '/switch_mm_irqs_off/ { s = NR } /mmgrab_lazy_tlb\(&init_mm\)/ { g = NR }
+		awk '/local_irq_disable/ { d = NR } /mm = current->active_mm;/ { a = NR }
+		     /switch_mm_irqs_off/ { s = NR } /lazy_mm_hazptr_clear\(mm\)/ { c = NR }
+		     /mmgrab_lazy_tlb\(&init_mm\)/ { g = NR }
 		     /local_irq_enable/ && !e { e = NR } /lazy_mm_hazptr_reset\(\)/ { r = NR }
-		     END { exit !(s && g > s && e > g && r > e) }' &&
+		     END { exit !(d && a > d && s > a && c > s && g > c && e > g && r > e) }' &&
 		sed -n '/^static void exit_mm(void)/,/^}/p' "$t/kernel/exit.c" |
 		awk '/local_irq_disable/ { d = NR } /mmgrab_lazy_tlb\(mm\)/ { g = NR }
 		     /local_irq_enable/ { e = NR } END { exit !(d && g > d && e > g) }' &&
 		grep -q "lazy_mm_hazptr_clear(active_mm);" "$t/fs/exec.c" &&
 		grep -q "lazy_mm_hazptr_clear(active_mm);" "$t/kernel/kthread.c" &&
 		grep -q "lazy_mm_hazptr_scan(mm);" "$t/kernel/fork.c" &&
-		[ "$(grep -c lazy_mm_hazptr "$t/kernel/sched/core.c")" -eq 1 ]
-	ok $? "hazptr@7.2: the option on x86 and arm64 (not with EFI), sched_force_init_mm() switches, publishes init_mm with IRQs off, then resets the slot; exit_mm() publishes with IRQs off; exec, kthread_use_mm() and __mmdrop() hooked"
+		[ "$(grep -c lazy_mm_hazptr "$t/kernel/sched/core.c")" -eq 2 ]
+	ok $? "hazptr@7.2: the option on x86 and arm64 (not with EFI); sched_force_init_mm() reads active_mm with IRQs off, switches, retires the slot, publishes init_mm, then resets the slot; exit_mm() publishes with IRQs off; exec, kthread_use_mm() and __mmdrop() hooked"
+	# mmgen on 7.2: do_idle() meets an offline CPU before its loop, so
+	# that branch marks the CPU quiet before it reports itself dead (the
+	# loop's hook would never run, and the CPU would hold every round)
+	t=$tmp/72-mmgen
+	grep -q "^config MMU_LAZY_TLB_MMGEN" "$t/arch/Kconfig" &&
+		sed -n '/^static void do_idle(void)/,/^}/p' "$t/kernel/sched/idle.c" |
+		awk '/cpu_is_offline\(cpu\)/ { o = NR } /lazy_mm_gen_idle\(\)/ && !q { q = NR }
+		     /cpuhp_report_idle_dead\(\)/ { d = NR } END { exit !(o && q > o && d > q) }' &&
+		grep -q "lazy_mm_gen_tick();" "$t/kernel/sched/core.c" &&
+		grep -q "queue_work(system_dfl_wq, &lazy_mm_gen_free_work);" "$t/kernel/lazy_mm.c"
+	ok $? "mmgen@7.2: the option, do_idle()'s offline branch marks the CPU quiet before cpuhp_report_idle_dead(), the tick drives rounds, frees on system_dfl_wq (7.2 deprecates system_unbound_wq)"
 	grep -q "membarrier_switch_mm(rq, prev->mm, next->mm);" "$tmp/72-membarrier/kernel/sched/core.c"
 	ok $? "membarrier@7.2: context_switch() compares prev->mm, not the lazy active_mm"
 	# the posting, as a maintainer takes it: git am onto a clean tree
