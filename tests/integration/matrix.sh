@@ -190,6 +190,12 @@ for s in strategies:
     w0, w1 = mm(r0, "tp_tlb_flush_remote_wrong_cpu_per_op"), mm(r1, "tp_tlb_flush_remote_wrong_cpu_per_op")
     rel = release(r1)
     on = r1["system"]["kernel"]["release"]
+    if r1["system"]["lazy_tlb"]["strategy"] == "mmgen":
+        # idle leaves the lazy mm on entry: no lazy CPU is left for the
+        # batches to find (7.2: 1.0 flush and 3.0 wrong-CPU either way)
+        n += 1
+        print(f"ok {n} - {s}: walk-exit --tables 1024 # SKIP mmgen's idle CPUs are not lazy")
+        continue
     na = lambda x: "n/a" if x is None else x
     got = f"{na(f1)} remote flushes ({na(w1)} wrong-CPU) per exit, against {na(f0)} ({na(w0)}) without"
     if f0 is None or f1 is None:
