@@ -61,6 +61,16 @@ ok $? "membarrier: its patch applies cleanly to linux-source-6.12"
 grep -q "membarrier_switch_mm(rq, prev->mm, next->mm);" "$tmp/custom/kernel/sched/core.c"
 ok $? "membarrier: context_switch() compares prev->mm, not the lazy active_mm"
 
+# LoongArch, MicroBlaze and SPARC have an <asm/mmu_context.h> that does
+# not include the asm-generic one: a fallback there leaves fork.c without
+# mm_loaded_here() on them
+t=$tmp/shootdown
+grep -q "WARN_ON_ONCE(mm_loaded_here(mm));" "$t/kernel/fork.c" &&
+	grep -q "^static inline bool mm_loaded_here" "$t/include/linux/mmu_context.h" &&
+	! grep -q "mm_loaded_here" "$t/include/asm-generic/mmu_context.h" &&
+	grep -q "#include <linux/mmu_context.h>" "$t/kernel/fork.c"
+ok $? "shootdown: the loaded-mm check's fallback is in <linux/mmu_context.h>, which fork.c includes: every architecture sees it"
+
 for s in hazptr mmgen; do
 	MMB_KERNEL_PRINT_PATCHES=1 "$MMB_TOP/scripts/build-kernel.sh" "$s" |
 		grep -q "0006-x86-mm-allow-MMU_LAZY_TLB_SHOOTDOWN"
