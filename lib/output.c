@@ -33,6 +33,39 @@ const char *mmb_jstr(const json_t *o, const char *path)
 	return json_is_string(v) ? json_string_value(v) : "?";
 }
 
+/*
+ * The boot settings a result ran under (system.boot.settings), in one line
+ * for tables and notes: "pti on, pcid off, invlpgb off; cmdline pti=on".
+ * The Spectre v2 text is left out: it is long, and it is compared whole.
+ */
+const char *mmb_boot_settings_str(const json_t *res, char *buf, size_t len)
+{
+	const json_t *set = json_object_get(json_object_get(json_object_get(res,
+		"system"), "boot"), "settings"), *w;
+	static const char *const onoff[] = { "pti", "pcid", "invlpgb" };
+	size_t at = 0, i;
+
+	if (!set) {
+		snprintf(buf, len, "not recorded");
+		return buf;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(onoff); i++) {
+		const json_t *v = json_object_get(set, onoff[i]);
+
+		if (json_is_boolean(v) && at < len)
+			at += snprintf(buf + at, len - at, "%s%s %s",
+				       at ? ", " : "", onoff[i],
+				       json_is_true(v) ? "on" : "off");
+	}
+	json_array_foreach(json_object_get(set, "cmdline"), i, w)
+		if (at < len)
+			at += snprintf(buf + at, len - at, "%s%s",
+				       i ? " " : "; cmdline ",
+				       json_string_value(w));
+	return buf;
+}
+
 static double num(const json_t *o, const char *key)
 {
 	const json_t *v = json_object_get(o, key);

@@ -222,7 +222,7 @@ static void cpu_info(json_t *sys)
 		} else if (!got_flags && (!strncmp(line, "flags", 5) ||
 					  !strncmp(line, "Features", 8))) {
 			static const char *const want[] = {
-				"pcid", "invpcid", "invlpgb", "tlbi", "ht",
+				"pcid", "invpcid", "invlpgb", "pti", "tlbi", "ht",
 				"constant_tsc", "nonstop_tsc", "hypervisor",
 			};
 			for (size_t i = 0; i < ARRAY_SIZE(want); i++)
@@ -259,6 +259,86 @@ static void mitigations(json_t *sys)
 	json_object_set_new(sys, "mitigations", o);
 }
 
+/*
+ * The boot parameters that choose the flush or switch path (Documentation/
+ * admin-guide/kernel-parameters.txt): PCID and INVLPGB change how a flush
+ * reaches other CPUs, PTI doubles the CR3 writes of a switch, and the
+ * Spectre settings put an IBPB or RSB fill into it.  A word is recorded
+ * when it is one of these or starts with one followed by '='.
+ */
+static const char *const flush_words[] = {
+	"nopcid", "noinvlpgb", "pti", "nopti", "kpti", "mitigations",
+	"spectre_v2", "spectre_v2_user", "nospectre_v2", "spectre_bhi",
+	"retbleed", "spec_rstack_overflow", "nosmt", "nospec_store_bypass_disable",
+	"spec_store_bypass_disable", "mds", "tsx", "its", "indirect_target_selection",
+};
+
+static bool is_flush_word(const char *w, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(flush_words); i++) {
+		size_t n = strlen(flush_words[i]);
+
+		if (len >= n && !strncmp(w, flush_words[i], n) &&
+		    (len == n || w[n] == '='))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * What the kernel booted with, as it reads back, not as asked: the words of
+ * /proc/cmdline that touch the flush or switch path, and what is in force
+ * (PTI, PCID and INVLPGB as the kernel left them in the CPU flags - nopcid
+ * and noinvlpgb clear them - and the Spectre v2 mitigation it reports).
+ * mmb compare never pools runs whose settings differ, the matrix shows them.
+ */
+static json_t *boot_json(json_t *sys)
+{
+	json_t *boot = json_object(), *set = json_object(), *words = json_array();
+	json_t *flags = json_object_get(sys, "cpu_flags");
+	json_t *vul = json_object_get(sys, "mitigations");
+	const char *melt = json_string_value(json_object_get(vul, "meltdown"));
+	const char *v2 = json_string_value(json_object_get(vul, "spectre_v2"));
+	FILE *f = fopen("/proc/cmdline", "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (f && getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		json_object_set_new(boot, "cmdline", json_string(line));
+		for (char *w = line; *w; ) {
+			size_t len = strcspn(w, " ");
+
+			/* after "--" the words are init's, not the kernel's */
+			if (len == 2 && !strncmp(w, "--", 2))
+				break;
+			if (len && is_flush_word(w, len))
+				json_array_append_new(words, json_stringn(w, len));
+			w += len;
+			w += strspn(w, " ");
+		}
+	} else {
+		json_object_set_new(boot, "cmdline", json_null());
+		json_object_set_new(boot, "cmdline_error",
+				    json_string(strerror(errno)));
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	json_object_set_new(set, "cmdline", words);
+	/* x86 shows PTI as a CPU flag; arm64's kpti says so in meltdown */
+	json_object_set_new(set, "pti", json_boolean(
+		json_is_true(json_object_get(flags, "pti")) ||
+		(melt && strstr(melt, "PTI"))));
+	if (!strcmp(mmb_arch(), "x86_64")) {
+		json_object_set(set, "pcid", json_object_get(flags, "pcid"));
+		json_object_set(set, "invlpgb", json_object_get(flags, "invlpgb"));
+	}
+	json_object_set_new(set, "spectre_v2", v2 ? json_string(v2) : json_null());
+	json_object_set_new(boot, "settings", set);
+	return boot;
+}
+
 json_t *sysinfo_json(void)
 {
 	json_t *sys = json_object(), *lt = json_object(), *lines = json_array();
@@ -289,6 +369,7 @@ json_t *sysinfo_json(void)
 	json_object_set_new(sys, "nr_cpus_online",
 			    json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
 	mitigations(sys);
+	json_object_set_new(sys, "boot", boot_json(sys));
 	set_file_str(sys, "smt_control", "/sys/devices/system/cpu/smt/control");
 	set_file_str(sys, "thp_enabled",
 		     "/sys/kernel/mm/transparent_hugepage/enabled");

@@ -703,6 +703,63 @@ static void usage(void)
 	       "Exit: 0 no regression, 1 regressions, 2 usage or unreadable input.\n");
 }
 
+static const json_t *boot_settings(const struct result *r)
+{
+	return json_object_get(json_object_get(json_object_get(r->doc,
+		"system"), "boot"), "settings");
+}
+
+/*
+ * Runs under different boot settings (pti, pcid, mitigations ...) measure
+ * different flush and switch paths: one input's runs of a pair are pooled
+ * only when their settings agree (a result from before they were recorded
+ * has none to disagree with).  Between inputs a difference is what is being
+ * compared, and is said.
+ */
+static void check_settings(const struct group *g)
+{
+	char a[256], b[256];
+
+	for (int k = 1; k < g->n; k++) {
+		const json_t *s0 = boot_settings(g->r[0]), *sk = boot_settings(g->r[k]);
+
+		if (!s0 || !sk || json_equal(s0, sk))
+			continue;
+		die_input(g->r[k]->file,
+			  "%s ran under other boot settings than %s (%s against %s, system.boot.settings): runs of one input are pooled only under the same settings; give each setting its own input",
+			  g->r[k]->label, g->r[0]->file,
+			  mmb_boot_settings_str(g->r[k]->doc, b, sizeof(b)),
+			  mmb_boot_settings_str(g->r[0]->doc, a, sizeof(a)));
+	}
+}
+
+static void note_settings(struct group (*groups)[MAX_INPUTS], int npairs)
+{
+	char a[256], b[256];
+	bool said = false;
+
+	for (int i = 1; i < ninputs; i++) {
+		for (int j = 0; j < npairs; j++) {
+			const json_t *s0 = boot_settings(groups[j][0].r[0]);
+			const json_t *si = boot_settings(groups[j][i].r[0]);
+
+			if (!s0 || !si || json_equal(s0, si))
+				continue;
+			json_array_append_new(json_object_get(out_json, "settings_differ"),
+				json_pack("{s:s, s:s, s:s}", "input", in[i].path,
+					  "base", mmb_boot_settings_str(groups[j][0].r[0]->doc, a, sizeof(a)),
+					  "new", mmb_boot_settings_str(groups[j][i].r[0]->doc, b, sizeof(b))));
+			if (format != 2)
+				printf("%s boot settings differ: base %s; %s %s\n",
+				       format ? ">" : "#", a, in[i].path, b);
+			said = true;
+			break;
+		}
+	}
+	if (said && format != 2)
+		putchar('\n');
+}
+
 /* The runs of each pair in every input; the pairs found. */
 static int find_pairs(struct group (*groups)[MAX_INPUTS])
 {
@@ -723,6 +780,7 @@ static int find_pairs(struct group (*groups)[MAX_INPUTS])
 				    gs[i].n < (int)ARRAY_SIZE(gs[i].r))
 					gs[i].r[gs[i].n++] = &in[i].r[k];
 			all &= gs[i].n > 0;
+			check_settings(&gs[i]);
 		}
 		if (!all)
 			continue;	/* listed as unpaired */
@@ -834,11 +892,11 @@ int main(int argc, char **argv)
 	for (int i = first; i < argc; i++)
 		load_input(&in[ninputs++], argv[i]);
 
-	out_json = json_pack("{s:s, s:[], s:f, s:f, s:f, s:s, s:[], s:[], s:[]}",
+	out_json = json_pack("{s:s, s:[], s:f, s:f, s:f, s:s, s:[], s:[], s:[], s:[]}",
 			     "schema", "mmb-compare/1", "inputs", "threshold_pct",
 			     threshold, "noise_pct", noise, "alpha", alpha,
 			     "multiplicity", "holm: p is adjusted over every metric compared for one input",
-			     "family_sizes", "pairs", "unpaired");
+			     "family_sizes", "pairs", "unpaired", "settings_differ");
 	regressions = json_array();
 	for (int i = 0; i < ninputs; i++)
 		json_array_append_new(json_object_get(out_json, "inputs"),
@@ -850,6 +908,7 @@ int main(int argc, char **argv)
 	if (!groups)
 		return MMB_EXIT_FAIL;
 	npairs = find_pairs(groups);
+	note_settings(groups, npairs);
 	compare_all(groups, npairs);
 	free(groups);
 	report_unpaired();

@@ -279,4 +279,36 @@ m = [m for m in d["pairs"][0]["metrics"] if m["metric"] == "latency_ns"][0]["new
 bad = [r for r in d["regressions"] if r["metric"] in ("latency_ns", "cycles")]
 sys.exit(0 if m["significant"] and m["change_pct"] < 0 and not bad else 1)' "$tmp/e2.json"
 ok $? "1 page against 64: latency a significant improvement, no regression in latency or cycles (exit $rc)"
+# --- boot settings: never pooled when they differ, said when inputs differ
+mkdir -p "$tmp/bs/on" "$tmp/bs/off" "$tmp/bs/mixed"
+/usr/bin/python3 - "$fx/base.json" "$tmp/bs" <<'PY'
+import copy, json, sys
+d = json.load(open(sys.argv[1]))
+def boot(pti):
+    r = copy.deepcopy(d)
+    r["system"]["boot"] = {"cmdline": f"console=ttyS0 pti={'on' if pti else 'off'}",
+                           "settings": {"cmdline": [f"pti={'on' if pti else 'off'}"],
+                                        "pti": pti, "pcid": False, "invlpgb": False,
+                                        "spectre_v2": "Mitigation: Retpolines"}}
+    return r
+for i in (1, 2):
+    json.dump(boot(True), open(f"{sys.argv[2]}/on/r{i}.json", "w"))
+    json.dump(boot(False), open(f"{sys.argv[2]}/off/r{i}.json", "w"))
+json.dump(boot(True), open(f"{sys.argv[2]}/mixed/r1.json", "w"))
+json.dump(boot(False), open(f"{sys.argv[2]}/mixed/r2.json", "w"))
+PY
+"$C" --threshold 500 "$tmp/bs/on" "$tmp/bs/mixed" > "$tmp/bs.out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "mixed/r2.json: .*other boot settings than .*mixed/r1.json (pti off.*against pti on" "$tmp/bs.out"
+ok $? "runs of one input under pti=on and pti=off are not pooled: exit 2 naming both (got $rc: $(head -c 120 "$tmp/bs.out"))"
+"$C" --threshold 500 "$tmp/bs/on" "$tmp/bs/off" > "$tmp/bs.out" 2>&1
+rc=$?
+[ $rc -ne 2 ] && grep -q "^# boot settings differ: base pti on, pcid off, invlpgb off; cmdline pti=on; .*off pti off" "$tmp/bs.out"
+ok $? "pti=on against pti=off as two inputs: compared, and the difference said (exit $rc)"
+"$C" --threshold 500 --format json "$tmp/bs/on" "$tmp/bs/off" 2>/dev/null |
+	/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["settings_differ"][0]["new"].startswith("pti off") else 1)'
+ok $? "  and in JSON: settings_differ"
+"$C" --threshold 500 "$tmp/bs/on" "$tmp/bs/on" 2>&1 | grep -q "boot settings differ"
+[ $? -ne 0 ]
+ok $? "  the same settings on both sides: nothing said"
 done_testing

@@ -45,6 +45,39 @@ ok $? "lazy_tlb recorded: $s (this kernel's config says $want)"
 [ "$(jget "$f" placement.initiator.cpu)" = 0 ]
 ok $? "placement records the initiator CPU"
 
+# the boot settings as this kernel reads them back: the flush and switch
+# words of /proc/cmdline (kernel parameters end at "--") and PTI as the CPU
+# flags say (x86) or meltdown's mitigation (arm64)
+/usr/bin/python3 - "$f" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))["system"]
+b = d["boot"]
+cmd = open("/proc/cmdline").read().split()
+cmd = cmd[:cmd.index("--")] if "--" in cmd else cmd
+keys = ("nopcid", "noinvlpgb", "pti", "nopti", "kpti", "mitigations", "spectre_v2",
+        "spectre_v2_user", "nospectre_v2", "spectre_bhi", "retbleed",
+        "spec_rstack_overflow", "nosmt", "nospec_store_bypass_disable",
+        "spec_store_bypass_disable", "mds", "tsx", "its", "indirect_target_selection")
+want = [w for w in cmd if w.split("=", 1)[0] in keys]
+flags = open("/proc/cpuinfo").read().split("\n")
+fl = next((l.split(":", 1)[1].split() for l in flags if l.startswith(("flags", "Features"))), [])
+try:
+    melt = open("/sys/devices/system/cpu/vulnerabilities/meltdown").read()
+except OSError:
+    melt = ""
+pti = "pti" in fl or "PTI" in melt
+s = b["settings"]
+bad = []
+if b["cmdline"] != open("/proc/cmdline").read().rstrip("\n"): bad.append("cmdline")
+if s["cmdline"] != want: bad.append(f"words {s['cmdline']} != {want}")
+if s["pti"] != pti: bad.append(f"pti {s['pti']} != {pti}")
+if d["arch"] == "x86_64" and (s["pcid"] != ("pcid" in fl) or s["invlpgb"] != ("invlpgb" in fl)):
+    bad.append("pcid/invlpgb")
+print(f"# boot settings: {s}")
+sys.exit(1 if bad else 0)
+PY
+ok $? "system.boot: /proc/cmdline and the settings in force, as this kernel reads them back"
+
 # human and csv to stdout
 "$BIN/mmb-null" --variant empty --duration 0.05 --repeat 2 > "$tmp/h.txt"
 grep -q '^# mmb-null empty' "$tmp/h.txt" && grep -q 'latency_ns .* ns' "$tmp/h.txt"
