@@ -193,6 +193,9 @@ else
 		grep -q "lazy_mm_hazptr_scan(mm);" "$t/kernel/fork.c" &&
 		[ "$(grep -c lazy_mm_hazptr "$t/kernel/sched/core.c")" -eq 2 ]
 	ok $? "hazptr@7.2: the option on x86 and arm64 (not with EFI); sched_force_init_mm() reads active_mm with IRQs off, switches, retires the slot, publishes init_mm, then resets the slot; exit_mm() publishes with IRQs off; exec, kthread_use_mm() and __mmdrop() hooked"
+	grep -q "	mmgrab_lazy_tlb(mm);" "$t/arch/arm64/kernel/smp.c" &&
+		! grep -q "	mmgrab(mm);" "$t/arch/arm64/kernel/smp.c"
+	ok $? "uncounted@7.2: arm64's secondary_start_kernel() takes idle's init_mm with mmgrab_lazy_tlb(), as x86's cpu_init() does"
 	# mmgen on 7.2: do_idle() meets an offline CPU before its loop, so
 	# that branch marks the CPU quiet before it reports itself dead (the
 	# loop's hook would never run, and the CPU would hold every round)
@@ -202,8 +205,11 @@ else
 		awk '/cpu_is_offline\(cpu\)/ { o = NR } /lazy_mm_gen_idle\(\)/ && !q { q = NR }
 		     /cpuhp_report_idle_dead\(\)/ { d = NR } END { exit !(o && q > o && d > q) }' &&
 		grep -q "lazy_mm_gen_tick();" "$t/kernel/sched/core.c" &&
-		grep -q "queue_work(system_dfl_wq, &lazy_mm_gen_free_work);" "$t/kernel/lazy_mm.c"
-	ok $? "mmgen@7.2: the option, do_idle()'s offline branch marks the CPU quiet before cpuhp_report_idle_dead(), the tick drives rounds, frees on system_dfl_wq (7.2 deprecates system_unbound_wq)"
+		grep -q "queue_work(system_dfl_wq, &lazy_mm_gen_free_work);" "$t/kernel/lazy_mm.c" &&
+		sed -n '/^void lazy_mm_gen_idle(void)/,/^}/p' "$t/kernel/lazy_mm.c" |
+		awk '/smp_mb\(\);/ && !b { b = NR } /WRITE_ONCE\(\*this_cpu_ptr\(&lazy_mm_gen_cpu.quiet\), 1\)/ { q = NR }
+		     END { exit !(b && q > b) }'
+	ok $? "mmgen@7.2: the option, do_idle()'s offline branch marks the CPU quiet before cpuhp_report_idle_dead(), the tick drives rounds, frees on system_dfl_wq (7.2 deprecates system_unbound_wq), idle's uses of the lazy mm ordered before its quiet mark"
 	grep -q "membarrier_switch_mm(rq, prev->mm, next->mm);" "$tmp/72-membarrier/kernel/sched/core.c"
 	ok $? "membarrier@7.2: context_switch() compares prev->mm, not the lazy active_mm"
 	# the posting, as a maintainer takes it: git am onto a clean tree
