@@ -21,6 +21,10 @@
 #     --arch x86_64|arm64   guest architecture (default x86_64); arm64 is
 #                           cross-built (make ARCH=arm64), booted on qemu's
 #                           virt machine under TCG, results in arm64-<strategy>/
+#     --cmdline 'WORDS'     boot settings, repeatable: every strategy runs under
+#                           each set (e.g. --cmdline pti=on --cmdline
+#                           mitigations=off), results in <strategy>+<words>/;
+#                           '' is the kernel's defaults
 #
 # Each result's detected lazy_tlb must match the kernel it ran on; a guest
 # kernel log with a WARN, BUG, KASAN or lockdep report fails the run.
@@ -29,7 +33,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 vcpus=4 nodes=2 plan="" out="" timeout=900 arch=x86_64
 scaling=0
-strategies=()
+strategies=() cmdlines=()
 die() { echo "matrix: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -40,10 +44,15 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--arch) arch=${2:?}; shift 2 ;;
-	-h|--help) sed -n '4,25p' "$0"; exit 0 ;;
+	--cmdline) cmdlines+=("${2?}"); shift 2 ;;
+	-h|--help) sed -n '4,29p' "$0"; exit 0 ;;
 	-*) die "unknown option $1" ;;
 	*) strategies+=("$1"); shift ;;
 	esac
+done
+[ ${#cmdlines[@]} -gt 0 ] || cmdlines=("")
+for c in "${cmdlines[@]}"; do
+	case $c in *[!A-Za-z0-9_.,=:\ -]*) die "--cmdline: '$c': kernel parameters are letters, digits and _ . , = : -" ;; esac
 done
 case $arch in
 x86_64) prefix="" ;;
@@ -89,6 +98,8 @@ elif [ -z "$plan" ]; then
 fi
 [ -f "$plan" ] || die "--plan: $plan: no such file"
 
+# a column per strategy and boot setting: <strategy>[+<words, joined by +>]
+cols=()
 failed=0 start=$SECONDS
 for s in "${strategies[@]}"; do
 	echo "# matrix: $s" >&2
@@ -96,24 +107,42 @@ for s in "${strategies[@]}"; do
 	kdir=$(MMB_ARCH=$arch "$top/scripts/build-kernel.sh" "$s" | tail -1) || {
 		echo "matrix: $s: kernel build failed" >&2; failed=1; continue; }
 	echo "# matrix: $s kernel ready in $((SECONDS - t0)) s" >&2
-	"$top/scripts/vm-run.sh" --kernel "$kdir" --vcpus "$vcpus" --nodes "$nodes" \
-		--plan "$plan" --out "$out/$prefix$s" --timeout "$timeout"
-	rc=$?
-	[ $rc -eq 0 ] || { echo "matrix: $s: guest run failed ($rc)" >&2; failed=1; }
-	# the strategy each result detected is the one we built
-	# keepmask is shootdown, as /proc/config.gz says; @BASE names the tree
-	want=${s%%@*} want=${want/-keepmask/}
-	[ "$s" = custom ] && want=""
-	for f in "$out/$prefix$s"/*.json; do
-		[ -f "$f" ] || continue
-		got=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["system"]["lazy_tlb"]["strategy"])' "$f")
-		if [ -n "$want" ] && [ "$got" != "$want" ]; then
-			echo "matrix: $f: detected lazy_tlb '$got' on a '$want' kernel" >&2
-			failed=1
-		fi
+	for c in "${cmdlines[@]}"; do
+		# shellcheck disable=SC2086
+		col=$prefix$s$(printf '+%s' $c)
+		cols+=("$col")
+		"$top/scripts/vm-run.sh" --kernel "$kdir" --vcpus "$vcpus" --nodes "$nodes" \
+			--plan "$plan" --out "$out/$col" --timeout "$timeout" --cmdline "$c"
+		rc=$?
+		[ $rc -eq 0 ] || { echo "matrix: $col: guest run failed ($rc)" >&2; failed=1; }
+		# the strategy each result detected is the one we built, under the
+		# settings asked, as the guest read them back from /proc/cmdline
+		# keepmask is shootdown, as /proc/config.gz says; @BASE names the tree
+		want=${s%%@*} want=${want/-keepmask/}
+		[ "$s" = custom ] && want=""
+		for f in "$out/$col"/*.json; do
+			[ -f "$f" ] || continue
+			got=$(/usr/bin/python3 - "$f" "$c" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["system"]
+cmd = (s.get("boot") or {}).get("cmdline") or ""
+miss = [w for w in sys.argv[2].split() if w not in cmd.split()]
+print(s["lazy_tlb"]["strategy"], "missing:" + ",".join(miss) if miss else "")
+PY
+			)
+			case $got in *missing:*)
+				echo "matrix: $f: the guest did not boot with '${got#*missing:}' (system.boot.cmdline)" >&2
+				failed=1 ;;
+			esac
+			got=${got%% *}
+			if [ -n "$want" ] && [ "$got" != "$want" ]; then
+				echo "matrix: $f: detected lazy_tlb '$got' on a '$want' kernel" >&2
+				failed=1
+			fi
+		done
 	done
 done
 echo >&2
-"$top/build/bin/mmb-matrix" "${strategies[@]/#/$out/$prefix}"
+"$top/build/bin/mmb-matrix" "${cols[@]/#/$out/}"
 echo "# matrix: $out ($((SECONDS - start)) s)"
 exit $failed

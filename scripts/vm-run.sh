@@ -22,6 +22,9 @@
 #     --accel auto|kvm|tcg   default auto: KVM if a probe boots in 60 s
 #     --efi            boot through UEFI firmware (Debian's ovmf, x86_64), so
 #                      the kernel makes EFI runtime calls (efivarfs)
+#     --cmdline 'WORDS'  more kernel parameters (pti=on, nopcid, ...), after
+#                      the kernel's own; each result records what the guest
+#                      booted with in system.boot
 #
 # The exit code is the suite's: 0 all ran (or skipped), 1 a bench failed or
 # the kernel log has a problem, 2 usage, 3 the guest did not finish.
@@ -30,7 +33,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build/bin
 vcpus=4 nodes=2 memory="" plan="" out="" timeout=900
-accel=${MMB_ACCEL:-auto} kernel="" efi=0
+accel=${MMB_ACCEL:-auto} kernel="" efi=0 cmdline=""
 extra=()
 
 die() { echo "vm-run: $*" >&2; exit 2; }
@@ -45,12 +48,18 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--accel) accel=${2:?}; shift 2 ;;
 	--efi) efi=1; shift ;;
+	--cmdline) cmdline=${2?}; shift 2 ;;
 	--) shift; extra=("$@"); break ;;
-	-h|--help) sed -n '4,26p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,30p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1'" ;;
 	esac
 done
 [ -n "$kernel" ] || die "--kernel: required"
+# kernel parameters only: init's start after "--", and a line is one -append
+for w in $cmdline; do
+	[ "$w" != -- ] || die "--cmdline: '$cmdline': '--' would pass what follows to init"
+done
+case $cmdline in *[$'\n\r"']*) die "--cmdline: '$cmdline': no newlines or quotes" ;; esac
 if [ -f "$kernel/bzImage" ]; then
 	arch=x86_64 image=$kernel/bzImage qemu=qemu-system-x86_64 busybox=/bin/busybox
 	qpkg=qemu-system-x86
@@ -314,6 +323,7 @@ if [ "$arch" = x86_64 ] && [ "$vcpus" -gt 255 ]; then
 fi
 # a debug kernel's own arguments (build-kernel.sh: panic_on_warn ...)
 kcmdline=$(cat "$kernel/cmdline" 2>/dev/null)
+kcmdline+=${cmdline:+${kcmdline:+ }$cmdline}
 echo "# vm-run: $(basename "$kernel"), $arch, $vcpus vCPUs over $nodes node(s), $accel$([ $efi -eq 1 ] && echo ", UEFI")${kcmdline:+, $kcmdline}" >&2
 start=$SECONDS
 boot "$accel" "$timeout" "$kcmdline"

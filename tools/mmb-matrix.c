@@ -229,14 +229,17 @@ int main(int argc, char **argv)
 	}
 	for (int c = 0; c < ncols; c++) {
 		const json_t *any = NULL;
+		char boot[256];
 
 		for (int r = 0; r < nrows && !any; r++)
 			any = cols[c].res[r];
 		if (any)
-			printf("# %s: kernel %s, lazy_tlb %s, %s\n", cols[c].name,
+			printf("# %s: kernel %s, lazy_tlb %s, %s; boot: %s\n",
+			       cols[c].name,
 			       mmb_jstr(any, "system.kernel.release"),
 			       mmb_jstr(any, "system.lazy_tlb.strategy"),
-			       cols[c].accel);
+			       cols[c].accel,
+			       mmb_boot_settings_str(any, boot, sizeof(boot)));
 		for (int r = 0; r < nrows; r++)
 			json_decref(cols[c].res[r]);
 	}
