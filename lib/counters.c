@@ -1279,7 +1279,9 @@ static void mark(struct counters *c)
  * the counters the window is judged by start counting, and just before
  * they stop: /proc/interrupts' read, or the tracepoints' switching on and
  * off.  The same point at both ends, so the ops counted span as long as
- * the events, however long the snapshot takes.
+ * the events, however long the snapshot takes.  A second mark just after
+ * that read says how many ops ended during it: their IPIs may fall either
+ * side of the read, so they widen the edge error (runner.c).
  */
 int counters_snap(struct counters *c, struct snapshot *s, bool end,
 		  bool with_tp)
@@ -1294,6 +1296,7 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 			mark(c);
 			if (!c->tp_held)
 				tp_enable(c, true);
+			mark(c);
 		}
 		if (snap_ev(c, s, true))
 			return -1;
@@ -1301,6 +1304,8 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 			mark(c);
 		if (snap_irq(c, s))
 			return -1;
+		if (!with_tp)
+			mark(c);
 		if (snap_ev(c, s, false))
 			return -1;
 		s->cycles = counters_cycles(c);
@@ -1315,6 +1320,8 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 		mark(c);
 	if (snap_irq(c, s))
 		return -1;
+	if (!with_tp)
+		mark(c);
 	if (snap_ev(c, s, true))
 		return -1;
 	if (!with_tp)
@@ -1322,6 +1329,7 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 	mark(c);
 	if (!c->tp_held)
 		tp_enable(c, false);
+	mark(c);
 	return snap_tp(c, s);
 }
 

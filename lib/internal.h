@@ -506,6 +506,7 @@ int scale_failed(struct mmb_run *r);	/* an initiator's op failed: -errno */
 struct scale_read *scale_read_new(int ninit);
 void scale_read_free(struct scale_read *rd);
 void scale_read(struct mmb_run *r, struct scale_read *rd);
+uint64_t scale_ops(struct mmb_run *r);
 void scale_count(struct mmb_run *r, int counter, double v);
 void scale_wait(struct mmb_run *r);	/* one sample's --duration */
 pid_t scale_tid(struct mmb_run *r, int i);	/* initiator i's thread */

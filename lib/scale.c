@@ -728,6 +728,17 @@ void scale_read(struct mmb_run *r, struct scale_read *rd)
 	}
 }
 
+/* all initiators' ops so far: the second mark of a window's edge */
+uint64_t scale_ops(struct mmb_run *r)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < r->sc->n; i++)
+		sum += atomic_load_explicit(&r->sc->slot[i].ops,
+					    memory_order_relaxed);
+	return sum;
+}
+
 pid_t scale_tid(struct mmb_run *r, int i)
 {
 	return atomic_load(&r->sc->slot[i].tid);

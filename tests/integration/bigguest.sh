@@ -93,15 +93,20 @@ for f in sorted(glob.glob(os.path.join(g, "tlbflush2-*.json"))):
     runs = [s["ipi_tlb"] / s["ops"] for s in tf["samples"]]
     # an initiator off its CPU (the coordinator's snapshots share CPU 0,
     # TCG preempts) is a CPU the flush skips: at least N-1 times the
-    # least on-CPU share, within the edge bound.  Above N-1: one sample of
-    # one run (7.52 for 7, bound 0.017) had 7 % more than the bound
-    # allows, not explained yet (the kernel's own flushes of the mm?), so
-    # the upper side allows 10 % for now
+    # least on-CPU share, within the edge bound.  Above: N-1 per op within
+    # the bound (in-flight ops and those that ended while an edge's
+    # counters were read: edge_ops), plus the munmap of the region that
+    # every 256th op of each initiator does, a flush of its own to at most
+    # N-1 CPUs: sum(ops // 256 + 1) of them in a window at most.  (The
+    # bound without edge_ops once read 7.52 for 7 where it allowed 7.12:
+    # ops ended while the end's /proc/interrupts was read, slow under TCG.)
     share = [s.get("initiator_oncpu", 1.0) for s in tf["samples"]]
-    bad = [f"{r:.2f}" for r, b, o in zip(runs, bounds, share)
-           if not (ni - 1) * o * (1 - b) - 0.1 <= r <= (ni - 1) * (1 + b) * 1.1 + 0.1]
+    munmaps = [sum(o // 256 + 1 for o in s["initiator_ops"]) / max(s["ops"], 1)
+               for s in tf["samples"]]
+    bad = [f"{r:.2f}" for r, b, o, m in zip(runs, bounds, share, munmaps)
+           if not (ni - 1) * o * (1 - b) - 0.1 <= r <= (ni - 1) * (1 + b + m) + 0.1]
     nodes = {i["node"] for i in tf["placement"]["initiators"]}
-    say(not bad, f"tlb-flush2, {ni} threads on {len(nodes)} nodes: {min(runs):.2f}..{max(runs):.2f} flush runs per op: {ni - 1} times the initiators' least on-CPU share ({min(share):.3f}..{max(share):.3f}), within the reported bound (edge_error_bound {min(bounds):.3f}..{max(bounds):.3f}){': off ' + str(bad) if bad else ''}")
+    say(not bad, f"tlb-flush2, {ni} threads on {len(nodes)} nodes: {min(runs):.2f}..{max(runs):.2f} flush runs per op: {ni - 1} times the initiators' least on-CPU share ({min(share):.3f}..{max(share):.3f}), within the reported bound (edge_error_bound {min(bounds):.3f}..{max(bounds):.3f}, edge_ops up to {max(max(s.get('edge_ops', [0])) for s in tf['samples'])}) and the region's munmaps{': off ' + str(bad) if bad else ''}")
 for f in sorted(glob.glob(os.path.join(g, "*-all.json")) + glob.glob(os.path.join(g, "tlbflush2-*.json"))):
     r = first(os.path.basename(f))
     ni = len(r["placement"]["initiators"])

@@ -76,6 +76,18 @@ done
 v=$(jget "$tmp/tf-threads.json" metrics.initiator_oncpu.median 2>/dev/null)
 in_range "${v:-0}" 0.5 1.1
 ok $? "tlb-flush2: initiator_oncpu measured (${v:-absent})"
+# the edge error each sample carries: initiators in flight, and the ops
+# that ended while an edge's counters were read (edge_ops)
+/usr/bin/python3 - "$tmp/tf-threads.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+n = len(d["placement"]["initiators"])
+b = d["metrics"]["edge_error_bound"]["values"]
+want = [(n + max(s["edge_ops"])) / s["ops"] for s in d["samples"]]
+print(f"# edge_ops {[s['edge_ops'] for s in d['samples']]}, bounds {b}")
+sys.exit(0 if len(b) == len(want) and all(abs(x - y) < 1e-9 for x, y in zip(b, want)) else 1)
+PY
+ok $? "tlb-flush2: edge_error_bound is (initiators + edge_ops) / ops in every sample"
 delivery=$(jget "$tmp/tf-threads.json" system.remote_flush.delivery)
 if [ "$delivery" = hypercall ]; then
 	jget "$tmp/tf-threads.json" not_applicable.ipi_tlb_per_op | grep -q hypercall
