@@ -108,8 +108,9 @@ for s in "${strategies[@]}"; do
 		echo "matrix: $s: kernel build failed" >&2; failed=1; continue; }
 	echo "# matrix: $s kernel ready in $((SECONDS - t0)) s" >&2
 	for c in "${cmdlines[@]}"; do
+		col=$prefix$s
 		# shellcheck disable=SC2086
-		col=$prefix$s$(printf '+%s' $c)
+		[ -z "$c" ] || col+=$(printf '+%s' $c)
 		cols+=("$col")
 		"$top/scripts/vm-run.sh" --kernel "$kdir" --vcpus "$vcpus" --nodes "$nodes" \
 			--plan "$plan" --out "$out/$col" --timeout "$timeout" --cmdline "$c"
