@@ -526,6 +526,9 @@ static long diff_delta(const char *a, const char *b, size_t len)
 		size_t s, ea, eb;
 		unsigned long long va = 0, vb = 0;
 
+		/* most of a row is the same: skip it in long strides */
+		while (i + 256 <= len && !memcmp(a + i, b + i, 256))
+			i += 256;
 		while (i + 8 <= len && !memcmp(a + i, b + i, 8))
 			i += 8;
 		while (i < len && a[i] == b[i])
