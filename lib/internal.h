@@ -386,6 +386,7 @@ void hygiene_restore(void);
 /* ---- output.c ---- */
 enum mmb_format { FMT_HUMAN, FMT_JSON, FMT_CSV };
 const char *mmb_jstr(const json_t *o, const char *path);
+const json_t *mmb_boot_settings(const json_t *res);
 const char *mmb_boot_settings_str(const json_t *res, char *buf, size_t len);
 extern const char *const mmb_format_names[];
 void output_human(const json_t *result, FILE *f);

@@ -38,10 +38,16 @@ const char *mmb_jstr(const json_t *o, const char *path)
  * for tables and notes: "pti on, pcid off, invlpgb off; cmdline pti=on".
  * The Spectre v2 text is left out: it is long, and it is compared whole.
  */
+/* a result's system.boot.settings, NULL where it has none (older results) */
+const json_t *mmb_boot_settings(const json_t *res)
+{
+	return json_object_get(json_object_get(json_object_get(res, "system"),
+					       "boot"), "settings");
+}
+
 const char *mmb_boot_settings_str(const json_t *res, char *buf, size_t len)
 {
-	const json_t *set = json_object_get(json_object_get(json_object_get(res,
-		"system"), "boot"), "settings"), *w;
+	const json_t *set = mmb_boot_settings(res), *w;
 	static const char *const onoff[] = { "pti", "pcid", "invlpgb" };
 	size_t at = 0, i;
 

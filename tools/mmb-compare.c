@@ -703,12 +703,6 @@ static void usage(void)
 	       "Exit: 0 no regression, 1 regressions, 2 usage or unreadable input.\n");
 }
 
-static const json_t *boot_settings(const struct result *r)
-{
-	return json_object_get(json_object_get(json_object_get(r->doc,
-		"system"), "boot"), "settings");
-}
-
 /*
  * Runs under different boot settings (pti, pcid, mitigations ...) measure
  * different flush and switch paths: one input's runs of a pair are pooled
@@ -721,7 +715,8 @@ static void check_settings(const struct group *g)
 	char a[256], b[256];
 
 	for (int k = 1; k < g->n; k++) {
-		const json_t *s0 = boot_settings(g->r[0]), *sk = boot_settings(g->r[k]);
+		const json_t *s0 = mmb_boot_settings(g->r[0]->doc);
+		const json_t *sk = mmb_boot_settings(g->r[k]->doc);
 
 		if (!s0 || !sk || json_equal(s0, sk))
 			continue;
@@ -740,8 +735,8 @@ static void note_settings(struct group (*groups)[MAX_INPUTS], int npairs)
 
 	for (int i = 1; i < ninputs; i++) {
 		for (int j = 0; j < npairs; j++) {
-			const json_t *s0 = boot_settings(groups[j][0].r[0]);
-			const json_t *si = boot_settings(groups[j][i].r[0]);
+			const json_t *s0 = mmb_boot_settings(groups[j][0].r[0]->doc);
+			const json_t *si = mmb_boot_settings(groups[j][i].r[0]->doc);
 
 			if (!s0 || !si || json_equal(s0, si))
 				continue;
