@@ -81,6 +81,7 @@ struct counters {
 	char tracefs[32];
 	bool tlb_na;		/* no TLB IPIs exist here (arm64) */
 	char lazy_na[160];	/* why __mmdrop() has no lazy cross-call here */
+	const char *const *xcalls;	/* the bench's cross_calls: "metric=fn" */
 	bool lazy_ok;		/* lazy_path is there (hazptr, mmgen) */
 	char lazy_path[256];	/* LAZY_STATS, or MMB_LAZY_STATS (tests) */
 	const struct counter_script *script;	/* tests: scripted readings */
@@ -558,6 +559,32 @@ static void shoot_lazies(struct counters *c, struct tp_plan *pl, int *np)
 		 "tracepoint csd:csd_function_entry [func == %s()]", found);
 }
 
+/*
+ * The cross-calls a bench counts apart (mmb_bench.cross_calls): each a
+ * csd_function_entry counter filtered by the function's name, which the
+ * kernel looks up itself (the ".function" suffix, 6.3 and later), so no
+ * kallsyms is read.  A kernel without the function (compiled out, as
+ * tlb_remove_table_sync_one()'s handler is without
+ * MMU_GATHER_RCU_TABLE_FREE) rejects the filter: the figure is n/a.
+ */
+static void cross_calls(struct counters *c, struct tp_plan *pl, int *np)
+{
+	for (const char *const *x = c->xcalls; x && *x; x++) {
+		const char *fn = strchr(*x, '=');
+		char filter[64], metric[48];
+
+		if (!fn || fn == *x || strlen(fn + 1) > 40)
+			continue;
+		snprintf(metric, sizeof(metric), "%.*s", (int)(fn - *x), *x);
+		snprintf(filter, sizeof(filter), "func.function == %s", fn + 1);
+		plan_add(pl, np, "csd", "csd_function_entry", filter, metric,
+			 "cross-calls/op", PRIO_FLUSH);
+		snprintf(pl[*np - 1].source, sizeof(pl[0].source),
+			 "tracepoint csd:csd_function_entry [func == %s()]",
+			 fn + 1);
+	}
+}
+
 /* fds this process has open now; -1 when /proc/self/fd cannot be read */
 int mmb_open_fds(void)
 {
@@ -684,6 +711,7 @@ static void tracepoints_open(struct counters *c)
 			plan_add(pl, &np, evs[i].sys, evs[i].ev, NULL,
 				 evs[i].metric, NULL, evs[i].prio);
 	shoot_lazies(c, pl, &np);
+	cross_calls(c, pl, &np);
 	/*
 	 * Lazy transitions: a CPU that switches to its idle task keeps the
 	 * user mm it ran loaded (lazily) and gives it back when it leaves.
@@ -738,6 +766,11 @@ static void tracepoints_open(struct counters *c)
 			/* the text is written below, once the count is known */
 			snprintf(why, sizeof(why), "not counted: the open-file limit");
 			dropped++;
+		} else if (e == -EINVAL && strstr(pl[i].filter, ".function")) {
+			snprintf(why, sizeof(why),
+				 "not counted: this kernel has no %s() to filter %.16s:%.32s on (compiled out, or a kernel before 6.3)",
+				 strrchr(pl[i].filter, ' ') + 1, pl[i].sys,
+				 pl[i].ev);
 		} else {
 			snprintf(why, sizeof(why),
 				 "not counted: perf_event_open of tracepoint %.16s:%.32s failed: %.100s",
@@ -1049,7 +1082,7 @@ static void lazy_open(struct counters *c, const char *s)
 }
 
 struct counters *counters_open(int initiator_cpu, bool tracepoints,
-			       json_t *sys)
+			       const char *const *xcalls, json_t *sys)
 {
 	struct counters *c = calloc(1, sizeof(*c));
 	json_t *ipi;
@@ -1060,6 +1093,7 @@ struct counters *counters_open(int initiator_cpu, bool tracepoints,
 	c->irq_fd = open("/proc/interrupts", O_RDONLY | O_CLOEXEC);
 	c->any = perf_thread_map__new_dummy();
 	lazy_open(c, mmb_jstr(sys, "lazy_tlb.strategy"));
+	c->xcalls = xcalls;
 	cycles_open(c, initiator_cpu);
 	freq_open(c);
 	{

@@ -284,7 +284,7 @@ struct counters;
 struct snapshot;
 
 struct counters *counters_open(int initiator_cpu, bool tracepoints,
-			       json_t *sys);
+			       const char *const *xcalls, json_t *sys);
 /*
  * A counter source a test scripts, for the runner's accounting: snapshot
  * k (from 0, in the order the runner takes them; end: the closing one of a

@@ -121,7 +121,13 @@ size_t mmb_page_size(void)
 
 void *mmb_map(const struct mmb_run *r, size_t len, int extra_flags)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	return mmb_map_at(r, NULL, len, extra_flags);
+}
+
+void *mmb_map_at(const struct mmb_run *r, void *addr, size_t len,
+		 int extra_flags)
+{
+	void *p = mmap(addr, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | extra_flags, -1, 0);
 
 	if (p == MAP_FAILED)
@@ -586,7 +592,8 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 	}
 	r.pl = &pl;
 	if (!*ctr) {
-		*ctr = counters_open(pl.initiator, !o.no_tp, sys);
+		*ctr = counters_open(pl.initiator, !o.no_tp, b->cross_calls,
+				     sys);
 		if (!*ctr) {
 			mmb_error(&r, "opening counters failed");
 			return MMB_EXIT_FAIL;

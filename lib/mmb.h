@@ -166,6 +166,11 @@ struct mmb_bench {
 	/* Cross-checks of bench options, after placement is known. */
 	int (*check)(struct mmb_run *r);
 	const struct mmb_counter *counters;	/* terminated by a NULL name */
+	/*
+	 * Cross-calls to count apart, by the kernel function they run:
+	 * "metric=function" (tp_<metric>_per_op), NULL-terminated.
+	 */
+	const char *const *cross_calls;
 	/* Adds the bench's parameters to the result (mmb_param_*). */
 	void (*params)(struct mmb_run *r);
 	/*
@@ -200,8 +205,13 @@ int mmb_task_index(const struct mmb_task *t);
 int mmb_task_cpu(const struct mmb_task *t);
 struct mmb_run *mmb_task_run(const struct mmb_task *t);
 bool mmb_task_stopping(const struct mmb_task *t);
-/* Blocks (sleeps in the kernel) until the run stops. */
+/*
+ * Blocks (sleeps in the kernel) until the run stops; mmb_victims_rerun()
+ * has it wake and run a moment first.
+ */
 void mmb_task_park(struct mmb_task *t);
+/* Parked victims run once on their CPUs and sleep again (prepare) */
+int mmb_victims_rerun(struct mmb_run *r);
 
 /* Helpers. */
 int mmb_pin_self(int cpu);
@@ -219,6 +229,9 @@ pid_t mmb_fork(void);
 int mmb_exec(const char *path, char *const argv[], char *const envp[]);
 /* Anonymous memory, not THP-backed, bound to the run's memory node. */
 void *mmb_map(const struct mmb_run *r, size_t len, int extra_flags);
+/* The same at addr (extra_flags MAP_FIXED_NOREPLACE or MAP_FIXED) */
+void *mmb_map_at(const struct mmb_run *r, void *addr, size_t len,
+		 int extra_flags);
 /* Path of a helper program installed beside the benches. */
 const char *mmb_libexec(const char *name);
 size_t mmb_page_size(void);

@@ -42,9 +42,11 @@ struct ctl {
 	_Atomic uint32_t go;		/* futex: start barrier */
 	_Atomic uint32_t ready;		/* futex: victims at the barrier */
 	_Atomic int32_t failed;		/* errno of a victim's set-up */
+	_Atomic uint32_t rerun;		/* futex: parked victims, run again */
 	struct {
 		_Atomic int32_t tid;
 		_Atomic uint32_t state;
+		_Atomic uint32_t rerun;	/* the last ctl->rerun it ran for */
 	} task[];
 };
 
@@ -96,13 +98,57 @@ bool mmb_task_stopping(const struct mmb_task *t)
 	return atomic_load_explicit(&t->run->ctl->stop, memory_order_relaxed);
 }
 
+/*
+ * Asleep until the victims stop, or until mmb_victims_rerun() has each
+ * run once on its CPU.  stop is read after rerun: victims_stop() sets stop
+ * before it bumps rerun, so a wake-up is never missed.
+ */
 void mmb_task_park(struct mmb_task *t)
 {
 	struct ctl *ctl = t->run->ctl;
+	uint32_t g = atomic_load(&ctl->rerun);
 
 	atomic_store(&ctl->task[t->idx].state, T_PARKING);
-	while (!atomic_load(&ctl->stop))
-		futex(&ctl->stop, FUTEX_WAIT, 0, NULL);
+	for (;;) {
+		atomic_store(&ctl->task[t->idx].rerun, g);
+		if (atomic_load(&ctl->stop))
+			return;
+		futex(&ctl->rerun, FUTEX_WAIT, g, NULL);
+		g = atomic_load(&ctl->rerun);
+	}
+}
+
+/*
+ * Every parked victim wakes, runs on its CPU (which loads the mm there
+ * again) and goes back to sleep: its CPU is lazy on the mm once more.
+ * Returns once the kernel shows each asleep again; busy victims are left
+ * alone.  Untimed work for a prepare(): the wake-ups are reschedule IPIs.
+ */
+int mmb_victims_rerun(struct mmb_run *r)
+{
+	struct ctl *ctl = r->ctl;
+	uint32_t g;
+	uint64_t deadline = mmb_now_ns() + 10ull * 1000000000ull;
+
+	if (!ctl || !r->ntasks)
+		return 0;
+	g = atomic_fetch_add(&ctl->rerun, 1) + 1;
+	futex_wake_all(&ctl->rerun);
+	for (int i = 0; i < r->ntasks; i++) {
+		while (atomic_load(&ctl->task[i].state) == T_PARKING &&
+		       (atomic_load(&ctl->task[i].rerun) != g ||
+			proc_state(atomic_load(&ctl->task[i].tid)) != 'S')) {
+			if (mmb_interrupted)
+				return -EINTR;
+			if (mmb_now_ns() > deadline) {
+				mmb_error(r, "victim %d on CPU %d did not sleep again in 10 s",
+					  i, r->tasks[i].cpu);
+				return -ETIMEDOUT;
+			}
+			sched_yield();
+		}
+	}
+	return 0;
 }
 
 /*
@@ -352,6 +398,8 @@ static void victims_stop(struct mmb_run *r)
 
 	atomic_store(&ctl->stop, 1);
 	futex_wake_all(&ctl->stop);
+	atomic_fetch_add(&ctl->rerun, 1);
+	futex_wake_all(&ctl->rerun);
 	futex_wake_all(&ctl->go);
 	if (r->variant->wake)
 		r->variant->wake(r);

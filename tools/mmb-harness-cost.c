@@ -105,7 +105,7 @@ static json_t *here(int n)
 	struct stage m, t;
 	struct irq_table irq;
 
-	c = counters_open(0, true, sys);
+	c = counters_open(0, true, NULL, sys);
 	after = mmb_open_fds();
 	a = c ? snapshot_new(c) : NULL;
 	b = c ? snapshot_new(c) : NULL;

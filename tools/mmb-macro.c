@@ -455,7 +455,7 @@ int main(int argc, char **argv)
 	sys = sysinfo_json();
 	json_object_set_new(sys, "topology", topo_summary_json(&topo));
 	hygiene_apply(&hyg, sys);
-	c = counters_open(pl.initiator, true, sys);
+	c = counters_open(pl.initiator, true, NULL, sys);
 	m.s = calloc(MAX_MARKS + 1, sizeof(*m.s));
 	if (!c || !m.s)
 		return MMB_EXIT_FAIL;

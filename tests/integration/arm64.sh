@@ -10,6 +10,8 @@
 #  - membarrier sync-core with running victims: about one function-call
 #    IPI per victim per op, by /proc/interrupts and by ipi:ipi_entry
 #  - the helper module's use-unuse and exit-race ran
+#  - page-table freeing: x86's flush-function count n/a with its reason,
+#    a table freed per munmap-tables op, collapse's sync cross-calls
 #  - a clean guest kernel log (vm-run.sh fails the run otherwise)
 # MMB_SKIP_MATRIX=1 skips it, as it does the x86 matrix.
 . "$(dirname "$0")/tap.bash"
@@ -92,6 +94,21 @@ if s:
 else:
     say(False, "membarrier sync-core result missing")
     say(False, "membarrier sync-core result missing")
+# Page-table freeing on arm64: the flush is a broadcast TLBI, so x86's
+# flush_tlb_func() is not there to count, and the result says so (n/a
+# naming it, never 0); tables are still freed (VmPTE), and collapse's
+# sync cross-calls every other CPU, IPIs or not
+t = res.get(("shootdown", "munmap-tables"))
+na = t.get("not_applicable", {}).get("tp_flush_tlb_func_per_op", "") if t else ""
+say(t and "tp_flush_tlb_func_per_op" not in t["metrics"] and "flush_tlb_func()" in na,
+    f"munmap-tables: flush_tlb_func count n/a: {na[:70] or 'missing'}")
+say(t and t["params"].get("tables_freed_per_op") == 1,
+    f"munmap-tables: {t and t['params'].get('tables_freed_per_op')} table freed per op (VmPTE)")
+c = res.get(("shootdown", "collapse"))
+ts = c["metrics"].get("tp_table_sync_per_op", {}).get("median") if c else None
+nv = len(c["placement"]["victims"]) if c else 0
+say(ts is not None and nv - 0.3 <= ts <= nv + 0.5,
+    f"collapse: {ts} table-sync cross-calls per op, {nv} other CPUs; table-free mode {c and c['params'].get('table_free')}")
 cyc = {r["system"]["cycles_source"].split(":")[0] for r in res.values()}
 say(cyc and cyc <= {"pmu", "cntvct_el0"}, f"cycles from the PMU or cntvct_el0 (got {sorted(cyc)})")
 # without the PMU, cntvct_el0, labelled timer ticks with its frequency

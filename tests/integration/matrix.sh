@@ -212,6 +212,56 @@ for s in strategies:
             f"{s}: walk-exit --tables 1024 on {on}: {got} (at least 0.8 more of each)")
     else:
         say(abs(f1 - f0) <= 0.5, f"{s}: walk-exit --tables 1024 on {on}: {got} (within 0.5)")
+# Page-table freeing (benches/shootdown.c), idle victims on the 3 other
+# CPUs, each made lazy again before every op.  Counted by the function the
+# cross-call ran: flush_tlb_func() on the CPUs a flush reached (the
+# initiator's own among them, lazy victims in mm_cpumask make it go
+# through flush_tlb_multi()), tlb_remove_table_smp_sync() on those that
+# collapse's tlb_remove_table_sync_one() reached.
+#  - munmap of 1 page: the lazy CPUs are skipped, only the initiator runs it
+#  - munmap of a whole table: freed_tables, so every lazy CPU too: 4
+#  - MADV_DONTNEED of a whole table: the same where the kernel frees the
+#    empty table (PT_RECLAIM, 6.14), measured by the bench (VmPTE); like
+#    1 page where it does not: 6.12 frees none, 7.2 one
+#  - MADV_COLLAPSE: one sync cross-call to each other online CPU: 3
+#  - the table-free mode recorded: RCU on both (x86 with PARAVIRT)
+# Seen failing with mmb_victims_rerun() a no-op: munmap-tables 0.0 flushes
+# (the first op's flush took every lazy CPU off the mm).
+for s in strategies:
+    try:
+        rs = {v: res[(s, "shootdown", v)] for v in
+              ("munmap", "munmap-tables", "madvise-tables", "collapse")}
+    except KeyError as e:
+        say(False, f"{s}: page-table freeing: missing result {e}")
+        continue
+    fn = {v: r["metrics"].get("tp_flush_tlb_func_per_op", {}).get("median")
+          for v, r in rs.items()}
+    nv = len(rs["munmap-tables"]["placement"]["victims"])
+    if rs["munmap"]["system"]["lazy_tlb"]["strategy"] == "mmgen":
+        n += 1
+        print(f"ok {n} - {s}: page-table freeing # SKIP mmgen's idle CPUs are not lazy")
+        continue
+    if None in fn.values():
+        say(False, f"{s}: page-table freeing: no flush_tlb_func count: {fn}")
+        continue
+    rel = release(rs["munmap"])
+    say(fn["munmap"] <= 1.3,
+        f"{s}: munmap 1 page, {nv} lazy victims: {fn['munmap']:.2f} CPUs ran the flush (the initiator alone)")
+    say(nv + 0.7 <= fn["munmap-tables"] <= nv + 1.5,
+        f"{s}: munmap of a whole table, {nv} lazy victims: {fn['munmap-tables']:.2f} CPUs ran the flush (all {nv + 1}: freed tables reach lazy CPUs)")
+    say(rs["munmap-tables"]["params"].get("tables_freed_per_op") == 1,
+        f"{s}: munmap-tables freed {rs['munmap-tables']['params'].get('tables_freed_per_op')} of 1 table per op (VmPTE)")
+    freed = rs["madvise-tables"]["params"].get("tables_freed_per_op")
+    want = 1 if rel >= (6, 14) else 0
+    say(freed == want, f"{s}: madvise-tables freed {freed} tables per op on {'.'.join(map(str, rel))} (PT_RECLAIM from 6.14: {want})")
+    lo, hi = (nv + 0.7, nv + 1.5) if freed else (0.0, 1.3)
+    say(lo <= fn["madvise-tables"] <= hi,
+        f"{s}: madvise-tables: {fn['madvise-tables']:.2f} CPUs ran the flush (want {lo}..{hi}: {freed} tables freed)")
+    ts = rs["collapse"]["metrics"].get("tp_table_sync_per_op", {}).get("median")
+    say(ts is not None and nv - 0.3 <= ts <= nv + 0.5,
+        f"{s}: collapse: {ts} table-sync cross-calls per op (tlb_remove_table_sync_one: the {nv} other CPUs)")
+    modes = {r["params"].get("table_free") for r in rs.values() if r["variant"] != "munmap"}
+    say(modes == {"rcu"}, f"{s}: table-free mode recorded: {sorted(map(str, modes))}")
 # The committed reference (results/reference/tcg-<strategy>.json, the same
 # smoke plan under TCG): every mechanism count that was absent is still
 # absent, every one that was clearly there is within a factor of two
