@@ -42,9 +42,9 @@ static void usage(FILE *f)
 		"  a KCIDB v5 document (checkouts, builds, tests) from mmb results\n"
 		"  --origin    the submitter, [a-z0-9_]+ (default mmb)\n"
 		"  --tree      tree_name of the checkouts (default: none)\n"
-		"  --repo      git_repository_url of the checkouts\n"
+		"  --repo      git_repository_url of the checkouts (https://)\n"
 		"  --branch    git_repository_branch of the checkouts\n"
-		"  --commit    git_commit_hash: 40 or 64 lowercase hex digits\n"
+		"  --commit    git_commit_hash: 40 lowercase hex digits\n"
 		"  --files-url where the result files are published: output_files\n"
 		"              are URL/<file name> (default file:// and the path)\n"
 		"  --output    write there (default: standard output)\n");
@@ -294,14 +294,14 @@ int main(int argc, char **argv)
 	if (!all_of(o.origin, "abcdefghijklmnopqrstuvwxyz0123456789_"))
 		bad("--origin", o.origin, "KCIDB origins are [a-z0-9_]+");
 	if (o.commit && (!all_of(o.commit, "0123456789abcdef") ||
-			 (strlen(o.commit) != 40 && strlen(o.commit) != 64)))
-		bad("--commit", o.commit, "want 40 or 64 lowercase hex digits");
+			 strlen(o.commit) != 40))
+		bad("--commit", o.commit, "want 40 lowercase hex digits (KCIDB v5)");
 	if (o.tree && !*o.tree)
 		bad("--tree", o.tree, "empty");
 	if (o.files_url && !strstr(o.files_url, "://"))
 		bad("--files-url", o.files_url, "not a URL (scheme://...)");
-	if (o.repo && !strstr(o.repo, "://"))
-		bad("--repo", o.repo, "not a URL (scheme://...)");
+	if (o.repo && strncmp(o.repo, "https://", 8))
+		bad("--repo", o.repo, "KCIDB v5 takes https:// repository URLs only");
 	if (optind == argc) {
 		usage(stderr);
 		return MMB_EXIT_USAGE;

@@ -119,6 +119,9 @@ broken("an unknown status", lambda d: d["tests"][0].update(status="OK"))
 broken("a commit hash of 39 digits", lambda d: d["checkouts"][0].update(git_commit_hash="0" * 39))
 broken("a resource file whose url is not a URI", lambda d: d["tests"][0]["output_files"][0].update(url="not a uri"))
 broken("a test without build_id", lambda d: d["tests"][0].pop("build_id"))
+broken("a git:// repository URL (v5: https only)", lambda d: d["checkouts"][0].update(git_repository_url="git://git.kernel.org/linux.git"))
+broken("a file name with '/'", lambda d: d["tests"][0]["output_files"][0].update(name="a/b.json"))
+broken("an architecture with capitals", lambda d: d["builds"][0].update(architecture="X86"))
 broken("an unknown top-level key", lambda d: d.update(results=[]))
 broken("version 4", lambda d: d["version"].update(major=4))
 PY
@@ -135,6 +138,7 @@ bad() {	# bad DESC PATTERN CMD...
 bad "no format" "--kcidb" "$MMB" export "$fx/results"
 bad "an origin with capitals" "--origin: 'MMB'" "$MMB" export --kcidb --origin MMB "$fx/results"
 bad "a short commit" "--commit: 'abc'" "$MMB" export --kcidb --commit abc "$fx/results"
+bad "a git:// repository" "--repo" "$MMB" export --kcidb --repo git://git.kernel.org/x "$fx/results"
 bad "a files URL without a scheme" "--files-url" "$MMB" export --kcidb --files-url /srv "$fx/results"
 bad "a result that is not one" "field 'schema'" "$MMB" export --kcidb "$MMB_TOP/schema/kcidb-v5.schema.json"
 
