@@ -30,7 +30,7 @@ pkgs_build="gcc make libc6-dev xz-utils libnuma-dev likwid libjansson-dev libgsl
 # the module build, and the build tools debian-kernel.sh points the
 # fetched headers at
 abi=$(cat "$(dirname "$0")/kernel/debian-abi")
-pkgs_check="python3 python3-jsonschema linux-perf hyperfine procps kmod \
+pkgs_check="python3 python3-jsonschema python3-yaml lava-common python3-voluptuous python3-jinja2 linux-perf hyperfine procps kmod \
 qemu-system-x86 busybox-static cpio flex bison bc libelf-dev gzip \
 gnuplot-nox ccache patch file clang ovmf sparse git \
 linux-headers-$abi-$(dpkg --print-architecture 2>/dev/null || echo amd64) \

@@ -2,10 +2,13 @@
 /*
  * mmb-export --kcidb: results as one KCIDB v5 document, for a lab's
  * results database (KernelCI's: kcidb-submit, or kcidb-ng's POST /submit).
+ * mmb-export --lava: the lava-test-case commands that report them from a
+ * LAVA job (scripts/lava/).
  *
  *   mmb-export --kcidb [--origin NAME] [--tree NAME] [--repo URL]
  *              [--branch NAME] [--commit SHA] [--files-url URL]
  *              [--output FILE] RESULT.json|DIR|BUNDLE...
+ *   mmb-export --lava RESULT.json|DIR|BUNDLE...
  *
  * The mapping (README "A lab of many boxes"):
  *  - a checkout per kernel source: the tree at a commit with a strategy's
@@ -39,7 +42,9 @@ static void usage(FILE *f)
 		"usage: mmb-export --kcidb [--origin NAME] [--tree NAME] [--repo URL]\n"
 		"                  [--branch NAME] [--commit SHA] [--files-url URL]\n"
 		"                  [--output FILE] RESULT.json|DIR|BUNDLE...\n"
-		"  a KCIDB v5 document (checkouts, builds, tests) from mmb results\n"
+		"       mmb-export --lava RESULT.json|DIR|BUNDLE...\n"
+		"  a KCIDB v5 document (checkouts, builds, tests) from mmb results;\n"
+		"  or the lava-test-case commands reporting each median in a LAVA job\n"
 		"  --origin    the submitter, [a-z0-9_]+ (default mmb)\n"
 		"  --tree      tree_name of the checkouts (default: none)\n"
 		"  --repo      git_repository_url of the checkouts (https://)\n"
@@ -250,10 +255,51 @@ static void add_tests(const struct opts *o, json_t *tests, const json_t *res,
 	}
 }
 
+/*
+ * --lava: the shell commands that report each figure to LAVA from inside
+ * the job (lava-test-case is on the PATH of a LAVA test shell): one test
+ * case per result and metric, named <result file>.<metric>, the median as
+ * its measurement; an n/a figure is a skipped case.
+ */
+static void lava_cases(const json_t *res, const char *where)
+{
+	const json_t *metrics = json_object_get(res, "metrics");
+	const json_t *na = json_object_get(res, "not_applicable");
+	const char *slash = strrchr(where, '/');
+	char file[128], metric[128], unit[64];
+	const char *k;
+	json_t *v;
+
+	segment(file, sizeof(file), slash ? slash + 1 : where);
+	if (strlen(file) > 5 && !strcmp(file + strlen(file) - 5, "_json"))
+		file[strlen(file) - 5] = '\0';
+	json_object_foreach((json_t *)metrics, k, v) {
+		const json_t *med = json_object_get(v, "median");
+
+		if (!json_is_number(med))
+			continue;
+		segment(metric, sizeof(metric), k);
+		/* units are one word: ipis/op stays, a space would not */
+		snprintf(unit, sizeof(unit), "%s", mmb_jstr(v, "unit"));
+		for (char *p = unit; *p; p++)
+			if (!strchr("/_-.%", *p) && !(*p >= 'a' && *p <= 'z') &&
+			    !(*p >= 'A' && *p <= 'Z') && !(*p >= '0' && *p <= '9'))
+				*p = '_';
+		printf("lava-test-case %s.%s --result pass --measurement %.17g --units %s\n",
+		       file, metric, json_number_value(med),
+		       unit[0] ? unit : "none");
+	}
+	json_object_foreach((json_t *)na, k, v) {
+		segment(metric, sizeof(metric), k);
+		printf("lava-test-case %s.%s --result skip\n", file, metric);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "kcidb", no_argument, NULL, 'k' },
+		{ "lava", no_argument, NULL, 'l' },
 		{ "origin", required_argument, NULL, 'o' },
 		{ "tree", required_argument, NULL, 't' },
 		{ "repo", required_argument, NULL, 'r' },
@@ -267,7 +313,7 @@ int main(int argc, char **argv)
 	struct opts o = { .origin = "mmb" };
 	struct mmb_results rs = { 0 };
 	const char *out = NULL;
-	bool kcidb = false;
+	bool kcidb = false, lava = false;
 	json_t *doc, *checkouts, *builds, *tests, *seen;
 	char err[512];
 	int c, ret = MMB_EXIT_OK;
@@ -275,6 +321,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
 		case 'k': kcidb = true; break;
+		case 'l': lava = true; break;
 		case 'o': o.origin = optarg; break;
 		case 't': o.tree = optarg; break;
 		case 'r': o.repo = optarg; break;
@@ -286,8 +333,8 @@ int main(int argc, char **argv)
 		default: usage(stderr); return MMB_EXIT_USAGE;
 		}
 	}
-	if (!kcidb) {
-		fprintf(stderr, "%s: say what to export: --kcidb (the one format)\n",
+	if (kcidb == lava) {
+		fprintf(stderr, "%s: say what to export: --kcidb or --lava\n",
 			prog);
 		return MMB_EXIT_USAGE;
 	}
@@ -312,6 +359,12 @@ int main(int argc, char **argv)
 			mmb_results_free(&rs);
 			return MMB_EXIT_USAGE;
 		}
+	if (lava) {
+		for (int i = 0; i < rs.n; i++)
+			lava_cases(rs.r[i].doc, rs.r[i].where);
+		mmb_results_free(&rs);
+		return fflush(stdout) ? MMB_EXIT_FAIL : MMB_EXIT_OK;
+	}
 	checkouts = json_array();
 	builds = json_array();
 	tests = json_array();

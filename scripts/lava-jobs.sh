@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# LAVA jobs for the matrix: one per strategy kernel and device, from the
+# templates in scripts/lava/ (qemu-x86_64, qemu-arm64, an x86 board over
+# iPXE, an arm64 board over U-Boot), each running the plan through
+# scripts/lava/test.yaml.
+#
+#   scripts/lava-jobs.sh --url-base URL [--out DIR] [--plan FILE]
+#       [--device qemu-x86_64|qemu-arm64|x86-ipxe:TYPE|arm64-uboot:TYPE:DTB_URL]...
+#       [--vcpus N] [--memory MB] [--cmdline 'WORDS'] STRATEGY...
+#
+# URL/<strategy>/<arch>/{kernel,mmb.cpio.gz} is where the lab serves each
+# kernel and ramdisk.  One job file per strategy and device in DIR
+# (default lava-jobs/), named <strategy>-<device>.yaml; validate them with
+# lava-common's lava-schema.py and submit them with
+#   lavacli jobs submit DIR/*.yaml
+set -u
+
+self=$(readlink -f "$0")
+top=$(cd "$(dirname "$self")/.." && pwd)
+tpl=$top/scripts/lava
+
+die() { echo "lava-jobs: $*" >&2; exit 2; }
+
+out=lava-jobs plan=$top/scripts/kernel/smoke.plan url= vcpus=4 memory=4096 cmdline=
+devices=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) out=${2:?--out needs a directory}; shift 2 ;;
+	--plan) plan=${2:?--plan needs a file}; shift 2 ;;
+	--url-base) url=${2:?--url-base needs a URL}; shift 2 ;;
+	--device) devices+=("${2:?--device needs a kind}"); shift 2 ;;
+	--vcpus) vcpus=${2:?--vcpus needs a count}; shift 2 ;;
+	--memory) memory=${2:?--memory needs MB}; shift 2 ;;
+	--cmdline) cmdline=${2?--cmdline needs words}; shift 2 ;;
+	-h|--help) sed -n '3,18p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) die "unknown option '$1'" ;;
+	*) break ;;
+	esac
+done
+[ $# -gt 0 ] || die "name at least one strategy (refcount@7.2, hazptr@7.2, ...)"
+[ -n "$url" ] || die "--url-base: where the lab serves the kernels (http://, https://, file://)"
+case $url in http://*|https://*|file://*) ;; *) die "--url-base: '$url': not an http(s):// or file:// URL" ;; esac
+[ -f "$plan" ] || die "--plan: '$plan': no such file"
+[[ $vcpus =~ ^[1-9][0-9]*$ ]] || die "--vcpus: '$vcpus': not a count"
+[[ $memory =~ ^[1-9][0-9]*$ ]] || die "--memory: '$memory': not MB"
+[[ $cmdline =~ [\'\"@] ]] && die "--cmdline: '$cmdline': no quotes or @"
+[ ${#devices[@]} -gt 0 ] || devices=(qemu-x86_64)
+
+# The plan as one YAML single-quoted step: printf of each line, each a
+# shell single-quoted word (' becomes '\''; in YAML '' stands for ')
+step="printf '%s\\n'"
+while IFS= read -r line || [ -n "$line" ]; do
+	word=${line#"${line%%[![:space:]]*}"}	# comments and blank lines out
+	[ -z "$word" ] || [ "${word:0:1}" = "#" ] && continue
+	step+=" '${line//\'/\'\\\'\'}'"
+done < "$plan"
+step+=" > /plan"
+step=${step//\'/\'\'}
+
+mkdir -p "$out" || die "--out: cannot create '$out'"
+n=0
+for s in "$@"; do
+	[[ $s =~ ^[a-z0-9-]+(@[0-9a-z.]+)?$ ]] || die "'$s': not a strategy (refcount@7.2, hazptr@7.2, ...)"
+	for d in "${devices[@]}"; do
+		kind=${d%%:*} type= dtb=
+		case $kind in
+		qemu-x86_64) arch=x86_64 ;;
+		qemu-arm64) arch=arm64 ;;
+		x86-ipxe) arch=x86_64 type=${d#*:} ;;
+		arm64-uboot) arch=arm64 rest=${d#*:} type=${rest%%:*} dtb=${rest#*:} ;;
+		*) die "--device: '$d': want qemu-x86_64, qemu-arm64, x86-ipxe:TYPE or arm64-uboot:TYPE:DTB_URL" ;;
+		esac
+		if [ "$kind" = x86-ipxe ] || [ "$kind" = arm64-uboot ]; then
+			[[ $type =~ ^[a-zA-Z0-9_.-]+$ ]] && [ "$type" != "$d" ] ||
+				die "--device: '$d': the board's device type is missing"
+		fi
+		if [ "$kind" = arm64-uboot ]; then
+			case $dtb in http://*|https://*|file://*) ;;
+			*) die "--device: '$d': arm64-uboot:TYPE:DTB_URL needs the device tree's URL" ;;
+			esac
+		fi
+		name=$s-${type:-$kind}
+		base=$url/$s/$arch
+		{
+			sed -e '/^@TEST@$/,$d' "$tpl/$kind.yaml"
+			sed -e '/^#/d' "$tpl/test.yaml"
+		} | STEP=$step awk '
+			/^ *- printf .*@PLAN@/ {
+				i = index($0, "- printf")
+				print substr($0, 1, i - 1) "- '\''" ENVIRON["STEP"] "'\''"
+				next
+			}
+			{ print }' | sed \
+			-e "s|@STRATEGY@|$s|g" -e "s|@DEVICE_TYPE@|$type|g" \
+			-e "s|@KERNEL_URL@|$base/kernel|g" \
+			-e "s|@RAMDISK_URL@|$base/mmb.cpio.gz|g" \
+			-e "s|@DTB_URL@|$dtb|g" -e "s|@VCPUS@|$vcpus|g" \
+			-e "s|@MEMORY@|$memory|g" -e "s| @CMDLINE@|${cmdline:+ $cmdline}|g" \
+			> "$out/$name.yaml" || die "writing $out/$name.yaml failed"
+		n=$((n + 1))
+	done
+done
+echo "lava-jobs: $n jobs in $out/"

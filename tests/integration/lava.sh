@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-2.0
+# LAVA jobs for the matrix (scripts/lava-jobs.sh, scripts/lava/):
+#  - jobs for two strategies on each device kind (qemu x86_64 and arm64,
+#    an x86 board over iPXE, an arm64 board over U-Boot) pass lava-common's
+#    own schema check (lava-schema.py job), and a job that breaks it (a
+#    qemu boot from a floppy, an iPXE boot without commands) is rejected
+#  - the plan survives the trip: the job's step, run by sh, writes the
+#    plan's lines exactly
+#  - mmb-export --lava reports each median as a LAVA measurement with its
+#    unit, every n/a as a skipped case
+#  - bad arguments exit 2 naming them
+# Booting a job (lava-run) and a lava-server are not tested yet.
+. "$(dirname "$0")/tap.bash"
+
+ls=/usr/share/lava-common/lava-schema.py
+fx=$MMB_FIXTURES
+if [ ! -f "$ls" ]; then
+	skip_all "LAVA jobs" "no lava-common (scripts/install-deps.sh check installs it)"
+fi
+lj=$MMB_TOP/scripts/lava-jobs.sh
+"$lj" --url-base https://lab.example/mmb --out "$tmp/j" --device qemu-x86_64 \
+	--device qemu-arm64 --device x86-ipxe:x86 \
+	--device arm64-uboot:juno-r2:https://lab.example/juno-r2.dtb \
+	--cmdline pti=on refcount@7.2 hazptr@7.2 > "$tmp/out" 2>&1
+ok $? "lava-jobs: $(cat "$tmp/out")"
+[ "$(ls "$tmp/j" | wc -l)" = 8 ]
+ok $? "a job per strategy and device: $(ls "$tmp/j" | tr '\n' ' ')"
+/usr/bin/python3 "$ls" job "$tmp"/j/*.yaml > "$tmp/schema" 2>&1
+ok $? "every job passes lava-schema.py job"
+sed 's/^/#   /' "$tmp/schema" | grep -- '->' | head -5
+
+cp "$tmp/j/refcount@7.2-qemu-x86_64.yaml" "$tmp/bad1.yaml"
+sed -i 's/    media: tmpfs/    media: floppy/' "$tmp/bad1.yaml"
+cp "$tmp/j/refcount@7.2-x86.yaml" "$tmp/bad2.yaml"
+sed -i '/    commands: ramdisk/d' "$tmp/bad2.yaml"
+for b in bad1 bad2; do
+	/usr/bin/python3 "$ls" job "$tmp/$b.yaml" > "$tmp/schema" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] && grep -q "invalid job definition" "$tmp/schema"
+	ok $? "rejected: $b ($(grep -- '-> key' "$tmp/schema" | head -1 | sed 's/ *-> //'))"
+done
+
+pytap "$tmp/j/hazptr@7.2-qemu-x86_64.yaml" "$MMB_TOP/scripts/kernel/smoke.plan" "$tmp" <<'PY'
+import subprocess, yaml
+job, plan, tmp = ARGS
+d = yaml.safe_load(open(job))
+steps = d["actions"][2]["test"]["definitions"][0]["repository"]["run"]["steps"]
+wr = [s for s in steps if s.startswith("printf")][0]
+subprocess.run(["sh", "-c", wr.replace("> /plan", f"> {tmp}/plan")], check=True)
+want = [l for l in open(plan).read().splitlines() if l.strip() and not l.lstrip().startswith("#")]
+say(open(f"{tmp}/plan").read().splitlines() == want, f"the job writes the plan's {len(want)} lines exactly")
+say(d["metadata"]["mmb.strategy"] == "hazptr@7.2" and "pti=on" in d["actions"][0]["deploy"]["images"]["kernel"]["image_arg"],
+    "the job names its strategy, and boots with --cmdline's words")
+say(d["actions"][0]["deploy"]["images"]["kernel"]["url"] == "https://lab.example/mmb/hazptr@7.2/x86_64/kernel",
+    "the kernel's URL under --url-base")
+PY
+
+"$BIN/mmb-export" --lava "$fx/results" > "$tmp/cases"
+ok $? "mmb-export --lava of the fixtures"
+pytap "$tmp/cases" "$fx/results" <<'PY'
+import glob, json, os, shlex
+cases, d = ARGS
+got = {}
+for l in open(cases):
+    w = shlex.split(l)
+    if w[0] != "lava-test-case":
+        continue
+    got[w[1]] = w[2:]
+want, bad = 0, []
+for f in sorted(glob.glob(f"{d}/*.json")):
+    r = json.load(open(f))
+    base = os.path.basename(f)[:-5]
+    for k, m in r["metrics"].items():
+        if not isinstance(m.get("median"), (int, float)):
+            continue
+        want += 1
+        c = got.get(f"{base}.{k}".replace("/", "_"))
+        if not c or c[:2] != ["--result", "pass"] or float(c[3]) != m["median"] or c[5] != m["unit"]:
+            bad.append(f"{base}.{k}: {c}")
+    for k in r.get("not_applicable", {}):
+        want += 1
+        if got.get(f"{base}.{k}") != ["--result", "skip"]:
+            bad.append(f"{base}.{k}: not skipped")
+say(not bad and want == len(got), f"{want} figures, {len(got)} cases: each median with its unit, each n/a skipped" +
+    ("; " + "; ".join(bad[:3]) if bad else ""))
+PY
+
+bad() {	# bad DESC PATTERN CMD...
+	local desc=$1 pat=$2
+	shift 2
+	"$@" > /dev/null 2> "$tmp/bad"
+	local rc=$?
+	[ $rc -eq 2 ] && grep -q -- "$pat" "$tmp/bad"
+	ok $? "$desc: exit $rc, $(head -c 100 "$tmp/bad")"
+}
+bad "no strategy" "name at least one" "$lj" --url-base https://x/
+bad "no --url-base" "--url-base" "$lj" refcount@7.2
+bad "an unknown device" "--device: 'sparc'" "$lj" --url-base https://x/ --device sparc refcount@7.2
+bad "a U-Boot board without its device tree" "DTB_URL" "$lj" --url-base https://x/ --device arm64-uboot:juno-r2 refcount@7.2
+bad "a plan that does not exist" "--plan: '/nonexistent'" "$lj" --url-base https://x/ --plan /nonexistent refcount@7.2
+bad "mmb-export with both formats" "--kcidb or --lava" "$BIN/mmb-export" --lava --kcidb "$fx/results"
+
+done_testing
