@@ -8,10 +8,11 @@
 #
 #   scripts/lava-jobs.sh --url-base URL [--out DIR] [--plan FILE]
 #       [--device qemu-x86_64|qemu-arm64|x86-ipxe:TYPE|arm64-uboot:TYPE:DTB_URL]...
-#       [--vcpus N] [--memory MB] [--cmdline 'WORDS'] STRATEGY...
+#       [--vcpus N] [--memory MB] [--cmdline 'WORDS'] [--stage] STRATEGY...
 #
 # URL/<strategy>/<arch>/{kernel,mmb.cpio.gz} is where the lab serves each
-# kernel and ramdisk.  One job file per strategy and device in DIR
+# kernel and ramdisk; --stage puts them in DIR so laid out, from make
+# kernels' cache (serve DIR there, or --url-base file://DIR for lava-run).  One job file per strategy and device in DIR
 # (default lava-jobs/), named <strategy>-<device>.yaml; validate them with
 # lava-common's lava-schema.py and submit them with
 #   lavacli jobs submit DIR/*.yaml
@@ -23,7 +24,7 @@ tpl=$top/scripts/lava
 
 die() { echo "lava-jobs: $*" >&2; exit 2; }
 
-out=lava-jobs plan=$top/scripts/kernel/smoke.plan url= vcpus=4 memory=4096 cmdline=
+out=lava-jobs plan=$top/scripts/kernel/smoke.plan url= vcpus=4 memory=4096 cmdline= stage=0
 devices=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -34,7 +35,8 @@ while [ $# -gt 0 ]; do
 	--vcpus) vcpus=${2:?--vcpus needs a count}; shift 2 ;;
 	--memory) memory=${2:?--memory needs MB}; shift 2 ;;
 	--cmdline) cmdline=${2?--cmdline needs words}; shift 2 ;;
-	-h|--help) sed -n '3,18p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--stage) stage=1; shift ;;
+	-h|--help) sed -n '3,20p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option '$1'" ;;
 	*) break ;;
 	esac
@@ -60,6 +62,21 @@ step+=" > /plan"
 step=${step//\'/\'\'}
 
 mkdir -p "$out" || die "--out: cannot create '$out'"
+# --stage: what the jobs boot, from make kernels' cache, laid out as
+# --url-base serves it: <strategy>/<arch>/kernel and mmb.cpio.gz (the
+# benches, their libraries, the helper module: vm-run.sh --initramfs)
+stage() {	# stage STRATEGY ARCH
+	local s=$1 a=$2 k img
+	k=$(MMB_ARCH=$a MMB_KERNEL_PRINT_DIR=1 "$top/scripts/build-kernel.sh" "$s" 2>/dev/null)
+	img=$k/bzImage
+	[ "$a" = arm64 ] && img=$k/Image
+	[ -f "$img" ] || die "$s ($a): not built; scripts/build-kernel.sh $s (MMB_ARCH=$a) or make kernels first"
+	mkdir -p "$out/$s/$a" && cp "$img" "$out/$s/$a/kernel" &&
+		"$top/scripts/vm-run.sh" --kernel "$k" --plan "$plan" \
+			--initramfs "$out/$s/$a/mmb.cpio.gz" > /dev/null ||
+		die "staging $s ($a) failed"
+	echo "lava-jobs: staged $s ($a) in $out/$s/$a/"
+}
 n=0
 for s in "$@"; do
 	[[ $s =~ ^[a-z0-9-]+(@[0-9a-z.]+)?$ ]] || die "'$s': not a strategy (refcount@7.2, hazptr@7.2, ...)"
@@ -81,6 +98,11 @@ for s in "$@"; do
 			*) die "--device: '$d': arm64-uboot:TYPE:DTB_URL needs the device tree's URL" ;;
 			esac
 		fi
+		# as vm-run.sh boots its guests: the counted tracepoints with
+		# two probes from boot, no NUMA-balancing key to flip (TCG)
+		ev=ipi:*,csd:*,tlb:*,sched:sched_switch
+		[ $arch = x86_64 ] && ev+=,irq_vectors:*
+		trace="numa_balancing=disable trace_buf_size=4k trace_event=$ev trace_instance=mmb^traceoff,$ev"
 		name=$s-${type:-$kind}
 		base=$url/$s/$arch
 		{
@@ -97,9 +119,13 @@ for s in "$@"; do
 			-e "s|@KERNEL_URL@|$base/kernel|g" \
 			-e "s|@RAMDISK_URL@|$base/mmb.cpio.gz|g" \
 			-e "s|@DTB_URL@|$dtb|g" -e "s|@VCPUS@|$vcpus|g" \
+			-e "s|@TRACE@|$trace|g" \
 			-e "s|@MEMORY@|$memory|g" -e "s| @CMDLINE@|${cmdline:+ $cmdline}|g" \
 			> "$out/$name.yaml" || die "writing $out/$name.yaml failed"
 		n=$((n + 1))
+		if [ $stage -eq 1 ] && [ ! -f "$out/$s/$arch/mmb.cpio.gz" ]; then
+			stage "$s" "$arch"
+		fi
 	done
 done
 echo "lava-jobs: $n jobs in $out/"

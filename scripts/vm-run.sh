@@ -25,6 +25,10 @@
 #     --cmdline 'WORDS'  more kernel parameters (pti=on, nopcid, ...), after
 #                      the kernel's own; each result records what the guest
 #                      booted with in system.boot
+#     --initramfs FILE write the initramfs (gzip'ed cpio) there and boot
+#                      nothing: a LAVA job's ramdisk (scripts/lava-jobs.sh).
+#                      Booted with mmb.shell, its init sets up as always and
+#                      then gives the console a shell instead of the plan
 #
 # The exit code is the suite's: 0 all ran (or skipped), 1 a bench failed or
 # the kernel log has a problem, 2 usage, 3 the guest did not finish.
@@ -33,7 +37,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build/bin
 vcpus=4 nodes=2 memory="" plan="" out="" timeout=900
-accel=${MMB_ACCEL:-auto} kernel="" efi=0 cmdline=""
+accel=${MMB_ACCEL:-auto} kernel="" efi=0 cmdline="" initramfs=""
 extra=()
 
 die() { echo "vm-run: $*" >&2; exit 2; }
@@ -49,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--accel) accel=${2:?}; shift 2 ;;
 	--efi) efi=1; shift ;;
 	--cmdline) cmdline=${2?}; shift 2 ;;
+	--initramfs) initramfs=${2:?--initramfs needs a file}; shift 2 ;;
 	--) shift; extra=("$@"); break ;;
 	-h|--help) sed -n '4,30p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1'" ;;
@@ -97,7 +102,7 @@ fi
 [ "$arch" = arm64 ] && [ "$accel" = kvm ] && die "--accel kvm: an arm64 guest on $(uname -m) is TCG only"
 [ "$arch" = arm64 ] && accel=tcg
 [ -n "$out" ] || out=$top/results/vm-$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$out" || exit 1
+[ -n "$initramfs" ] || mkdir -p "$out" || exit 1
 
 work=$(mktemp -d /tmp/mmb-vm.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -210,6 +215,11 @@ fi
 if [ -f /mmb/mmb_helper.ko ]; then
 	insmod /mmb/mmb_helper.ko && echo "MMB: helper loaded" || echo "MMB: insmod failed"
 fi
+# a LAVA job (scripts/lava/): its test shell runs the plan, not this init
+if grep -q mmb.shell /proc/cmdline; then
+	echo "MMB-SHELL"
+	exec setsid cttyhack sh
+fi
 rc=0 i=0
 while read -r line; do
 	[ -z "$line" ] && continue
@@ -237,6 +247,11 @@ poweroff -f
 INIT
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$work/initrd"
+if [ -n "$initramfs" ]; then
+	cp "$work/initrd" "$initramfs" || die "--initramfs: cannot write '$initramfs'"
+	echo "vm-run: initramfs for $(basename "$kernel") in $initramfs"
+	exit 0
+fi
 truncate -s 256M "$work/disk.img"
 
 # one socket per node: an LLC shared across nodes makes the guest WARN
