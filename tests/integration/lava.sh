@@ -8,6 +8,8 @@
 #    plan's lines exactly
 #  - mmb-export --lava reports each median as a LAVA measurement with its
 #    unit, every n/a as a skipped case
+#  - --stage lays out Debian's 6.12 kernel and a ramdisk with the benches
+#    and the shell init where the job's URLs point
 #  - bad arguments exit 2 naming them
 # Booting a job (lava-run) and a lava-server are not tested yet.
 . "$(dirname "$0")/tap.bash"
@@ -84,6 +86,25 @@ for f in sorted(glob.glob(f"{d}/*.json")):
 say(not bad and want == len(got), f"{want} figures, {len(got)} cases: each median with its unit, each n/a skipped" +
     ("; " + "; ".join(bad[:3]) if bad else ""))
 PY
+
+# --stage: Debian's 6.12 (make kernels fetched it) laid out for the jobs
+reason=$(guest_reason)
+if [ -n "$reason" ]; then
+	skip "lava-jobs --stage" "$reason"
+else
+	echo "mmb-null --variant empty --duration 0.1 --repeat 2" > "$tmp/p1"
+	"$lj" --url-base "file://$tmp/s" --out "$tmp/s" --plan "$tmp/p1" --stage \
+		refcount@debian > "$tmp/out" 2>&1
+	ok $? "lava-jobs --stage refcount@debian: $(tail -1 "$tmp/out")"
+	d=$tmp/s/refcount@debian/x86_64
+	mkdir -p "$tmp/r" && (cd "$tmp/r" && gzip -dc "$d/mmb.cpio.gz" | cpio -id 2>/dev/null)
+	[ -s "$d/kernel" ] && [ -x "$tmp/r/mmb/bin/mmb-export" ] &&
+		[ -x "$tmp/r/mmb/bin/mmb-null" ] && grep -q "mmb.shell" "$tmp/r/init" &&
+		grep -q "file://$d/kernel" "$tmp/s/refcount@debian-qemu-x86_64.yaml"
+	ok $? "staged: the kernel, a ramdisk with the benches, mmb-export and the shell init; the job points at them"
+	/usr/bin/python3 "$ls" job "$tmp/s/refcount@debian-qemu-x86_64.yaml" > /dev/null 2>&1
+	ok $? "the staged job passes lava-schema.py"
+fi
 
 bad() {	# bad DESC PATTERN CMD...
 	local desc=$1 pat=$2
