@@ -84,7 +84,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build \
 	/usr/src/linux-headers-$(shell cat scripts/kernel/debian-abi)-$(shell dpkg --print-architecture 2>/dev/null)))
 endif
 
-.PHONY: all deps deps-check run check check-matrix check-big harness-cost clean kmod kmod-if-tree tests arm64 kernels install uninstall sanitize fuzz clang-check
+.PHONY: all deps deps-check run check check-matrix check-big check-lava harness-cost clean kmod kmod-if-tree tests arm64 kernels install uninstall sanitize fuzz clang-check
 .SECONDARY:
 
 all: $(BINS) $(TOOLS) $(EXEC_TARGET) $(HELPER_TEST) $(STRESS) $(MB_LAZY)
@@ -183,6 +183,13 @@ check-matrix: deps deps-check all
 	@scripts/kernels.sh --matrix
 	@$(MAKE) --no-print-directory arm64
 	@MMB_MATRIX=full tests/run.sh integration/matrix integration/arm64
+
+# A LAVA job run here by LAVA's own dispatcher (lava-run, qemu under TCG):
+# lava-dispatcher is 260-odd packages, so this is not make check's
+check-lava: deps deps-check all
+	@scripts/install-deps.sh lava
+	@scripts/kernels.sh
+	@MMB_LAVA=1 tests/run.sh integration/lava-run
 
 # The 64-vCPU, 8-node guest with the scaling shapes at --initiators all
 # (make check runs the short plan): minutes a line under TCG

@@ -39,13 +39,18 @@ linux-headers-$abi-common linux-kbuild-$abi"
 pkgs_arm64="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static \
 qemu-system-arm"
 
+# LAVA's own dispatcher, for make check-lava (lava-run of a job here):
+# 260-odd packages, three minutes, so not make check's
+pkgs_lava="lava-dispatcher"
+
 case $want in
 build) pkgs=$pkgs_build ;;
 check) pkgs="$pkgs_build $pkgs_check" ;;
 arm64) pkgs="$pkgs_build $pkgs_arm64" ;;
-all) pkgs="$pkgs_build $pkgs_check $pkgs_arm64" ;;
-list) printf '%s\n' $pkgs_build $pkgs_check $pkgs_arm64; exit 0 ;;
-*) echo "install-deps: unknown set '$want' (build, check, arm64, all, list)" >&2; exit 2 ;;
+lava) pkgs="$pkgs_build $pkgs_check $pkgs_lava" ;;
+all) pkgs="$pkgs_build $pkgs_check $pkgs_arm64 $pkgs_lava" ;;
+list) printf '%s\n' $pkgs_build $pkgs_check $pkgs_arm64 $pkgs_lava; exit 0 ;;
+*) echo "install-deps: unknown set '$want' (build, check, arm64, lava, all, list)" >&2; exit 2 ;;
 esac
 
 # The arm64 sysroot is unpacked from Debian's arm64 packages

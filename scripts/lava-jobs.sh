@@ -16,6 +16,10 @@
 # (default lava-jobs/), named <strategy>-<device>.yaml; validate them with
 # lava-common's lava-schema.py and submit them with
 #   lavacli jobs submit DIR/*.yaml
+#   scripts/lava-jobs.sh --fetch LOG [--out DIR]
+#       the mmb-result/1 files a job printed (test.yaml), back from its log
+#       (lava-run's output, or lavacli jobs logs --raw), into DIR; then
+#       mmb compare, report, matrix and plot read them as local results
 set -u
 
 self=$(readlink -f "$0")
@@ -26,8 +30,10 @@ die() { echo "lava-jobs: $*" >&2; exit 2; }
 
 out=lava-jobs plan=$top/scripts/kernel/smoke.plan url= vcpus=4 memory=4096 cmdline= stage=0
 devices=()
+fetch=
 while [ $# -gt 0 ]; do
 	case $1 in
+	--fetch) fetch=${2:?--fetch needs a job log}; shift 2 ;;
 	--out) out=${2:?--out needs a directory}; shift 2 ;;
 	--plan) plan=${2:?--plan needs a file}; shift 2 ;;
 	--url-base) url=${2:?--url-base needs a URL}; shift 2 ;;
@@ -36,11 +42,56 @@ while [ $# -gt 0 ]; do
 	--memory) memory=${2:?--memory needs MB}; shift 2 ;;
 	--cmdline) cmdline=${2?--cmdline needs words}; shift 2 ;;
 	--stage) stage=1; shift ;;
-	-h|--help) sed -n '3,20p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,24p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option '$1'" ;;
 	*) break ;;
 	esac
 done
+if [ -n "$fetch" ]; then
+	[ -r "$fetch" ] || die "--fetch: '$fetch': cannot read it"
+	mkdir -p "$out" || die "--out: cannot create '$out'"
+	# the log's lines are JSON (lava-run) or YAML (the server's) records
+	# of {dt, lvl, msg}; the guest's own lines are lvl target
+	exec /usr/bin/python3 - "$fetch" "$out" <<'PY'
+import base64, binascii, json, os, re, sys
+log, out = sys.argv[1:]
+try:
+    import yaml
+except ImportError:
+    yaml = None
+text = open(log, errors="replace").read()
+recs = []
+for line in text.splitlines():
+    line = line.strip()
+    if line.startswith("{"):
+        try:
+            recs.append(json.loads(line))
+        except ValueError:
+            pass
+if not recs and yaml:
+    recs = [r for r in (yaml.safe_load(text) or []) if isinstance(r, dict)]
+lines = [r["msg"] for r in recs if r.get("lvl") == "target" and isinstance(r.get("msg"), str)]
+name, buf, got, bad = None, [], 0, 0
+for m in lines:
+    m = m.strip()
+    if m.startswith("MMB-RESULT-BEGIN "):
+        name, buf = os.path.basename(m.split(" ", 1)[1]), []
+    elif m == "MMB-RESULT-END" and name:
+        try:
+            doc = base64.b64decode("".join(buf), validate=True)
+            json.loads(doc)
+            open(os.path.join(out, name), "wb").write(doc)
+            got += 1
+        except (binascii.Error, ValueError) as e:
+            print(f"lava-jobs: --fetch: {name}: garbled in the log ({e})", file=sys.stderr)
+            bad += 1
+        name = None
+    elif name and re.fullmatch(r"[A-Za-z0-9+/=]+", m):
+        buf.append(m)
+print(f"lava-jobs: {got} results from {log} in {out}/" + (f", {bad} garbled" if bad else ""))
+sys.exit(1 if bad or not got else 0)
+PY
+fi
 [ $# -gt 0 ] || die "name at least one strategy (refcount@7.2, hazptr@7.2, ...)"
 [ -n "$url" ] || die "--url-base: where the lab serves the kernels (http://, https://, file://)"
 case $url in http://*|https://*|file://*) ;; *) die "--url-base: '$url': not an http(s):// or file:// URL" ;; esac

@@ -66,6 +66,17 @@ while IFS="$(printf '\t')" read -r prog where guard; do
 		continue
 	fi
 	ess=$(dpkg-query -W -f '${Essential} ${Priority}' "$pkg" 2>/dev/null)
+	# awk is an alternative: gawk where a package pulled it in (LAVA's
+	# dispatcher does), mawk, priority required, everywhere
+	if [ "$(readlink "$path")" = "/etc/alternatives/$prog" ]; then
+		for alt in $(update-alternatives --list "$prog" 2>/dev/null); do
+			a=$(package_of "$alt") || continue
+			case $(dpkg-query -W -f '${Essential} ${Priority}' "${a%%,*}" 2>/dev/null) in
+			yes*|*required) pkg="$pkg, and ${a%%,*}"
+				ess=$(dpkg-query -W -f '${Essential} ${Priority}' "${a%%,*}") ;;
+			esac
+		done
+	fi
 	case $guard,$ess in
 	optional,*)
 		ok 0 "$prog ($where): $pkg, optional: the scripts check for it first" ;;

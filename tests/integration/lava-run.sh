@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0
+# A LAVA job, end to end, with LAVA's own dispatcher (make check-lava):
+# scripts/lava-jobs.sh --stage writes the job and lays out Debian's 6.12
+# kernel and the ramdisk; scripts/lava-local.sh runs it with lava-run on a
+# qemu device under TCG (the device dictionary rendered from lava-server's
+# templates) and fetches the result files from the job's log.
+#  - the job boots, runs the plan and passes
+#  - a result file comes back for every plan line
+#  - each LAVA measurement is the median of its metric in the result the
+#    guest wrote, with its unit; each n/a figure is a skipped case
+# Without MMB_LAVA=1 (make check-lava sets it) it skips: lava-dispatcher
+# is 260-odd packages, not make check's.
+. "$(dirname "$0")/tap.bash"
+
+[ "${MMB_LAVA:-}" = 1 ] || skip_all "lava-run" "make check-lava runs it (MMB_LAVA=1)"
+command -v lava-run >/dev/null || skip_all "lava-run" "no lava-dispatcher (scripts/install-deps.sh lava)"
+reason=$(guest_reason)
+[ -n "$reason" ] && skip_all "lava-run" "$reason"
+
+cat > "$tmp/plan" <<'PLAN'
+mmb-null --variant empty --duration 0.1 --repeat 3 --warmup 0.02
+mmb-shootdown --variant munmap-tables --victims all --victim-state idle --duration 0.2 --repeat 3 --warmup 0.05
+PLAN
+"$MMB_TOP/scripts/lava-jobs.sh" --url-base "file://$tmp/j" --out "$tmp/j" \
+	--plan "$tmp/plan" --stage refcount@debian > "$tmp/out" 2>&1
+ok $? "lava-jobs --stage refcount@debian: $(tail -1 "$tmp/out")"
+start=$SECONDS
+"$MMB_TOP/scripts/lava-local.sh" --out "$tmp/l" "$tmp/j/refcount@debian-qemu-x86_64.yaml" > "$tmp/out" 2>&1
+rc=$?
+ok $rc "lava-local: $(head -1 "$tmp/out") ($((SECONDS - start)) s with staging's download)"
+[ $rc -ne 0 ] && { tail -5 "$tmp/out"; grep '"lvl": "error"' "$tmp/l/log.jsonl" | tail -3; } | sed 's/^/#   /'
+
+pytap "$tmp/l" <<'PY'
+import glob, json, os
+d = ARGS[0]
+files = sorted(glob.glob(f"{d}/results/*.json"))
+say(len(files) == 2, f"{len(files)} result files came back from the log: {[os.path.basename(f) for f in files]}")
+cases = {}
+for l in open(f"{d}/results.jsonl"):
+    m = json.loads(l.replace(": !", ":"))["msg"]   # YAML tags in lava-run's JSON
+    if m.get("definition") == "0_mmb":
+        cases[m["case"]] = m
+want, bad = 0, []
+for f in files:
+    r = json.load(open(f))
+    base = os.path.basename(f)[:-5]
+    for k, v in r["metrics"].items():
+        if not isinstance(v.get("median"), (int, float)):
+            continue
+        want += 1
+        c = cases.get(f"{base}.{k}")
+        if not c or c["result"] != "pass" or float(c["measurement"]) != v["median"] or c["units"] != v["unit"]:
+            bad.append(f"{base}.{k}: {c and (c.get('measurement'), c.get('units'))} against {v['median']} {v['unit']}")
+    for k in r.get("not_applicable", {}):
+        want += 1
+        if cases.get(f"{base}.{k}", {}).get("result") != "skip":
+            bad.append(f"{base}.{k}: not a skipped case")
+say(want > 0 and not bad and want == len(cases),
+    f"{len(cases)} LAVA cases for {want} figures: each the result's median with its unit, each n/a skipped" +
+    ("; " + "; ".join(bad[:3]) if bad else ""))
+t = [json.load(open(f)) for f in files if "munmap-tables" in f]
+fn = t and t[0]["metrics"].get("tp_flush_tlb_func_per_op", {}).get("median")
+say(fn is not None and fn >= 3.7, f"munmap-tables in the LAVA guest: {fn} CPUs ran the flush (4 vCPUs, 3 lazy victims)")
+PY
+
+done_testing
