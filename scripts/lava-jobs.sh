@@ -112,6 +112,25 @@ done < "$plan"
 step+=" > /plan"
 step=${step//\'/\'\'}
 
+# every argument checked before anything is written
+for s in "$@"; do
+	[[ $s =~ ^[a-z0-9-]+(@[0-9a-z.]+)?$ ]] || die "'$s': not a strategy (refcount@7.2, hazptr@7.2, ...)"
+done
+for d in "${devices[@]}"; do
+	kind=${d%%:*} rest=${d#*:}
+	case $kind in
+	qemu-x86_64|qemu-arm64) ;;
+	x86-ipxe|arm64-uboot)
+		[[ ${rest%%:*} =~ ^[a-zA-Z0-9_.-]+$ ]] && [ "$rest" != "$d" ] ||
+			die "--device: '$d': the board's device type is missing" ;;
+	*) die "--device: '$d': want qemu-x86_64, qemu-arm64, x86-ipxe:TYPE or arm64-uboot:TYPE:DTB_URL" ;;
+	esac
+	if [ "$kind" = arm64-uboot ]; then
+		case ${rest#*:} in http://*|https://*|file://*) ;;
+		*) die "--device: '$d': arm64-uboot:TYPE:DTB_URL needs the device tree's URL" ;;
+		esac
+	fi
+done
 mkdir -p "$out" || die "--out: cannot create '$out'"
 # --stage: what the jobs boot, from make kernels' cache, laid out as
 # --url-base serves it: <strategy>/<arch>/kernel and mmb.cpio.gz (the
