@@ -127,14 +127,6 @@ broken("version 4", lambda d: d["version"].update(major=4))
 PY
 
 MMB=$MMB_TOP/scripts/mmb
-bad() {	# bad DESC PATTERN CMD...
-	local desc=$1 pat=$2
-	shift 2
-	"$@" > /dev/null 2> "$tmp/bad"
-	local rc=$?
-	[ $rc -eq 2 ] && grep -q -- "$pat" "$tmp/bad"
-	ok $? "$desc: exit $rc, $(head -c 100 "$tmp/bad")"
-}
 bad "no format" "--kcidb" "$MMB" export "$fx/results"
 bad "an origin with capitals" "--origin: 'MMB'" "$MMB" export --kcidb --origin MMB "$fx/results"
 bad "a short commit" "--commit: 'abc'" "$MMB" export --kcidb --commit abc "$fx/results"

@@ -106,14 +106,6 @@ else
 	ok $? "the staged job passes lava-schema.py"
 fi
 
-bad() {	# bad DESC PATTERN CMD...
-	local desc=$1 pat=$2
-	shift 2
-	"$@" > /dev/null 2> "$tmp/bad"
-	local rc=$?
-	[ $rc -eq 2 ] && grep -q -- "$pat" "$tmp/bad"
-	ok $? "$desc: exit $rc, $(head -c 100 "$tmp/bad")"
-}
 bad "no strategy" "name at least one" "$lj" --url-base https://x/
 bad "no --url-base" "--url-base" "$lj" refcount@7.2
 bad "an unknown device" "--device: 'sparc'" "$lj" --url-base https://x/ --device sparc refcount@7.2
