@@ -149,25 +149,15 @@ stage() {	# stage STRATEGY ARCH
 }
 n=0
 for s in "$@"; do
-	[[ $s =~ ^[a-z0-9-]+(@[0-9a-z.]+)?$ ]] || die "'$s': not a strategy (refcount@7.2, hazptr@7.2, ...)"
 	for d in "${devices[@]}"; do
+		# checked above: a kind, its board type, its device tree's URL
 		kind=${d%%:*} type= dtb=
 		case $kind in
 		qemu-x86_64) arch=x86_64 ;;
 		qemu-arm64) arch=arm64 ;;
 		x86-ipxe) arch=x86_64 type=${d#*:} ;;
 		arm64-uboot) arch=arm64 rest=${d#*:} type=${rest%%:*} dtb=${rest#*:} ;;
-		*) die "--device: '$d': want qemu-x86_64, qemu-arm64, x86-ipxe:TYPE or arm64-uboot:TYPE:DTB_URL" ;;
 		esac
-		if [ "$kind" = x86-ipxe ] || [ "$kind" = arm64-uboot ]; then
-			[[ $type =~ ^[a-zA-Z0-9_.-]+$ ]] && [ "$type" != "$d" ] ||
-				die "--device: '$d': the board's device type is missing"
-		fi
-		if [ "$kind" = arm64-uboot ]; then
-			case $dtb in http://*|https://*|file://*) ;;
-			*) die "--device: '$d': arm64-uboot:TYPE:DTB_URL needs the device tree's URL" ;;
-			esac
-		fi
 		# as vm-run.sh boots its guests: the counted tracepoints with
 		# two probes from boot, no NUMA-balancing key to flip (TCG)
 		ev=ipi:*,csd:*,tlb:*,sched:sched_switch
