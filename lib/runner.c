@@ -38,7 +38,7 @@ volatile sig_atomic_t mmb_interrupted;
 enum task_state { T_INIT, T_READY, T_STARTED, T_RUNNING, T_PARKING };
 
 struct ctl {
-	_Atomic uint32_t stop;		/* futex: victims leave */
+	_Atomic uint32_t stop;		/* victims leave (parked: on rerun) */
 	_Atomic uint32_t go;		/* futex: start barrier */
 	_Atomic uint32_t ready;		/* futex: victims at the barrier */
 	_Atomic int32_t failed;		/* errno of a victim's set-up */
@@ -122,7 +122,9 @@ void mmb_task_park(struct mmb_task *t)
  * Every parked victim wakes, runs on its CPU (which loads the mm there
  * again) and goes back to sleep: its CPU is lazy on the mm once more.
  * Returns once the kernel shows each asleep again; busy victims are left
- * alone.  Untimed work for a prepare(): the wake-ups are reschedule IPIs.
+ * alone.  Untimed work for a prepare(), but its wake-ups are IPIs
+ * (reschedule, or call-function-single where the wake-up is queued to the
+ * wakee's CPU), and it reads /proc once per victim and more.
  */
 int mmb_victims_rerun(struct mmb_run *r)
 {
@@ -397,7 +399,6 @@ static void victims_stop(struct mmb_run *r)
 	struct ctl *ctl = r->ctl;
 
 	atomic_store(&ctl->stop, 1);
-	futex_wake_all(&ctl->stop);
 	atomic_fetch_add(&ctl->rerun, 1);
 	futex_wake_all(&ctl->rerun);
 	futex_wake_all(&ctl->go);
