@@ -303,12 +303,22 @@ static long vm_pte_kb(void)
 	return kb;
 }
 
-/* MAP_FIXED_NOREPLACE: should another mmap take the hole, this fails */
-static int map_tables(struct mmb_run *r)
+/* --pages rounded up to whole page tables */
+static size_t tables_len(void)
 {
-	struct mem *m = mmb_priv(r);
+	size_t span = table_span();
 
-	m->region = mmb_map_at(r, m->at, m->region_len, MAP_FIXED_NOREPLACE);
+	return ((size_t)pages * mmb_page_size() + span - 1) / span * span;
+}
+
+/*
+ * The region at its place in the window, written: over the reservation
+ * the first time (MAP_FIXED: it is ours), into the hole munmap left after
+ * (MAP_FIXED_NOREPLACE: should another mmap take it, this fails).
+ */
+static int map_tables(struct mmb_run *r, struct mem *m, int fixed)
+{
+	m->region = mmb_map_at(r, m->at, m->region_len, fixed);
 	if (!m->region)
 		return -errno;
 	touch(m->region, m->region_len);
@@ -322,9 +332,9 @@ static int map_tables(struct mmb_run *r)
  */
 static int tables_map(struct mmb_run *r, struct mem *m)
 {
-	size_t span = table_span(), ps = mmb_page_size();
+	size_t span = table_span();
 
-	m->region_len = ((size_t)pages * ps + span - 1) / span * span;
+	m->region_len = tables_len();
 	m->window_len = m->region_len + 3 * span;
 	m->window = mmap(NULL, m->window_len, PROT_NONE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -333,12 +343,7 @@ static int tables_map(struct mmb_run *r, struct mem *m)
 		return -errno;
 	}
 	m->at = (char *)(((uintptr_t)m->window + 2 * span - 1) / span * span);
-	/* over the window's middle: the reservation is ours */
-	m->region = mmb_map_at(r, m->at, m->region_len, MAP_FIXED);
-	if (!m->region)
-		return -errno;
-	touch(m->region, m->region_len);
-	return 0;
+	return map_tables(r, m, MAP_FIXED);
 }
 
 /*
@@ -423,7 +428,7 @@ static int tables_prepare(struct mmb_run *r)
 	int e = 0;
 
 	if (!m->region)
-		e = map_tables(r);
+		e = map_tables(r, m, MAP_FIXED_NOREPLACE);
 	else
 		touch(m->region, m->region_len);
 	return e ? e : mmb_victims_rerun(r);
@@ -498,14 +503,12 @@ static const char *table_free_mode(void)
 
 static void params(struct mmb_run *r)
 {
-	size_t span = table_span();
-
 	mmb_param_bool(r, "ipis_include_prepare", mmb_variant(r)->prepare &&
 		       strcmp(mmb_variant(r)->name, "munmap") != 0);
 	if (!tables_variant(r))
 		return;
-	mmb_param_int(r, "tables_per_op", (long long)
-		      (((size_t)pages * mmb_page_size() + span - 1) / span));
+	mmb_param_int(r, "tables_per_op",
+		      (long long)(tables_len() / table_span()));
 	/* measured by a trial op; -1: it failed, or VmPTE is unreadable */
 	tables_probe(r);
 	mmb_param_int(r, "tables_freed_per_op", probe.freed);
