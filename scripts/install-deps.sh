@@ -4,7 +4,7 @@
 # Install what mmb needs from the distribution's packages, and nothing else.
 # Idempotent: installs only what is missing and says what it installs.
 #
-#   scripts/install-deps.sh [build|check|arm64|all|list]
+#   scripts/install-deps.sh [build|check|arm64|lava|lava-server|all|list]
 #
 # "list" prints every package of every set, one per line, and installs
 # nothing (tests/integration/deps.sh checks the scripts' commands against it).
@@ -42,15 +42,20 @@ qemu-system-arm"
 # LAVA's own dispatcher, for make check-lava (lava-run of a job here):
 # 260-odd packages, three minutes, so not make check's
 pkgs_lava="lava-dispatcher"
+# A single-machine lab for make check-lava-server (scripts/lava-server.sh):
+# the server, its database (installed and started first: lava-server's
+# postinst creates its database and migrates it), the API client, curl
+pkgs_lava_server="postgresql postgresql-common lava-server lavacli curl"
 
 case $want in
 build) pkgs=$pkgs_build ;;
 check) pkgs="$pkgs_build $pkgs_check" ;;
 arm64) pkgs="$pkgs_build $pkgs_arm64" ;;
 lava) pkgs="$pkgs_build $pkgs_check $pkgs_lava" ;;
-all) pkgs="$pkgs_build $pkgs_check $pkgs_arm64 $pkgs_lava" ;;
-list) printf '%s\n' $pkgs_build $pkgs_check $pkgs_arm64 $pkgs_lava; exit 0 ;;
-*) echo "install-deps: unknown set '$want' (build, check, arm64, lava, all, list)" >&2; exit 2 ;;
+lava-server) pkgs="$pkgs_build $pkgs_check $pkgs_lava $pkgs_lava_server" ;;
+all) pkgs="$pkgs_build $pkgs_check $pkgs_arm64 $pkgs_lava $pkgs_lava_server" ;;
+list) printf '%s\n' $pkgs_build $pkgs_check $pkgs_arm64 $pkgs_lava $pkgs_lava_server; exit 0 ;;
+*) echo "install-deps: unknown set '$want' (build, check, arm64, lava, lava-server, all, list)" >&2; exit 2 ;;
 esac
 
 # The arm64 sysroot is unpacked from Debian's arm64 packages
@@ -91,6 +96,16 @@ fi
 echo "install-deps: installing:${missing:- nothing}"
 # One update per run; the package lists of a fresh machine are empty.
 apt-get update -q >/dev/null
+# lava-server's postinst needs its database running: PostgreSQL first, and
+# a cluster that is down (no init system started it) started
+case " $missing " in *" lava-server "*)
+	case " $missing " in *" postgresql "*)
+		apt-get install -y -q --no-install-recommends postgresql >/dev/null ;;
+	esac
+	pg_lsclusters -h | while read -r ver name _ st _; do
+		[ "$st" = online ] || pg_ctlcluster "$ver" "$name" start
+	done ;;
+esac
 # shellcheck disable=SC2086
 [ -z "$missing" ] || apt-get install -y -q --no-install-recommends $missing >/dev/null
 echo "install-deps: done"

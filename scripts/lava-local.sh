@@ -5,6 +5,10 @@
 # device under TCG, and bring its results back:
 #
 #   scripts/lava-local.sh [--out DIR] JOB.yaml
+#   scripts/lava-local.sh --templates
+#       only fetch lava-server's device-type templates (once) and print
+#       their directory (lava-schema.py device --path DIR renders the
+#       device dictionaries of scripts/lava/devices/ with them)
 #
 # The device dictionary is scripts/lava/devices/qemu-tcg.jinja2 rendered
 # with lava-server's device-type templates (Debian's lava-server package,
@@ -20,19 +24,24 @@ top=$(cd "$(dirname "$self")/.." && pwd)
 cache=${MMB_KERNEL_CACHE:-/var/cache/mmb/kernel}/lava
 die() { echo "lava-local: $*" >&2; exit 2; }
 
-out=lava-out
+out=lava-out templates=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=${2:?--out needs a directory}; shift 2 ;;
-	-h|--help) sed -n '3,16p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--templates) templates=1; shift ;;
+	-h|--help) sed -n '3,20p' "$self" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option '$1'" ;;
 	*) break ;;
 	esac
 done
-[ $# -eq 1 ] || die "name one job file (scripts/lava-jobs.sh writes them)"
-job=$1
-[ -r "$job" ] || die "'$job': cannot read it"
-command -v lava-run >/dev/null || die "no lava-run (scripts/install-deps.sh lava)"
+if [ $templates -eq 0 ]; then
+	[ $# -eq 1 ] || die "name one job file (scripts/lava-jobs.sh writes them)"
+	job=$1
+	[ -r "$job" ] || die "'$job': cannot read it"
+	command -v lava-run >/dev/null || die "no lava-run (scripts/install-deps.sh lava)"
+else
+	[ $# -eq 0 ] || die "--templates takes no job (got '$1')"
+fi
 
 # lava-server's device-type templates, once
 tpl=$cache/device-types
@@ -44,6 +53,7 @@ if [ ! -f "$tpl/qemu.jinja2" ]; then
 		rm -rf "$tpl" && mv "$cache/x/usr/share/lava-server/device-types" "$tpl" &&
 		rm -rf "$cache/x" || die "unpacking lava-server's templates failed"
 fi
+[ $templates -eq 1 ] && { echo "$tpl"; exit 0; }
 mkdir -p "$out" || die "--out: cannot create '$out'"
 /usr/bin/python3 - "$job" "$top/scripts/lava/devices" "$tpl" "$out/device.yaml" <<'PY' ||
 import jinja2, sys, yaml

@@ -4,6 +4,11 @@
 #    an x86 board over iPXE, an arm64 board over U-Boot) pass lava-common's
 #    own schema check (lava-schema.py job), and a job that breaks it (a
 #    qemu boot from a floppy, an iPXE boot without commands) is rejected
+#  - the device dictionaries of scripts/lava/devices/ (the qemu device
+#    under TCG, an x86 board over iPXE, an arm64 board over U-Boot),
+#    rendered with lava-server's device-type templates, pass lava-schema.py
+#    device, one that replaces its device type's body is rejected, and each
+#    offers the deploy and boot methods (and boot commands) its jobs use
 #  - the plan survives the trip: the job's step, run by sh, writes the
 #    plan's lines exactly
 #  - mmb-export --lava reports each median as a LAVA measurement with its
@@ -11,7 +16,8 @@
 #  - --stage lays out Debian's 6.12 kernel and a ramdisk with the benches
 #    and the shell init where the job's URLs point
 #  - bad arguments exit 2 naming them
-# Booting a job (lava-run) and a lava-server are not tested yet.
+# Booting a job is make check-lava's (lava-run.sh), a lava-server make
+# check-lava-server's (lava-server.sh).
 . "$(dirname "$0")/tap.bash"
 
 ls=/usr/share/lava-common/lava-schema.py
@@ -22,7 +28,7 @@ fi
 lj=$MMB_TOP/scripts/lava-jobs.sh
 "$lj" --url-base https://lab.example/mmb --out "$tmp/j" --device qemu-x86_64 \
 	--device qemu-arm64 --device x86-ipxe:x86 \
-	--device arm64-uboot:juno-r2:https://lab.example/juno-r2.dtb \
+	--device arm64-uboot:juno:https://lab.example/juno.dtb \
 	--cmdline pti=on refcount@7.2 hazptr@7.2 > "$tmp/out" 2>&1
 ok $? "lava-jobs: $(cat "$tmp/out")"
 [ "$(ls "$tmp/j" | wc -l)" = 8 ]
@@ -41,6 +47,35 @@ for b in bad1 bad2; do
 	[ $rc -ne 0 ] && grep -q "invalid job definition" "$tmp/schema"
 	ok $? "rejected: $b ($(grep -- '-> key' "$tmp/schema" | head -1 | sed 's/ *-> //'))"
 done
+
+# the device dictionaries, rendered as a server renders them
+if tpl=$("$MMB_TOP/scripts/lava-local.sh" --templates 2> "$tmp/err"); then
+	devs=$MMB_TOP/scripts/lava/devices
+	/usr/bin/python3 "$ls" device --path "$tpl" "$devs"/*.jinja2 > "$tmp/schema" 2>&1
+	ok $? "every device dictionary passes lava-schema.py device: $(grep -c '^\*' "$tmp/schema") of $(ls "$devs"/*.jinja2 | wc -l)"
+	printf "{%% extends 'qemu.jinja2' %%}\n{%% block body %%}\ncharacter_delays: {boot: 5}\n{%% endblock body %%}\n" > "$tmp/bad-dev.jinja2"
+	/usr/bin/python3 "$ls" device --path "$tpl" "$tmp/bad-dev.jinja2" > "$tmp/schema" 2>&1
+	[ $? -ne 0 ] && grep -q "invalid device definition" "$tmp/schema"
+	ok $? "rejected: a device that replaces its type's body ($(grep -- '-> key' "$tmp/schema" | head -1 | sed 's/ *-> //'))"
+	pytap "$devs" "$tpl" "$tmp/j" <<'PY'
+import jinja2, yaml
+devs, tpl, jobs = ARGS
+env = jinja2.Environment(loader=jinja2.FileSystemLoader([devs, tpl]), trim_blocks=True, autoescape=False)
+for dev, job in (("qemu-tcg", "refcount@7.2-qemu-x86_64"), ("qemu-tcg", "refcount@7.2-qemu-arm64"),
+                 ("x86-ipxe-board", "refcount@7.2-x86"), ("arm64-uboot-board", "refcount@7.2-juno")):
+    j = yaml.safe_load(open(f"{jobs}/{job}.yaml"))
+    d = yaml.safe_load(env.get_template(f"{dev}.jinja2").render(**j.get("context", {})))
+    dep = next(a["deploy"] for a in j["actions"] if "deploy" in a)
+    boot = next(a["boot"] for a in j["actions"] if "boot" in a)
+    m = d["actions"]["boot"]["methods"].get(boot["method"])
+    need = boot.get("commands")
+    # a tmpfs deploy is the device's image method (qemu)
+    say({"tmpfs": "image"}.get(dep["to"], dep["to"]) in d["actions"]["deploy"]["methods"] and m is not None and (need is None or need in m),
+        f"{dev} offers what {job} uses: deploy to {dep['to']}, boot {boot['method']}" + (f" commands {need}" if need else ""))
+PY
+else
+	skip "the device dictionaries" "no lava-server templates: $(head -1 "$tmp/err")"
+fi
 
 pytap "$tmp/j/hazptr@7.2-qemu-x86_64.yaml" "$MMB_TOP/scripts/kernel/smoke.plan" "$tmp" <<'PY'
 import subprocess, yaml
@@ -109,7 +144,7 @@ fi
 bad "no strategy" "name at least one" "$lj" --url-base https://x/
 bad "no --url-base" "--url-base" "$lj" refcount@7.2
 bad "an unknown device" "--device: 'sparc'" "$lj" --url-base https://x/ --device sparc refcount@7.2
-bad "a U-Boot board without its device tree" "DTB_URL" "$lj" --url-base https://x/ --device arm64-uboot:juno-r2 refcount@7.2
+bad "a U-Boot board without its device tree" "DTB_URL" "$lj" --url-base https://x/ --device arm64-uboot:juno refcount@7.2
 bad "a plan that does not exist" "--plan: '/nonexistent'" "$lj" --url-base https://x/ --plan /nonexistent refcount@7.2
 bad "mmb-export with both formats" "--kcidb or --lava" "$BIN/mmb-export" --lava --kcidb "$fx/results"
 
