@@ -4,14 +4,14 @@
 # PostgreSQL, a worker and a qemu device under TCG; the matrix (each x86
 # strategy kernel in the cache, Debian's 6.12 at least) is staged by
 # lava-jobs.sh, submitted with lavacli and fetched through the API.
-#  - the server comes up, and the device is healthy
+#  - the server comes up (up checks the device takes jobs)
 #  - every job completes and brings back a result file per plan line
 #  - each LAVA measurement the API returns is the median of its metric in
 #    the result the guest wrote, with its unit; each n/a is a skipped case
 #  - the job ran the kernel it names: the result's kernel is that
 #    strategy's
 #  - mmb-matrix puts the fetched results side by side
-#  - Ctrl-C while a job runs cancels it
+#  - Ctrl-C while a job runs on the device cancels it
 # Without MMB_LAVA_SERVER=1 it skips: a server, a database and 300-odd
 # packages are not make check's.
 . "$(dirname "$0")/tap.bash"
@@ -22,15 +22,15 @@ reason=$(guest_reason)
 [ -n "$reason" ] && skip_all "lava-server" "$reason"
 
 ls=$MMB_TOP/scripts/lava-server.sh
-trap '"$ls" down > /dev/null 2>&1' EXIT
-t=$SECONDS
+trap '"$ls" down > /dev/null 2>&1; rm -rf "$tmp"' EXIT
 "$ls" up > "$tmp/up" 2>&1
 ok $? "up: $(tail -1 "$tmp/up" | cut -c1-110)"
 grep '^lava-server: [A-Za-z, ]*: [0-9]* s$' "$tmp/up" | sed 's/^/#   /'
+command -v lavacli > /dev/null || { ok 1 "lavacli installed by up"; done_testing; exit 1; }
 
-# the matrix: every x86 strategy kernel built here
+# the matrix: each of the x86 strategy kernels built here
 strategies=(refcount@debian)
-for s in refcount@7.2 shootdown@7.2 shootdown-keepmask@7.2 hazptr@7.2 mmgen@7.2; do
+for s in refcount@7.2 shootdown@7.2 shootdown-keepmask@7.2 hazptr@7.2 mmgen@7.2 shootdown-debug@7.2; do
 	k=$(MMB_KERNEL_PRINT_DIR=1 "$MMB_TOP/scripts/build-kernel.sh" "$s" 2>/dev/null)
 	[ -f "$k/bzImage" ] && strategies+=("$s")
 done
@@ -100,18 +100,23 @@ setsid /usr/bin/python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT,
 	"$ls" submit --out "$tmp/c" "$tmp/j/refcount@debian-qemu-x86_64.yaml" > "$tmp/out" 2>&1 &
 pid=$!
 for _ in $(seq 60); do grep -q 'as job' "$tmp/out" && break; sleep 1; done
-sleep 5
+id=$(sed -n 's/.* as job \([0-9]*\)$/\1/p' "$tmp/out")
+for _ in $(seq 120); do	# on the device, not queued
+	st=$(lavacli --uri "$("$ls" uri)" jobs show --yaml "${id:-0}" 2>/dev/null | sed -n 's/^state: //p')
+	[ "$st" = Running ] && break
+	sleep 1
+done
+sleep 3
 kill -INT -- -"$pid"
 wait "$pid"
 rc=$?
-id=$(sed -n 's/.* as job \([0-9]*\)$/\1/p' "$tmp/out")
 for _ in $(seq 60); do
 	h=$(lavacli --uri "$("$ls" uri)" jobs show --yaml "$id" 2>/dev/null | sed -n 's/^health: //p')
 	[ "$h" = Canceled ] && break
 	sleep 1
 done
 [ $rc -eq 130 ] && [ "$h" = Canceled ]
-ok $? "Ctrl-C during submit: exit $rc, job ${id:-?} ${h:-unknown} ($(tail -1 "$tmp/out"))"
+ok $? "Ctrl-C while job ${id:-?} was ${st:-?}: exit $rc, the job ${h:-unknown} ($(tail -1 "$tmp/out"))"
 
 "$ls" down > "$tmp/out" 2>&1
 ok $? "down: $(tr '\n' ' ' < "$tmp/out")"

@@ -266,7 +266,12 @@ for s in strategies:
 # smoke plan under TCG): every mechanism count that was absent is still
 # absent, every one that was clearly there is within a factor of two
 # (TCG's boot-to-boot drift stays well inside that; a lost or new
-# mechanism does not).
+# mechanism does not).  A row of fewer than 10 ops a sample (exec-exit and
+# kthread-mm on the debug kernel: 4 or 5 ops of 60-80 ms) counts the
+# guest's background cross-calls (tens a second under TCG, varying with
+# the host's load) in with its own, so there only a floor holds: a count
+# that was there has not fallen below a quarter (lost), and one that was
+# absent is still absent.
 ref_dir = os.path.join(os.environ["MMB_TOP"], "results", "reference")
 counts = ("ipi_call_per_op", "ipi_tlb_per_op", "tp_shoot_lazy_tlb_per_op",
           "tp_idle_enter_per_op", "tp_csd_queue_cpu_per_op")
@@ -283,11 +288,13 @@ for s in strategies:
         continue
     ref = {key(r): r for r in json.load(open(path))["results"]}
     new = {key(r): r for (k, _, _), r in res.items() if k == s}
-    bad, checked = [], 0
+    bad, checked, floors = [], 0, 0
     for k, r in ref.items():
         if k not in new:
             bad.append(f"{k[0]}/{k[1]} x{k[2]}: no result")
             continue
+        ops = sorted(x.get("ops", 0) for x in new[k].get("samples", [])) or [0]
+        few = ops[len(ops) // 2] < 10
         for c in counts:
             want = r["metrics"].get(c, {}).get("median")
             got = new[k]["metrics"].get(c, {}).get("median", 0.0)
@@ -297,11 +304,16 @@ for s in strategies:
                 checked += 1
                 if got >= 0.1:
                     bad.append(f"{k[0]}/{k[1]} x{k[2]} {c}: {got:.3f}, absent in the reference")
+            elif want > 0.2 and few:
+                checked += 1
+                floors += 1
+                if got < want / 4:
+                    bad.append(f"{k[0]}/{k[1]} x{k[2]} {c}: {got:.3f}, reference {want:.3f} (few ops: lost)")
             elif want > 0.2:
                 checked += 1
                 if not want / 2 <= got <= want * 2:
                     bad.append(f"{k[0]}/{k[1]} x{k[2]} {c}: {got:.3f}, reference {want:.3f}")
-    say(not bad and checked > 0, f"{s}: {checked} mechanism counts as in the reference" +
+    say(not bad and checked > 0, f"{s}: {checked} mechanism counts as in the reference ({floors} of rows under 10 ops a sample: a floor only)" +
         (": " + "; ".join(bad[:4]) if bad else ""))
 print(f"1..{n}")
 PY
