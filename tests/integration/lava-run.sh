@@ -32,6 +32,7 @@ ok $rc "lava-local: $(head -1 "$tmp/out") ($((SECONDS - start)) s with staging's
 
 pytap "$tmp/l" <<'PY'
 import glob, json, os
+from lava_cases import against
 d = ARGS[0]
 files = sorted(glob.glob(f"{d}/results/*.json"))
 say(len(files) == 2, f"{len(files)} result files came back from the log: {[os.path.basename(f) for f in files]}")
@@ -39,22 +40,8 @@ cases = {}
 for l in open(f"{d}/results.jsonl"):
     m = json.loads(l.replace(": !", ":"))["msg"]   # YAML tags in lava-run's JSON
     if m.get("definition") == "0_mmb":
-        cases[m["case"]] = m
-want, bad = 0, []
-for f in files:
-    r = json.load(open(f))
-    base = os.path.basename(f)[:-5]
-    for k, v in r["metrics"].items():
-        if not isinstance(v.get("median"), (int, float)):
-            continue
-        want += 1
-        c = cases.get(f"{base}.{k}")
-        if not c or c["result"] != "pass" or float(c["measurement"]) != v["median"] or c["units"] != v["unit"]:
-            bad.append(f"{base}.{k}: {c and (c.get('measurement'), c.get('units'))} against {v['median']} {v['unit']}")
-    for k in r.get("not_applicable", {}):
-        want += 1
-        if cases.get(f"{base}.{k}", {}).get("result") != "skip":
-            bad.append(f"{base}.{k}: not a skipped case")
+        cases[m["case"]] = (m["result"], m.get("measurement"), m.get("units"))
+want, bad = against(files, cases)
 say(want > 0 and not bad and want == len(cases),
     f"{len(cases)} LAVA cases for {want} figures: each the result's median with its unit, each n/a skipped" +
     ("; " + "; ".join(bad[:3]) if bad else ""))

@@ -50,7 +50,8 @@ ok $? "lavacli submit, wait and fetch of ${#jobs[@]} jobs: $((SECONDS - t)) s"
 sed 's/^/#   /' "$tmp/out"
 
 pytap "$tmp/o" "${strategies[@]}" <<'PY'
-import glob, json, os, yaml
+import glob, json, yaml
+from lava_cases import against
 d, strategies = ARGS[0], ARGS[1:]
 ids = sorted((p for p in os.listdir(d) if p.isdigit()), key=int)
 say(len(ids) == len(strategies), f"{len(ids)} jobs fetched for {len(strategies)} strategies")
@@ -60,24 +61,13 @@ for i in ids:
     files = sorted(glob.glob(f"{d}/{i}/{s}-qemu-x86_64/*.json"))
     say(job["health"] == "Complete" and len(files) == 2,
         f"job {i} ({s}): {job['health']}, {len(files)} result files")
-    cases = {c["name"]: c for c in yaml.safe_load(open(f"{d}/{i}/results.yaml")) if c["suite"] == "0_mmb"}
-    want, bad, kern = 0, [], set()
+    cases = {c["name"]: (c["result"], c["measurement"], c["unit"])
+             for c in yaml.safe_load(open(f"{d}/{i}/results.yaml")) if c["suite"] == "0_mmb"}
+    want, bad = against(files, cases, tol=1e-9)
+    kern = set()
     for f in files:
         r = json.load(open(f))
         kern.add((r["system"]["kernel"]["release"], r["system"]["lazy_tlb"]["strategy"]))
-        base = os.path.basename(f)[:-5]
-        for k, v in r["metrics"].items():
-            if not isinstance(v.get("median"), (int, float)):
-                continue
-            want += 1
-            c = cases.get(f"{base}.{k}")
-            if (not c or c["result"] != "pass" or c["unit"] != v["unit"] or
-                    abs(float(c["measurement"]) - v["median"]) > 1e-9 * max(1, abs(v["median"]))):
-                bad.append(f"{base}.{k}: {c and (c['measurement'], c['unit'])} against {v['median']} {v['unit']}")
-        for k in r.get("not_applicable", {}):
-            want += 1
-            if cases.get(f"{base}.{k}", {}).get("result") != "skip":
-                bad.append(f"{base}.{k}: not a skipped case")
     say(want > 0 and not bad and want == len(cases),
         f"job {i}: {len(cases)} cases from the API for {want} figures, each the result's median with its unit, each n/a skipped" +
         ("; " + "; ".join(bad[:3]) if bad else ""))

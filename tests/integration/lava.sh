@@ -95,29 +95,23 @@ PY
 "$BIN/mmb-export" --lava "$fx/results" > "$tmp/cases"
 ok $? "mmb-export --lava of the fixtures"
 pytap "$tmp/cases" "$fx/results" <<'PY'
-import glob, json, os, shlex
+import glob, shlex
+from lava_cases import against
 cases, d = ARGS
 got = {}
 for l in open(cases):
     w = shlex.split(l)
     if w[0] != "lava-test-case":
         continue
-    got[w[1]] = w[2:]
-want, bad = 0, []
-for f in sorted(glob.glob(f"{d}/*.json")):
-    r = json.load(open(f))
-    base = os.path.basename(f)[:-5]
-    for k, m in r["metrics"].items():
-        if not isinstance(m.get("median"), (int, float)):
-            continue
-        want += 1
-        c = got.get(f"{base}.{k}".replace("/", "_"))
-        if not c or c[:2] != ["--result", "pass"] or float(c[3]) != m["median"] or c[5] != m["unit"]:
-            bad.append(f"{base}.{k}: {c}")
-    for k in r.get("not_applicable", {}):
-        want += 1
-        if got.get(f"{base}.{k}") != ["--result", "skip"]:
-            bad.append(f"{base}.{k}: not skipped")
+    c = w[2:]
+    if c == ["--result", "skip"]:
+        got[w[1]] = ("skip", None, None)
+    elif len(c) == 6 and c[0::2] == ["--result", "--measurement", "--units"]:
+        got[w[1]] = (c[1], c[3], c[5])
+    else:
+        got[w[1]] = (" ".join(c), None, None)
+# the case names are the figures' with / made _ (mmb-export's segment())
+want, bad = against(sorted(glob.glob(f"{d}/*.json")), got, name=lambda n: n.replace("/", "_"))
 say(not bad and want == len(got), f"{want} figures, {len(got)} cases: each median with its unit, each n/a skipped" +
     ("; " + "; ".join(bad[:3]) if bad else ""))
 PY

@@ -83,6 +83,7 @@ pytap() {
 		cat <<'PRELUDE'
 import atexit, os, sys
 ARGS = sys.argv[1:]
+sys.path.insert(0, os.environ["MMB_TAP_LIB"])   # lava_cases.py
 n = int(os.environ["MMB_TAP_N"])
 def say(good, text):
     global n
@@ -92,7 +93,7 @@ atexit.register(lambda: open(os.environ["MMB_TAP_NFILE"], "w").write(str(n)))
 PRELUDE
 		cat
 	} > "$tmp/pytap.py"
-	MMB_TAP_N=$n MMB_TAP_NFILE=$tmp/n /usr/bin/python3 "$tmp/pytap.py" "$@"
+	MMB_TAP_N=$n MMB_TAP_NFILE=$tmp/n MMB_TAP_LIB=$(dirname "${BASH_SOURCE[0]}") /usr/bin/python3 "$tmp/pytap.py" "$@"
 	n=$(cat "$tmp/n")
 }
 tmp=$(mktemp -d /tmp/mmb-test.XXXXXX)
