@@ -184,12 +184,12 @@ check-matrix: deps deps-check all
 	@$(MAKE) --no-print-directory arm64
 	@MMB_MATRIX=full tests/run.sh integration/matrix integration/arm64
 
-# A LAVA job run here by LAVA's own dispatcher (lava-run, qemu under TCG):
-# lava-dispatcher is 260-odd packages, so this is not make check's
+# A LAVA job run here by LAVA's own dispatcher (lava-run, qemu under TCG),
+# alone: make check runs it too
 check-lava: deps deps-check all
 	@scripts/install-deps.sh lava
 	@scripts/kernels.sh
-	@MMB_LAVA=1 tests/run.sh integration/lava-run
+	@tests/run.sh integration/lava-run
 
 # A single-machine LAVA lab (lava-server, PostgreSQL, a worker, a qemu
 # device): the matrix submitted with lavacli and fetched through the API,

@@ -32,9 +32,12 @@ run_one() {
 	done
 	[ $want -eq 1 ] || return
 	echo "# --- $name"
+	local t0=$SECONDS
 	out=$(timeout --signal=KILL "$limit" "$@" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | sed 's/^/    /'
+	# where make check's 45 minutes go
+	echo "    # $name took $((SECONDS - t0)) s"
 	local p f s
 	p=$(printf '%s\n' "$out" | grep -cE '^ok [0-9]+' || true)
 	s=$(printf '%s\n' "$out" | grep -cE '^ok [0-9]+.*# (SKIP|skip)' || true)
@@ -81,5 +84,6 @@ for t in "$top"/tests/integration/*.sh; do
 done
 
 [ ${#failed_names[@]} -gt 0 ] && echo "# failed: ${failed_names[*]}"
+echo "# the tests took $SECONDS s"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

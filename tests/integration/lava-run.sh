@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# A LAVA job, end to end, with LAVA's own dispatcher (make check-lava):
+# A LAVA job, end to end, with LAVA's own dispatcher (make check, and
+# alone: make check-lava):
 # scripts/lava-jobs.sh --stage writes the job and lays out Debian's 6.12
 # kernel and the ramdisk; scripts/lava-local.sh runs it with lava-run on a
 # qemu device under TCG (the device dictionary rendered from lava-server's
@@ -8,11 +9,8 @@
 #  - a result file comes back for every plan line
 #  - each LAVA measurement is the median of its metric in the result the
 #    guest wrote, with its unit; each n/a figure is a skipped case
-# Without MMB_LAVA=1 (make check-lava sets it) it skips: lava-dispatcher
-# is 260-odd packages, not make check's.
 . "$(dirname "$0")/tap.bash"
 
-[ "${MMB_LAVA:-}" = 1 ] || skip_all "lava-run" "make check-lava runs it (MMB_LAVA=1)"
 command -v lava-run >/dev/null || skip_all "lava-run" "no lava-dispatcher (scripts/install-deps.sh lava)"
 reason=$(guest_reason)
 [ -n "$reason" ] && skip_all "lava-run" "$reason"
@@ -28,7 +26,14 @@ start=$SECONDS
 "$MMB_TOP/scripts/lava-local.sh" --out "$tmp/l" "$tmp/j/refcount@debian-qemu-x86_64.yaml" > "$tmp/out" 2>&1
 rc=$?
 ok $rc "lava-local: $(head -1 "$tmp/out") ($((SECONDS - start)) s with staging's download)"
-[ $rc -ne 0 ] && { tail -5 "$tmp/out"; grep '"lvl": "error"' "$tmp/l/log.jsonl" | tail -3; } | sed 's/^/#   /'
+if [ $rc -ne 0 ]; then
+	# what a failed job said, before $tmp goes: its verdict with LAVA's
+	# error type and message, its errors, and the last the device printed
+	tail -5 "$tmp/out"
+	grep '"case": "job"' "$tmp/l/results.jsonl" 2>/dev/null | tail -1
+	grep '"lvl": "error"' "$tmp/l/log.jsonl" 2>/dev/null | tail -3
+	grep '"lvl": "target"' "$tmp/l/log.jsonl" 2>/dev/null | tail -8
+fi | cut -c1-400 | sed 's/^/#   /'
 
 pytap "$tmp/l" <<'PY'
 import glob, json, os

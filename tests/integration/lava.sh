@@ -16,8 +16,8 @@
 #  - --stage lays out Debian's 6.12 kernel and a ramdisk with the benches
 #    and the shell init where the job's URLs point
 #  - bad arguments exit 2 naming them
-# Booting a job is make check-lava's (lava-run.sh), a lava-server make
-# check-lava-server's (lava-server.sh).
+# Booting a job is integration/lava-run's (lava-run.sh), a lava-server
+# make check-lava-server's (lava-server.sh).
 . "$(dirname "$0")/tap.bash"
 
 ls=/usr/share/lava-common/lava-schema.py
