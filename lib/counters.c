@@ -84,6 +84,7 @@ struct counters {
 	const char *const *xcalls;	/* the bench's cross_calls: "metric=fn" */
 	bool lazy_ok;		/* lazy_path is there (hazptr, mmgen) */
 	char lazy_path[256];	/* LAZY_STATS, or MMB_LAZY_STATS (tests) */
+	struct mmlife *life;	/* --mm-life: how long dead mms live */
 	const struct counter_script *script;	/* tests: scripted readings */
 	int nsnap;		/* snapshots taken from the script */
 	int nev;
@@ -130,6 +131,7 @@ struct snapshot {
 	bool irq_ok;
 	uint64_t lazy[NLAZY];
 	bool lazy_has[NLAZY];	/* the kernel's file has this key */
+	struct mmlife_reading life;
 };
 
 uint64_t mmb_now_ns(void)
@@ -1155,6 +1157,7 @@ void counters_close(struct counters *c)
 		return;
 	}
 	json_decref(c->tp_dropped);
+	mmlife_close(c->life);
 	if (c->irq_fd >= 0)
 		close(c->irq_fd);
 	/* members first: the leaders are tp[0]'s */
@@ -1342,12 +1345,16 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 			mark(c);
 		if (snap_ev(c, s, false))
 			return -1;
+		if (c->life)
+			mmlife_read(c->life, &s->life);
 		s->cycles = counters_cycles(c);
 		s->ns = mmb_now_ns();
 		return 0;
 	}
 	s->ns = mmb_now_ns();
 	s->cycles = counters_cycles(c);
+	if (c->life)
+		mmlife_read(c->life, &s->life);
 	if (snap_ev(c, s, false))
 		return -1;
 	if (!with_tp)
@@ -1418,6 +1425,87 @@ bool counters_have_tp(const struct counters *c)
 	return c->ntp > 0;
 }
 
+/*
+ * --mm-life's figures (lib/mmlife.c): the dead per op, and levels over
+ * the window.  A window whose rings lost records has its count of them
+ * and no lifetime: a lost free would look like a life without end.
+ */
+#define LIFE_SRC "mmap:exit_mmap (the last user gone) to kmem:kmem_cache_free of mm_struct (free_mm()), sampled per CPU"
+static int life_delta(const struct mmlife_reading *a,
+		      const struct mmlife_reading *b, struct cval *out, int max)
+{
+	uint64_t freed = b->freed - a->freed, lost = b->lost - a->lost;
+	struct {
+		const char *name, *unit, *source;
+		enum cval_kind kind;
+		double v;
+		bool have;
+	} f[] = {
+		{ "mm_deaths", "mms/op", "mmap:exit_mmap records: address spaces torn down (the last user gone), any process's", CV_EVENT,
+		  (double)(b->deaths - a->deaths), !lost },
+		{ "mm_life_ms", "ms", "mean life of a dead mm freed in the window, whenever it died: " LIFE_SRC, CV_LEVEL,
+		  freed ? (double)(b->life_ns - a->life_ns) / (double)freed * 1e-6 : 0, freed && !lost },
+		{ "mm_life_max_ms", "ms", "the longest life of a dead mm freed in the window: " LIFE_SRC, CV_LEVEL,
+		  (double)b->max_ns * 1e-6, freed && !lost },
+		{ "mm_pending", "mms", "dead mms not freed at the end of the window: " LIFE_SRC, CV_LEVEL,
+		  (double)b->pending, !lost },
+		{ "mm_pending_peak", "mms", "the most dead mms not freed at once in the window: " LIFE_SRC, CV_LEVEL,
+		  (double)b->peak, !lost },
+		{ "mm_life_lost", "records", "records the rings of " LIFE_SRC " lost in the window (a full ring)", CV_LEVEL,
+		  (double)lost, true },
+	};
+	int n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(f) && n < max; i++) {
+		if (!f[i].have)
+			continue;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", f[i].name);
+		out[n].v = f[i].v;
+		out[n].source = f[i].source;
+		out[n].unit = f[i].unit;
+		out[n].kind = f[i].kind;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * --mm-life: the rings on every online CPU, for the whole run.  Why not,
+ * into na under each figure's name.
+ */
+int counters_mm_life(struct counters *c, json_t *na)
+{
+	static const char *const names[] = { "mm_life_ms", "mm_pending",
+					     "mm_deaths_per_op" };
+	struct perf_cpu_map *cpus;
+	char why[256] = "";
+	int *list = NULL, n = 0;
+
+	if (c->script || c->life)
+		return 0;
+	if (!c->tracefs[0] && find_tracefs(c))
+		snprintf(why, sizeof(why), "no tracefs, and mounting it failed: %s",
+			 strerror(errno));
+	cpus = why[0] ? NULL : perf_cpu_map__new_online_cpus();
+	if (cpus) {
+		n = perf_cpu_map__nr(cpus);
+		list = malloc(n * sizeof(*list));
+		for (int i = 0; list && i < n; i++)
+			list[i] = perf_cpu_map__cpu(cpus, i).cpu;
+		perf_cpu_map__put(cpus);
+	}
+	if (!why[0] && !list)
+		snprintf(why, sizeof(why), "out of memory");
+	if (!why[0])
+		c->life = mmlife_open(c->tracefs, list, n, why, sizeof(why));
+	free(list);
+	if (c->life)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		json_object_set_new(na, names[i], json_string(why));
+	return -1;
+}
+
 int counters_delta(const struct counters *c, const struct snapshot *a,
 		   const struct snapshot *b, struct cval *out, int max,
 		   bool with_tp)
@@ -1486,6 +1574,8 @@ int counters_delta(const struct counters *c, const struct snapshot *a,
 		out[n].kind = l->kind;
 		n++;
 	}
+	if (c->life)
+		n += life_delta(&a->life, &b->life, out + n, max - n);
 	if (c->fq_num && b->fq_den > a->fq_den && n < max) {
 		snprintf(out[n].name, sizeof(out[n].name), "effective_mhz");
 		out[n].v = c->ref_hz / 1e6 * (double)(b->fq_num - a->fq_num) /

@@ -279,6 +279,30 @@ int event_parse(const char *spec, const char *tracefs,
 		struct perf_event_attr *attr, char *why, size_t len);
 void event_metric(const char *spec, bool victims, char *buf, size_t len);
 
+/* ---- mmlife.c: how long a dead mm lives (exit_mmap to its free) ---- */
+struct mmlife;
+/* totals since the source opened; peak and max_ns since the last read */
+struct mmlife_reading {
+	uint64_t deaths;	/* mmap:exit_mmap records */
+	uint64_t freed;		/* frees of mms seen dying */
+	uint64_t life_ns;	/* their lives, summed */
+	uint64_t lost;		/* records the rings (or memory) lost */
+	uint64_t anomalies;	/* an mm that died twice, no free between */
+	uint64_t pending;	/* dead, not freed yet */
+	uint64_t peak;		/* most pending at once */
+	uint64_t max_ns;	/* the longest life of those freed */
+};
+struct mmlife *mmlife_open(const char *tracefs, const int *cpus, int ncpu,
+			   char *why, size_t len);
+/* Reads the rings, or what mmlife_event() made; 0 */
+int mmlife_read(struct mmlife *m, struct mmlife_reading *out);
+void mmlife_close(struct mmlife *m);
+/* tests: a source without rings, and records in any order */
+struct mmlife *mmlife_new(void);
+void mmlife_event(struct mmlife *m, uint64_t t, bool death, uint64_t mm);
+int mmlife_field_offset(const char *format, const char *field);
+size_t mmlife_ring_bytes(int ncpu, size_t page);
+
 /* ---- counters.c: cycles (libperf or TSC) and IPIs ---- */
 struct counters;
 struct snapshot;
@@ -345,6 +369,8 @@ int mmb_open_fds(void);
 struct counters *counters_open_local(const struct counters *run, int cpu);
 /* fork() for the run's own long-lived children (victims, initiators) */
 pid_t mmb_fork_task(void);
+/* --mm-life: 0, or -1 with the reason in na under its figures' names */
+int counters_mm_life(struct counters *c, json_t *na);
 int counters_set_events(struct counters *c, const char *list,
 			int initiator, const int *victims, int nvictims,
 			json_t *na, char *err, size_t errlen);

@@ -28,7 +28,7 @@ static struct {
 	int spread, mode, format, dma, init_mode;
 	double duration, warmup;
 	long iterations, repeat, tp_repeat, lat_repeat;
-	bool quiet, no_tp, help, version;
+	bool quiet, no_tp, mm_life, help, version;
 	bool mode_set;
 } o = {
 	.initiator = -1, .node = -1, .variant = "all", .duration = 0.5,
@@ -78,6 +78,8 @@ static const struct mmb_opt common_opts[] = {
 	  "-e: perf events per op, perf's names (instructions, dTLB-load-misses, r01c4, tlb:tlb_flush, msr/aperf/), on the initiator's CPU, or EVENT@victims on the victims'; what this machine lacks is listed as n/a" },
 	{ "no-tracepoints", MMB_OPT_FLAG, &o.no_tp, NULL,
 	  "count IPIs from /proc/interrupts only" },
+	{ "mm-life", MMB_OPT_FLAG, &o.mm_life, NULL,
+	  "how long dead mms live, on any strategy: from mmap:exit_mmap to the free of the mm_struct (kmem:kmem_cache_free), sampled on every CPU for the whole run; costs every slab free a filtered tracepoint hit" },
 	{ "quiet", MMB_OPT_FLAG, &o.quiet, NULL, "no progress, no notes" },
 	{ "help", MMB_OPT_FLAG, &o.help, NULL, "this text" },
 	{ "version", MMB_OPT_FLAG, &o.version, NULL, "print the version" },
@@ -617,6 +619,9 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 				mmb_error(&r, "note: %s: n/a: %s", k,
 					  json_string_value(why));
 	}
+	if (o.mm_life && counters_mm_life(*ctr, na) && !o.quiet)
+		mmb_error(&r, "note: --mm-life: n/a: %s",
+			  json_string_value(json_object_get(na, "mm_life_ms")));
 	if (counters_lazy_na(*ctr))
 		json_object_set_new(na, "tp_shoot_lazy_tlb_per_op",
 				    json_string(counters_lazy_na(*ctr)));
@@ -638,6 +643,9 @@ static int run_variant(const struct mmb_bench *b, const struct mmb_variant *v,
 	json_object_del(r.params, "quiet");
 	if (!o.initiators)
 		json_object_del(r.params, "initiator-mode");
+	/* as results from before it: the op's cost is the same without */
+	if (!o.mm_life)
+		json_object_del(r.params, "mm-life");
 	json_object_set_new(r.params, "variant", json_string(v->name));
 	opts_json(b->opts, r.params);
 	if (b->params)

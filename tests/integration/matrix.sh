@@ -25,6 +25,9 @@
 #    remote flushes per exit as without before 6.14, one more and more
 #    wrong-CPU flushes from 6.14, where mm_cpumask is trimmed lazily;
 #    keepmask: a flush per batch, no wrong-CPU (its lazy CPUs stay)
+#  - --mm-life on walk-exit and exit-race: a death per op, lifetimes in
+#    every window; refcount keeps one dead mm pending at every window's
+#    end and it lives most of an op, shootdown none and a few percent
 #  - every mechanism count as in results/reference/tcg-<strategy>.json:
 #    absent stays absent, present within a factor of two
 #  - shootdown-debug (its __mmdrop IPIs every CPU): more call IPIs than
@@ -262,6 +265,37 @@ for s in strategies:
         f"{s}: collapse: {ts} table-sync cross-calls per op (tlb_remove_table_sync_one: the {nv} other CPUs)")
     modes = {r["params"].get("table_free") for r in rs.values() if r["variant"] != "munmap"}
     say(modes == {"rcu"}, f"{s}: table-free mode recorded: {sorted(map(str, modes))}")
+# --mm-life on walk-exit and exit-race (idle victims): every op's child
+# dies once (mmap:exit_mmap), every window has lifetimes and lost no
+# record.  refcount: the idle CPUs the child ran on hold its dead mm
+# until the next op's child replaces it, so one is pending at every
+# window's end and it lives most of an op (0.74..0.83 of one, every kernel
+# we ran); shoot-lazies frees it at the exit (none pending, 0.005..0.07 of
+# an op).  A ratio to the op's own time, since TCG's clock is emulated.
+# Seen failing with the free's filter on another cache: no lifetime.
+for s in strategies:
+    kind = s.split("@")[0]
+    for b, v in (("exec-exit", "walk-exit"), ("kthread-mm", "exit-race")):
+        r = res.get((s, b, v))
+        if r is None:
+            say(False, f"{s}: {b} {v} --mm-life: no result")
+            continue
+        S = r["samples"]
+        deaths = [x.get("mm_deaths", 0) / x["ops"] for x in S]
+        lives = [x["mm_life_ms"] for x in S if "mm_life_ms" in x]
+        lost = sum(x.get("mm_life_lost", 0) for x in S)
+        pend = [x.get("mm_pending") for x in S]
+        say(min(deaths) >= 0.9 and len(lives) == len(S) and lost == 0,
+            f"{s}: {b} {v} --mm-life: {span(deaths)} deaths per op, a lifetime in {len(lives)} of {len(S)} windows, {lost:.0f} records lost")
+        if not lives:
+            continue
+        ratio = med(lives) * 1e6 / r["metrics"]["latency_ns"]["median"]
+        if kind == "refcount":
+            say(min(p or 0 for p in pend) >= 1 and ratio >= 0.4,
+                f"{s}: {b} {v}: the idle CPUs hold the dead mm: {pend} pending at the windows' ends, a life of {ratio:.2f} ops")
+        elif kind.startswith("shootdown"):
+            say(max(p or 0 for p in pend) == 0 and ratio <= 0.2,
+                f"{s}: {b} {v}: shoot-lazies frees the dead mm at once: {pend} pending at the windows' ends, a life of {ratio:.3f} ops")
 # The committed reference (results/reference/tcg-<strategy>.json, the same
 # smoke plan under TCG): every mechanism count that was absent is still
 # absent, every one that was clearly there is within a factor of two
