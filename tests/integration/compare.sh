@@ -232,7 +232,7 @@ ok $? "ops_per_s 30% higher: an improvement; effective_mhz 40% lower: informatio
 if [ "$(nproc)" -ge 2 ]; then
 	# three runs a side, interleaved; the run is the unit of the t-test
 	for s in a1 b1 a2 b2 a3 b3; do
-		"$MMB_TOP/scripts/mmb" run --duration 0.2 --repeat 5 --out "$tmp/aa-${s%?}/$s" \
+		"$MMB_TOP/scripts/mmb" run --duration 0.1 --repeat 5 --out "$tmp/aa-${s%?}/$s" \
 			ctxsw membarrier shootdown > /dev/null 2>&1
 	done
 	"$C" --format json "$tmp/aa-a" "$tmp/aa-b" > "$tmp/aa.json"
