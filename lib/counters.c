@@ -1327,6 +1327,9 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 		return snap_scripted(c, s, end, with_tp);
 	/* the victims' events are read remotely (an IPI each): outside too */
 	if (!end) {
+		/* outermost: draining the rings may free and unmap */
+		if (c->life)
+			mmlife_read(c->life, &s->life);
 		if (with_tp) {
 			if (snap_tp(c, s))
 				return -1;
@@ -1345,16 +1348,12 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 			mark(c);
 		if (snap_ev(c, s, false))
 			return -1;
-		if (c->life)
-			mmlife_read(c->life, &s->life);
 		s->cycles = counters_cycles(c);
 		s->ns = mmb_now_ns();
 		return 0;
 	}
 	s->ns = mmb_now_ns();
 	s->cycles = counters_cycles(c);
-	if (c->life)
-		mmlife_read(c->life, &s->life);
 	if (snap_ev(c, s, false))
 		return -1;
 	if (!with_tp)
@@ -1365,13 +1364,17 @@ int counters_snap(struct counters *c, struct snapshot *s, bool end,
 		mark(c);
 	if (snap_ev(c, s, true))
 		return -1;
-	if (!with_tp)
-		return 0;
-	mark(c);
-	if (!c->tp_held)
-		tp_enable(c, false);
-	mark(c);
-	return snap_tp(c, s);
+	if (with_tp) {
+		mark(c);
+		if (!c->tp_held)
+			tp_enable(c, false);
+		mark(c);
+		if (snap_tp(c, s))
+			return -1;
+	}
+	if (c->life)
+		mmlife_read(c->life, &s->life);
+	return 0;
 }
 
 uint64_t snapshot_cycles(const struct snapshot *s)
@@ -1478,7 +1481,7 @@ int counters_mm_life(struct counters *c, json_t *na)
 	static const char *const names[] = { "mm_life_ms", "mm_pending",
 					     "mm_deaths_per_op" };
 	struct perf_cpu_map *cpus;
-	char why[256] = "";
+	char why[384] = "", hard[128] = "";
 	int *list = NULL, n = 0;
 
 	if (c->script || c->life)
@@ -1496,8 +1499,14 @@ int counters_mm_life(struct counters *c, json_t *na)
 	}
 	if (!why[0] && !list)
 		snprintf(why, sizeof(why), "out of memory");
+	/* two fds a CPU, on top of the tracepoint counters' */
+	if (!why[0])
+		raise_nofile(mmb_open_fds() + 2L * n + NOFILE_RESERVE + n, hard,
+			     sizeof(hard));
 	if (!why[0])
 		c->life = mmlife_open(c->tracefs, list, n, why, sizeof(why));
+	if (!c->life && hard[0])
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), " (%s)", hard);
 	free(list);
 	if (c->life)
 		return 0;

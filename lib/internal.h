@@ -300,6 +300,7 @@ void mmlife_close(struct mmlife *m);
 /* tests: a source without rings, and records in any order */
 struct mmlife *mmlife_new(void);
 void mmlife_event(struct mmlife *m, uint64_t t, bool death, uint64_t mm);
+void mmlife_lose(struct mmlife *m);
 int mmlife_field_offset(const char *format, const char *field);
 size_t mmlife_ring_bytes(int ncpu, size_t page);
 

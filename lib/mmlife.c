@@ -22,8 +22,9 @@
  * mm then costs two samples (about 120 bytes of ring).  The rings are
  * 64 MiB over all CPUs (1 MiB to 16 KiB each); a ring that fills loses
  * records, which the window reports (mm_life_lost) rather than a wrong
- * lifetime.  The wake-up watermark is the whole ring: no irq_work per
- * record, none at all until a ring is full.
+ * lifetime, and what was pending is forgotten.  The wake-up watermark is
+ * the whole ring: one irq_work per ring's worth of records, not one per
+ * record.
  *
  * What it excludes: mms that died before the source opened (their frees
  * are ignored), and the mms of everything else the machine ran meanwhile
@@ -37,7 +38,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +47,8 @@
 #define RINGS_TOTAL	(64u << 20)
 #define RING_MAX	(1u << 20)
 #define RING_MIN	(16u << 10)
+/* a sample and a LOST record, with room to spare */
+#define MAX_REC		256
 
 /* A dead mm waiting for its free, or a free waiting for its death. */
 struct slot {
@@ -81,6 +83,8 @@ struct mmlife {
 	struct ring *ring;
 	unsigned short type[2];	/* the tracepoints' ids: death, free */
 	int off[2];		/* of mm and ptr in their raw records */
+	uint64_t t0;		/* every CPU's events on from here */
+	bool lossy;		/* this read: a ring may have dropped records */
 	struct rec *recs;
 	size_t nrec, caprec;
 	char *tmp;		/* one record across a ring's end */
@@ -280,6 +284,8 @@ static void sample(struct mmlife *m, const char *p, size_t len)
 	if (k < 0 || (uint32_t)m->off[k] + 8 > raw)
 		return;
 	memcpy(&mm, p + m->off[k], 8);
+	if (t < m->t0)
+		return;
 	if (mm && rec_add(m, t, mm, k == 0))
 		m->tot.lost++;
 }
@@ -289,6 +295,15 @@ static void ring_drain(struct mmlife *m, struct ring *r)
 	uint64_t head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
 	uint64_t tail = r->meta->data_tail;
 	size_t mask = r->size - 1;
+
+	/*
+	 * A record that does not fit is dropped, and the LOST record that
+	 * says so is written only once a drain has made room, in a later
+	 * window.  Only a drain frees space, so a ring that lost one since
+	 * the last read is still within a record of full now.
+	 */
+	if (head - tail + MAX_REC > r->size)
+		m->lossy = true;
 
 	while (tail + sizeof(struct perf_event_header) <= head) {
 		struct perf_event_header h;
@@ -336,10 +351,41 @@ void mmlife_event(struct mmlife *m, uint64_t t, bool death, uint64_t mm)
 		m->tot.lost++;
 }
 
+/*
+ * After a loss nothing pending can be trusted: a lost free leaves its
+ * mm dead for ever, and a lost death then pairs the next free of that
+ * address with the old death.  What was pending is forgotten (counted as
+ * lost); its frees, when they come, are those of mms that died before.
+ */
+static void forget(struct mmlife *m)
+{
+	m->tot.lost += m->dead.n;
+	free(m->dead.s);
+	free(m->early.s);
+	free(m->prev.s);
+	memset(&m->dead, 0, sizeof(m->dead));
+	memset(&m->early, 0, sizeof(m->early));
+	memset(&m->prev, 0, sizeof(m->prev));
+}
+
+/* tests: the next read finds a ring that lost records */
+void mmlife_lose(struct mmlife *m)
+{
+	m->lossy = true;
+}
+
 int mmlife_read(struct mmlife *m, struct mmlife_reading *out)
 {
 	for (int i = 0; i < m->nring; i++)
 		ring_drain(m, &m->ring[i]);
+	if (m->lossy) {
+		m->lossy = false;
+		m->tot.lost++;	/* at least one, uncounted yet */
+		m->nrec = 0;
+		forget(m);
+		reading(m, out);
+		return 0;
+	}
 	qsort(m->recs, m->nrec, sizeof(*m->recs), rec_cmp);
 	/* the last read's early frees have this read to meet their death */
 	free(m->prev.s);
@@ -443,6 +489,8 @@ static int ring_open(struct mmlife *m, struct ring *r, int cpu, size_t size,
 		.clockid = CLOCK_MONOTONIC,
 		.watermark = 1,
 		.wakeup_watermark = (uint32_t)size,
+		/* on once every CPU's ring is there (mmlife_open) */
+		.disabled = 1,
 	};
 	void *p;
 
@@ -484,7 +532,7 @@ struct mmlife *mmlife_open(const char *tracefs, const int *cpus, int ncpu,
 {
 	struct mmlife *m = mmlife_new();
 	size_t size, ps = mmb_page_size();
-	struct rlimit rl;
+	struct timespec ts;
 	long id[2];
 
 	if (!m) {
@@ -505,14 +553,6 @@ struct mmlife *mmlife_open(const char *tracefs, const int *cpus, int ncpu,
 	m->type[0] = (unsigned short)id[0];
 	m->type[1] = (unsigned short)id[1];
 	size = mmlife_ring_bytes(ncpu, ps);
-	/* two fds a CPU, on top of the tracepoint counters' */
-	if (!getrlimit(RLIMIT_NOFILE, &rl) &&
-	    rl.rlim_cur < (rlim_t)(mmb_open_fds() + 2 * ncpu + 64)) {
-		rl.rlim_cur = (rlim_t)(mmb_open_fds() + 2 * ncpu + 64);
-		if (rl.rlim_cur > rl.rlim_max)
-			rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
 	m->tmp = malloc(65536);
 	m->ring = calloc(ncpu, sizeof(*m->ring));
 	if (!m->tmp || !m->ring) {
@@ -528,6 +568,9 @@ struct mmlife *mmlife_open(const char *tracefs, const int *cpus, int ncpu,
 	for (int i = 0; i < m->nring; i++)
 		for (int k = 0; k < 2; k++)
 			ioctl(m->ring[i].fd[k], PERF_EVENT_IOC_ENABLE, 0);
+	/* the enables go CPU by CPU: a record from before the last is dropped */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	m->t0 = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	return m;
 fail:
 	mmlife_close(m);

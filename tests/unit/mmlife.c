@@ -105,6 +105,26 @@ int main(void)
 	   (unsigned long long)r.anomalies, (unsigned long long)r.pending);
 	mmlife_close(m);
 
+	/* a read that lost records forgets what was pending */
+	m = mmlife_new();
+	mmlife_event(m, 10, true, 0xd000);
+	mmlife_event(m, 11, true, 0xe000);
+	r = rd(m);
+	mmlife_event(m, 20, false, 0xd000);
+	mmlife_lose(m);
+	r = rd(m);
+	ok(r.lost >= 1 && r.pending == 0 && r.freed == 0,
+	   "a read whose ring lost records: the window says so, nothing pending is kept (lost %llu, pending %llu)",
+	   (unsigned long long)r.lost, (unsigned long long)r.pending);
+	mmlife_event(m, 30, false, 0xe000);
+	mmlife_event(m, 40, true, 0xe000);
+	mmlife_event(m, 45, false, 0xe000);
+	r = rd(m);
+	ok(r.freed == 1 && r.life_ns == 5 && r.pending == 0,
+	   "  after it, a free of a forgotten mm is ignored, a new life counts (%llu, %llu ns)",
+	   (unsigned long long)r.freed, (unsigned long long)r.life_ns);
+	mmlife_close(m);
+
 	/* pending and peak over reads */
 	m = mmlife_new();
 	mmlife_event(m, 10, true, 0xa000);
