@@ -328,13 +328,14 @@ static int find_tracefs(struct counters *c)
 	return -1;
 }
 
-static long tp_id(const struct counters *c, const char *sys, const char *ev)
+/* A tracepoint's perf id, from tracefs; -1 where the kernel has none. */
+long mmb_tp_id(const char *tracefs, const char *sys, const char *ev)
 {
 	char path[192], buf[32];
 	FILE *f;
 	long id = -1;
 
-	snprintf(path, sizeof(path), "%s/events/%s/%s/id", c->tracefs, sys, ev);
+	snprintf(path, sizeof(path), "%s/events/%s/%s/id", tracefs, sys, ev);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -344,7 +345,8 @@ static long tp_id(const struct counters *c, const char *sys, const char *ev)
 	return id;
 }
 
-static int perf_open(struct perf_event_attr *a, int cpu, int group)
+/* A CPU-wide event (every task on @cpu), in @group's or its own. */
+int mmb_perf_open(struct perf_event_attr *a, int cpu, int group)
 {
 	return (int)syscall(SYS_perf_event_open, a, -1, cpu, group,
 			    PERF_FLAG_FD_CLOEXEC);
@@ -381,7 +383,7 @@ static int tp_add(struct counters *c, const char *sys, const char *ev,
 		.disabled = 1,
 	};
 	int ncpu = perf_cpu_map__nr(c->cpus), err = 0;
-	long id = tp_id(c, sys, ev);
+	long id = mmb_tp_id(c->tracefs, sys, ev);
 	struct tp *t;
 
 	if (id < 0 || c->ntp == MAX_TP)
@@ -396,7 +398,7 @@ static int tp_add(struct counters *c, const char *sys, const char *ev,
 	for (int j = 0; j < ncpu && !err; j++) {
 		int cpu = perf_cpu_map__cpu(c->cpus, j).cpu;
 
-		t->fd[j] = perf_open(&attr, cpu, c->ntp ? c->lead[j] : -1);
+		t->fd[j] = mmb_perf_open(&attr, cpu, c->ntp ? c->lead[j] : -1);
 		if (t->fd[j] < 0)
 			err = -errno;
 		else if (filter &&
@@ -709,7 +711,7 @@ static void tracepoints_open(struct counters *c)
 	if (!c->lead || !c->grp)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(evs); i++)
-		if (tp_id(c, evs[i].sys, evs[i].ev) >= 0)
+		if (mmb_tp_id(c->tracefs, evs[i].sys, evs[i].ev) >= 0)
 			plan_add(pl, &np, evs[i].sys, evs[i].ev, NULL,
 				 evs[i].metric, NULL, evs[i].prio);
 	shoot_lazies(c, pl, &np);
@@ -721,7 +723,7 @@ static void tracepoints_open(struct counters *c)
 	 * on mm_count; under shoot-lazies nothing.  They show whether a
 	 * workload took the path the strategies differ on at all.
 	 */
-	if (tp_id(c, "sched", "sched_switch") >= 0) {
+	if (mmb_tp_id(c->tracefs, "sched", "sched_switch") >= 0) {
 		plan_add(pl, &np, "sched", "sched_switch", "next_pid == 0",
 			 "idle_enter", "switches/op", PRIO_LAZY);
 		plan_add(pl, &np, "sched", "sched_switch", "prev_pid == 0",
@@ -731,7 +733,7 @@ static void tracepoints_open(struct counters *c)
 	 * tlb:tlb_flush exists on every architecture but only x86 fires it:
 	 * where TLBs are flushed by broadcast its zeros would mislead.
 	 */
-	if (!c->tlb_na && tp_id(c, "tlb", "tlb_flush") >= 0)
+	if (!c->tlb_na && mmb_tp_id(c->tracefs, "tlb", "tlb_flush") >= 0)
 		tlb_reasons(c, pl, &np);
 
 	/* what fits, by priority; opened in the plan's order */
@@ -1434,39 +1436,45 @@ bool counters_have_tp(const struct counters *c)
  * and no lifetime: a lost free would look like a life without end.
  */
 #define LIFE_SRC "mmap:exit_mmap (the last user gone) to kmem:kmem_cache_free of mm_struct (free_mm()), sampled per CPU"
+enum { LIFE_DEATHS, LIFE_MS, LIFE_MAX_MS, LIFE_PENDING, LIFE_PEAK, LIFE_LOST, NLIFE };
+static const struct life_figure {
+	const char *name, *unit, *source;
+	enum cval_kind kind;
+} life_figures[NLIFE] = {
+	[LIFE_DEATHS] = { "mm_deaths", "mms/op", "mmap:exit_mmap records: address spaces torn down (the last user gone), any process's", CV_EVENT },
+	[LIFE_MS] = { "mm_life_ms", "ms", "mean life of a dead mm freed in the window, whenever it died: " LIFE_SRC, CV_LEVEL },
+	[LIFE_MAX_MS] = { "mm_life_max_ms", "ms", "the longest life of a dead mm freed in the window: " LIFE_SRC, CV_LEVEL },
+	[LIFE_PENDING] = { "mm_pending", "mms", "dead mms not freed at the end of the window: " LIFE_SRC, CV_LEVEL },
+	[LIFE_PEAK] = { "mm_pending_peak", "mms", "the most dead mms not freed at once in the window: " LIFE_SRC, CV_LEVEL },
+	[LIFE_LOST] = { "mm_life_lost", "records", "records the rings of " LIFE_SRC " lost in the window (a full ring)", CV_LEVEL },
+};
+
 static int life_delta(const struct mmlife_reading *a,
 		      const struct mmlife_reading *b, struct cval *out, int max)
 {
 	uint64_t freed = b->freed - a->freed, lost = b->lost - a->lost;
-	struct {
-		const char *name, *unit, *source;
-		enum cval_kind kind;
-		double v;
-		bool have;
-	} f[] = {
-		{ "mm_deaths", "mms/op", "mmap:exit_mmap records: address spaces torn down (the last user gone), any process's", CV_EVENT,
-		  (double)(b->deaths - a->deaths), !lost },
-		{ "mm_life_ms", "ms", "mean life of a dead mm freed in the window, whenever it died: " LIFE_SRC, CV_LEVEL,
-		  freed ? (double)(b->life_ns - a->life_ns) / (double)freed * 1e-6 : 0, freed && !lost },
-		{ "mm_life_max_ms", "ms", "the longest life of a dead mm freed in the window: " LIFE_SRC, CV_LEVEL,
-		  (double)b->max_ns * 1e-6, freed && !lost },
-		{ "mm_pending", "mms", "dead mms not freed at the end of the window: " LIFE_SRC, CV_LEVEL,
-		  (double)b->pending, !lost },
-		{ "mm_pending_peak", "mms", "the most dead mms not freed at once in the window: " LIFE_SRC, CV_LEVEL,
-		  (double)b->peak, !lost },
-		{ "mm_life_lost", "records", "records the rings of " LIFE_SRC " lost in the window (a full ring)", CV_LEVEL,
-		  (double)lost, true },
+	double v[NLIFE] = {
+		[LIFE_DEATHS] = (double)(b->deaths - a->deaths),
+		[LIFE_MS] = freed ? (double)(b->life_ns - a->life_ns) / (double)freed * 1e-6 : 0,
+		[LIFE_MAX_MS] = (double)b->max_ns * 1e-6,
+		[LIFE_PENDING] = (double)b->pending,
+		[LIFE_PEAK] = (double)b->peak,
+		[LIFE_LOST] = (double)lost,
 	};
 	int n = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(f) && n < max; i++) {
-		if (!f[i].have)
+	for (int i = 0; i < NLIFE && n < max; i++) {
+		const struct life_figure *f = &life_figures[i];
+
+		/* a lossy window has only its loss; a mean needs a free */
+		if ((lost && i != LIFE_LOST) ||
+		    (!freed && (i == LIFE_MS || i == LIFE_MAX_MS)))
 			continue;
-		snprintf(out[n].name, sizeof(out[n].name), "%s", f[i].name);
-		out[n].v = f[i].v;
-		out[n].source = f[i].source;
-		out[n].unit = f[i].unit;
-		out[n].kind = f[i].kind;
+		snprintf(out[n].name, sizeof(out[n].name), "%s", f->name);
+		out[n].v = v[i];
+		out[n].source = f->source;
+		out[n].unit = f->unit;
+		out[n].kind = f->kind;
 		n++;
 	}
 	return n;
@@ -1478,8 +1486,6 @@ static int life_delta(const struct mmlife_reading *a,
  */
 int counters_mm_life(struct counters *c, json_t *na)
 {
-	static const char *const names[] = { "mm_life_ms", "mm_pending",
-					     "mm_deaths_per_op" };
 	struct perf_cpu_map *cpus;
 	char why[384] = "", hard[128] = "";
 	int *list = NULL, n = 0;
@@ -1510,8 +1516,14 @@ int counters_mm_life(struct counters *c, json_t *na)
 	free(list);
 	if (c->life)
 		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		json_object_set_new(na, names[i], json_string(why));
+	/* every figure, as the result names it (the runner adds _per_op) */
+	for (int i = 0; i < NLIFE; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s%s", life_figures[i].name,
+			 life_figures[i].kind == CV_EVENT ? "_per_op" : "");
+		json_object_set_new(na, name, json_string(why));
+	}
 	return -1;
 }
 

@@ -279,6 +279,11 @@ int event_parse(const char *spec, const char *tracefs,
 		struct perf_event_attr *attr, char *why, size_t len);
 void event_metric(const char *spec, bool victims, char *buf, size_t len);
 
+/* tracefs ids and CPU-wide perf events (counters.c), for mmlife.c too */
+struct perf_event_attr;
+long mmb_tp_id(const char *tracefs, const char *sys, const char *ev);
+int mmb_perf_open(struct perf_event_attr *a, int cpu, int group);
+
 /* ---- mmlife.c: how long a dead mm lives (exit_mmap to its free) ---- */
 struct mmlife;
 /* totals since the source opened; peak and max_ns since the last read */

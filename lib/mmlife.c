@@ -38,7 +38,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -414,21 +413,6 @@ size_t mmlife_ring_bytes(int ncpu, size_t page)
 	return size < page ? page : size;
 }
 
-static long tp_id(const char *tracefs, const char *ev)
-{
-	char path[160], buf[32];
-	long id = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/events/%s/id", tracefs, ev);
-	f = fopen(path, "r");
-	if (f && fgets(buf, sizeof(buf), f))
-		id = atol(buf);
-	if (f)
-		fclose(f);
-	return id;
-}
-
 /* A field's offset in the raw record, from the event's format file. */
 int mmlife_field_offset(const char *format, const char *field)
 {
@@ -469,12 +453,6 @@ static int field_of(const char *tracefs, const char *ev, const char *field)
 	return mmlife_field_offset(buf, field);
 }
 
-static int perf_open(struct perf_event_attr *a, int cpu)
-{
-	return (int)syscall(SYS_perf_event_open, a, -1, cpu, -1,
-			    PERF_FLAG_FD_CLOEXEC);
-}
-
 static int ring_open(struct mmlife *m, struct ring *r, int cpu, size_t size,
 		     char *why, size_t len)
 {
@@ -496,7 +474,7 @@ static int ring_open(struct mmlife *m, struct ring *r, int cpu, size_t size,
 
 	for (int k = 0; k < 2; k++) {
 		a.config = m->type[k];
-		r->fd[k] = perf_open(&a, cpu);
+		r->fd[k] = mmb_perf_open(&a, cpu, -1);
 		if (r->fd[k] < 0) {
 			snprintf(why, len, "perf_event_open %s on CPU %d: %s",
 				 ev[k], cpu, strerror(errno));
@@ -539,8 +517,8 @@ struct mmlife *mmlife_open(const char *tracefs, const int *cpus, int ncpu,
 		snprintf(why, len, "out of memory");
 		return NULL;
 	}
-	id[0] = tp_id(tracefs, "mmap/exit_mmap");
-	id[1] = tp_id(tracefs, "kmem/kmem_cache_free");
+	id[0] = mmb_tp_id(tracefs, "mmap", "exit_mmap");
+	id[1] = mmb_tp_id(tracefs, "kmem", "kmem_cache_free");
 	m->off[0] = field_of(tracefs, "mmap/exit_mmap", "mm");
 	m->off[1] = field_of(tracefs, "kmem/kmem_cache_free", "ptr");
 	if (id[0] < 0 || id[1] < 0 || m->off[0] < 0 || m->off[1] < 0) {
